@@ -1,0 +1,52 @@
+"""MNIST-1D (Greydanus 2020), generated on this machine: no network, deterministic."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+
+from optunas.data._dataset import Dataset, split_train_valid
+
+
+def _generate(num_samples: int) -> dict[str, np.ndarray]:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples = num_samples
+    # make_dataset seeds the global NumPy and `random` generators; give the user theirs back.
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        return make_dataset(args)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+
+
+def load_mnist1d(
+    num_samples: int = 5_000, valid_fraction: float = 0.2, seed: int = 0
+) -> Dataset:
+    """Generate MNIST-1D: signals of length 40 in 10 classes.
+
+    The generator's own 80/20 train/test split is kept (its fixed seed makes the data
+    identical on every machine); ``valid_fraction`` of its train part, chosen by ``seed``,
+    becomes the validation split.
+
+    Example:
+        >>> from optunas.data import load_mnist1d
+        >>> data = load_mnist1d(num_samples=1000)
+        >>> data.input_shape, len(data.train), len(data.valid), len(data.test)
+        ((1, 40), 640, 160, 200)
+    """
+    if num_samples < 100:
+        raise ValueError(f"num_samples must be at least 100, got {num_samples}")
+    raw = _generate(num_samples)
+    x = torch.from_numpy(raw["x"]).float().unsqueeze(1)
+    y = torch.from_numpy(raw["y"]).long()
+    train, valid = split_train_valid(x, y, valid_fraction, seed)
+    test = TensorDataset(
+        torch.from_numpy(raw["x_test"]).float().unsqueeze(1), torch.from_numpy(raw["y_test"]).long()
+    )
+    return Dataset("mnist1d", train, valid, test, input_shape=(1, x.shape[-1]), num_classes=10)

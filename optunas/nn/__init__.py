@@ -1,0 +1,22 @@
+"""Network builders and the operation zoo. Knows nothing of search spaces: builders take
+plain data (op names per edge, layer specs, widths)."""
+
+from optunas.nn._chain import ChainNetwork, LayerSpec
+from optunas.nn._count import count_flops, count_params
+from optunas.nn._nb201 import NB201_EDGES, NB201Cell, NB201Network
+from optunas.nn._ops import ACTIVATIONS, KERNEL_OPS, LAYER_OPS, NB201_OPS, WIDENING_OPS
+
+__all__ = [
+    "ACTIVATIONS",
+    "ChainNetwork",
+    "KERNEL_OPS",
+    "LAYER_OPS",
+    "LayerSpec",
+    "NB201Cell",
+    "NB201Network",
+    "NB201_EDGES",
+    "NB201_OPS",
+    "WIDENING_OPS",
+    "count_flops",
+    "count_params",
+]

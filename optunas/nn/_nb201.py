@@ -1,0 +1,97 @@
+"""The NAS-Bench-201 network: a cell of 4 nodes and 6 edges, stacked in three stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from optunas.nn._ops import NB201_OPS, avgpool_cls, batchnorm_cls, conv_bn_act, conv_cls
+
+#: (to_node, from_node) for each edge of the cell, in NAS-Bench-201's string order.
+NB201_EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+
+
+class NB201Cell(nn.Module):
+    """Node ``j`` is the sum over ``i < j`` of ``op_(j, i)(node_i)``; the cell outputs node 3."""
+
+    def __init__(self, edge_ops: Sequence[str], channels: int, dims: int) -> None:
+        super().__init__()
+        if len(edge_ops) != len(NB201_EDGES):
+            raise ValueError(f"an NB201 cell has {len(NB201_EDGES)} edges, got {len(edge_ops)}")
+        unknown = [op for op in edge_ops if op not in NB201_OPS]
+        if unknown:
+            raise ValueError(f"unknown NB201 ops {unknown}; choose from {', '.join(NB201_OPS)}")
+        self.edges = nn.ModuleList(NB201_OPS[op](channels, channels, 1, dims) for op in edge_ops)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for to_node in range(1, 4):
+            total = None
+            for (j, i), edge in zip(NB201_EDGES, self.edges):
+                if j == to_node:
+                    out = edge(nodes[i])
+                    total = out if total is None else total + out
+            nodes.append(total)
+        return nodes[-1]
+
+
+class ResidualReduction(nn.Module):
+    """NAS-Bench-201's reduction block: two 3x3 convs (the first of stride 2) plus a shortcut
+    of average pooling and a 1x1 conv."""
+
+    def __init__(self, c_in: int, c_out: int, dims: int) -> None:
+        super().__init__()
+        self.conv_a = conv_bn_act(c_in, c_out, 3, 2, dims, pre_activation=True)
+        self.conv_b = conv_bn_act(c_out, c_out, 3, 1, dims, pre_activation=True)
+        self.shortcut = nn.Sequential(
+            avgpool_cls(dims)(2, 2, ceil_mode=True), conv_cls(dims)(c_in, c_out, 1, bias=False)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shortcut(x) + self.conv_b(self.conv_a(x))
+
+
+class NB201Network(nn.Module):
+    """Stem, three stages of ``cells_per_stage`` cells at ``channels``, 2x and 4x ``channels``
+    joined by residual reductions, then global average pooling and a linear head.
+
+    Example:
+        >>> import torch
+        >>> from optunas.nn import NB201Network
+        >>> ops = ["nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3", "nor_conv_1x1", "none"]
+        >>> net = NB201Network(ops, in_channels=1, num_classes=10, dims=1, channels=8,
+        ...                    cells_per_stage=1)
+        >>> net(torch.randn(2, 1, 40)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(
+        self,
+        edge_ops: Sequence[str],
+        in_channels: int,
+        num_classes: int,
+        dims: int,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+    ) -> None:
+        super().__init__()
+        if channels < 1 or cells_per_stage < 1:
+            raise ValueError("channels and cells_per_stage must be positive")
+        conv, bn = conv_cls(dims), batchnorm_cls(dims)
+        self.stem = nn.Sequential(conv(in_channels, channels, 3, 1, 1, bias=False), bn(channels))
+        layers: list[nn.Module] = []
+        width = channels
+        for stage in range(3):
+            if stage > 0:
+                layers.append(ResidualReduction(width, width * 2, dims))
+                width *= 2
+            layers.extend(NB201Cell(edge_ops, width, dims) for _ in range(cells_per_stage))
+        self.cells = nn.Sequential(*layers)
+        self.head = nn.Sequential(bn(width), nn.ReLU(), nn.Flatten(2))
+        self.classifier = nn.Linear(width, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.head(self.cells(self.stem(x)))
+        return self.classifier(features.mean(dim=2))
