@@ -142,7 +142,7 @@ class TrainObjective:
             trial.set_user_attr(key, value)
         trial.set_user_attr("latency_ms", _latency_ms(model, self.dataset.input_shape, self.device))
 
-        accuracy, failure = self._train_and_report(trial, model, seed)
+        accuracy, failure = self._train_and_report(trial, model, seed, len(objectives) == 1)
         if failure is not None:
             trial.set_user_attr("fail_reason", failure)
             values = tuple(math.nan for _ in objectives)
@@ -152,9 +152,13 @@ class TrainObjective:
         return values if len(values) > 1 else values[0]
 
     def _train_and_report(
-        self, trial: optuna.trial.BaseTrial, model: nn.Module, seed: int
+        self, trial: optuna.trial.BaseTrial, model: nn.Module, seed: int, can_report: bool
     ) -> tuple[float, str | None]:
-        """Train, reporting each epoch; returns (final validation accuracy, failure or None)."""
+        """Train, reporting each epoch; returns (final validation accuracy, failure or None).
+
+        Optuna accepts intermediate values only in single-objective studies; in others the
+        curve goes to the user attr ``accuracy_curve`` instead.
+        """
         x, y = self._train.tensors
         steps_per_epoch = math.ceil(len(y) / self.batch_size)
         opt = self._make_optimizer(model)
@@ -163,6 +167,7 @@ class TrainObjective:
         started = time.perf_counter()
         accuracy = 0.0
         epoch = 0
+        curve: list[float] = []
         try:
             for epoch in range(self.epochs):
                 model.train()
@@ -177,7 +182,10 @@ class TrainObjective:
                     opt.step()
                     sched.step()
                 accuracy = evaluate_accuracy(model, self._valid)
-                trial.set_user_attr("train_seconds", time.perf_counter() - started)
+                if not can_report:
+                    curve.append(accuracy)
+                    trial.set_user_attr("accuracy_curve", curve)
+                    continue
                 trial.report(accuracy, epoch)
                 if trial.should_prune():
                     raise optuna.TrialPruned(f"pruned at epoch {epoch} (accuracy {accuracy:.4f})")

@@ -1,0 +1,7 @@
+"""``python -m optunas`` runs the ``optunas`` command."""
+
+import sys
+
+from optunas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import gzip
+import random
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from optunas.data import DatasetUnavailableError, load_dataset, load_mnist1d
+
+
+def _same(a, b) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.tensors, b.tensors))
+
+
+def test_mnist1d_is_deterministic_and_split_by_seed() -> None:
+    first, second = load_mnist1d(num_samples=1000), load_mnist1d(num_samples=1000)
+    for split in ("train", "valid", "test"):
+        assert _same(getattr(first, split), getattr(second, split))
+    assert (len(first.train), len(first.valid), len(first.test)) == (640, 160, 200)
+    assert first.input_shape == (1, 40) and first.num_classes == 10
+    other = load_mnist1d(num_samples=1000, seed=1)
+    assert not _same(first.valid, other.valid)
+    assert _same(first.test, other.test)  # the test split never moves
+    # Train and validation are disjoint and together the generator's training pool.
+    pool = torch.cat([first.train.tensors[0], first.valid.tensors[0]]).flatten(1)
+    assert torch.unique(pool, dim=0).shape[0] == 800
+    assert set(first.train.tensors[1].tolist()) == set(range(10))
+
+
+def test_mnist1d_leaves_global_generators_alone() -> None:
+    np.random.seed(123)
+    random.seed(123)
+    load_mnist1d(num_samples=200)
+    assert np.random.rand() == np.random.RandomState(123).rand()
+    assert random.random() == random.Random(123).random()
+
+
+def test_bad_dataset_arguments() -> None:
+    with pytest.raises(ValueError, match="mnist1d, mnist, fashion_mnist, cifar10"):
+        load_dataset("imagenet")
+    with pytest.raises(ValueError, match="valid_fraction"):
+        load_mnist1d(num_samples=200, valid_fraction=1.5)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10"])
+def test_missing_torchvision_dataset_is_a_clear_error(name, tmp_path) -> None:
+    with pytest.raises(DatasetUnavailableError, match="download is off"):
+        load_dataset(name, root=tmp_path)
+
+
+def _write_idx(path, array: np.ndarray) -> None:
+    header = struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") if str(path).endswith(".gz") else open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.mark.parametrize("name,folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
+def test_torchvision_dataset_from_a_root_folder(name, folder, tmp_path) -> None:
+    raw = tmp_path / folder / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 50), ("t10k", 20)):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, (n,)))
+    data = load_dataset(name, root=tmp_path, valid_fraction=0.2)
+    assert data.input_shape == (1, 28, 28)
+    assert (len(data.train), len(data.valid), len(data.test)) == (40, 10, 20)
+    x = data.train.tensors[0]
+    # Standardised with the training pool's statistics.
+    assert abs(float(torch.cat([x, data.valid.tensors[0]]).mean())) < 1e-4
