@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -72,6 +73,15 @@ def _objectives(value: str) -> str:
             "(comma-separated for several)"
         )
     return ",".join(names)
+
+
+class _NoInterruptTraceback(logging.Filter):
+    """Optuna logs a failed trial with its traceback; for Ctrl-C that is noise, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
+            record.exc_info = None
+        return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,12 +247,20 @@ def _run(args: argparse.Namespace) -> int:
         f"pruner {args.pruner}.",
         flush=True,
     )
+    running: list[optuna.Trial] = []
+
+    def tracked(trial: optuna.Trial) -> Any:
+        running[:] = [trial]
+        return objective(trial)
+
+    logging.getLogger("optuna.study._optimize").addFilter(_NoInterruptTraceback())
     try:
         study.optimize(
-            objective, n_trials=n_trials, timeout=args.timeout,
+            tracked, n_trials=n_trials, timeout=args.timeout,
             show_progress_bar=not args.no_progress, gc_after_trial=False,
         )
     except KeyboardInterrupt:
+        _fail_if_running(study, running)
         print(
             f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
             f"resume study {name!r}.",
@@ -251,6 +269,18 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     _report(study, objectives, args.storage)
     return 0
+
+
+def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+    """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
+    being told (a storage write) could stay RUNNING, so close it here."""
+    for trial in running:
+        frozen = study._storage.get_trial(trial._trial_id)
+        if frozen.state == optuna.trial.TrialState.RUNNING:
+            study._storage.set_trial_user_attr(
+                trial._trial_id, "fail_reason", "interrupted (KeyboardInterrupt)"
+            )
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
 
 
 def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:

@@ -130,10 +130,10 @@ class TrainObjective:
             torch.manual_seed(seed)
             model = self.space.build(genotype, self.dataset.input_shape, self.dataset.num_classes)
         model.to(self.device)
-        costs = {
-            "params": count_params(model),
-            "flops": count_flops(model, self.dataset.input_shape),
-        }
+        # FLOPs first: its forward pass also materialises lazy modules (nn.LazyLinear), whose
+        # parameters cannot be counted before.
+        flops = count_flops(model, self.dataset.input_shape)
+        costs = {"params": count_params(model), "flops": flops}
         trial.set_user_attr("space", repr(self.space))
         trial.set_user_attr("genotype", str(genotype))
         if hasattr(genotype, "to_json"):

@@ -1,0 +1,184 @@
+"""The real `optunas` command, in a subprocess, on real storages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+
+from optunas._storage import open_storage
+
+FAST = ["--epochs", "1", "--pruner", "none", "--sampler", "random", "--no-progress"]
+
+
+def optunas(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "optunas", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _trials(storage_url: str, study_name: str) -> list[optuna.trial.FrozenTrial]:
+    return optuna.load_study(study_name=study_name, storage=open_storage(storage_url)).trials
+
+
+def test_console_script_is_installed() -> None:
+    exe = shutil.which("optunas", path=os.path.dirname(sys.executable)) or shutil.which("optunas")
+    assert exe, "the optunas console script is not on PATH"
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "run" in result.stdout
+
+
+def test_help_explains_every_option() -> None:
+    result = optunas("run", "--help")
+    assert result.returncode == 0
+    for option in ("--storage", "--study-name", "--space", "--dataset", "--sampler", "--pruner",
+                   "--n-trials", "--timeout", "--epochs", "--seed", "--objectives"):
+        assert option in result.stdout
+    assert "nb201, chain" in result.stdout and "tpe, random, gp, cmaes, nsga2" in result.stdout
+
+
+def test_list_names_everything() -> None:
+    result = optunas("list")
+    assert result.returncode == 0
+    assert "spaces: nb201, chain" in result.stdout
+    assert "samplers: tpe, random, gp, cmaes, nsga2" in result.stdout
+
+
+def test_run_then_resume_on_sqlite(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'optunas.db'}"
+    first = optunas("run", "--storage", url, "--study-name", "s", "--n-trials", "2", "--seed", "1", *FAST)
+    assert first.returncode == 0, first.stderr
+    assert "Created study 's'" in first.stdout
+    assert "Best architecture (trial" in first.stdout
+    assert f"optuna-dashboard {url}" in first.stdout
+    assert len(_trials(url, "s")) == 2
+
+    # The second run takes space and epochs from the study and adds its trials.
+    second = optunas("run", "--storage", url, "--study-name", "s", "--n-trials", "1", "--no-progress")
+    assert second.returncode == 0, second.stderr
+    assert "Resuming study 's'" in second.stdout and "(2 trials so far)" in second.stdout
+    trials = _trials(url, "s")
+    assert len(trials) == 3
+    assert all(len(t.intermediate_values) == 1 for t in trials)  # still 1 epoch
+
+
+def test_run_on_every_storage(storage_url, study_name) -> None:
+    result = optunas(
+        "run", "--storage", storage_url, "--study-name", study_name, "--space", "chain",
+        "--n-trials", "2", *FAST,
+    )
+    assert result.returncode == 0, result.stderr
+    trials = _trials(storage_url, study_name)
+    assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 2
+    assert all("layer_1/op" in t.params for t in trials)
+
+
+def test_two_objective_study_prints_the_front(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'mo.db'}"
+    result = optunas("run", "--storage", url, "--objectives", "accuracy,params", "--n-trials", "3", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "validation accuracy" in result.stdout and "params" in result.stdout
+    study = optuna.load_study(study_name="optunas-nb201-mnist1d", storage=url)
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+
+
+@pytest.mark.parametrize(
+    "option,value,valid",
+    [("--space", "resnet", "nb201, chain"),
+     ("--dataset", "imagenet", "mnist1d, mnist, fashion_mnist, cifar10"),
+     ("--sampler", "bohb", "tpe, random, gp, cmaes, nsga2"),
+     ("--pruner", "asha", "none, median, sha, hyperband"),
+     ("--objectives", "loss", "accuracy, params, flops")],
+)
+def test_unknown_names_get_one_line_and_status_2(option, value, valid, tmp_path) -> None:
+    result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'x.db'}", option, value)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert valid in result.stderr and repr(value) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing was created
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [(["--epochs", "0"], "--epochs: must be greater than 0"),
+     (["--epochs", "-3"], "--epochs: must be greater than 0"),
+     (["--n-trials", "0"], "--n-trials: must be greater than 0"),
+     (["--n-trials", "two"], "'two' is not a int"),
+     (["--timeout", "-1"], "--timeout: must be greater than 0")],
+)
+def test_non_positive_numbers_are_refused(args, message) -> None:
+    result = optunas("run", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [("notaurl", "malformed storage URL 'notaurl'"),
+     ("sqlite:/missing-slashes.db", "malformed storage URL"),
+     ("postgresql://nobody@127.0.0.1:1/none", "cannot open storage"),
+     ("sqlite:////no/such/folder/x.db", "cannot open storage")],
+)
+def test_bad_storage_urls_are_clear_errors(url, message) -> None:
+    result = optunas("run", "--storage", url, "--n-trials", "1")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_resume_refuses_contradicting_settings(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert optunas("run", "--storage", url, "--study-name", "c", "--n-trials", "1", *FAST).returncode == 0
+    result = optunas("run", "--storage", url, "--study-name", "c", "--epochs", "3", "--n-trials", "1")
+    assert result.returncode == 2
+    assert "created with --epochs 1, not 3" in result.stderr
+    assert len(_trials(url, "c")) == 1
+
+
+def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
+    result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'd.db'}", "--dataset", "mnist",
+                     "--data-root", str(tmp_path / "empty"), "--n-trials", "1")
+    assert result.returncode == 2
+    assert "dataset 'mnist' is not under" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'int.db'}"
+    args = ["run", "--storage", url, "--study-name", "i", "--epochs", "30", "--n-trials", "3",
+            "--pruner", "none", "--no-progress"]
+    proc = subprocess.Popen([sys.executable, "-m", "optunas", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait for a trial in the middle of training
+            time.sleep(0.5)
+            try:
+                trials = _trials(url, "i")
+            except (KeyError, Exception):
+                continue
+            if trials and trials[-1].state == optuna.trial.TrialState.RUNNING \
+                    and trials[-1].intermediate_values:
+                break
+        else:
+            pytest.fail("no trial started training in time")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Interrupted" in stderr and "Traceback" not in stderr
+    trials = _trials(url, "i")
+    assert trials[-1].state == optuna.trial.TrialState.FAIL
+    assert "interrupted" in trials[-1].user_attrs["fail_reason"]
+    assert not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
+
+    resumed = optunas("run", "--storage", url, "--study-name", "i", "--n-trials", "1",
+                      "--sampler", "random", "--no-progress", "--epochs", "30")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(_trials(url, "i")) == len(trials) + 1
+    assert _trials(url, "i")[-1].state == optuna.trial.TrialState.COMPLETE
