@@ -1,16 +1,18 @@
-"""Many NAS-Bench-201 networks trained at once as one module with grouped convolutions.
+"""Many NAS-Bench-201 networks (1-D) trained at once as one module.
 
 A tabular benchmark trains every cell of a space. Tiny networks one at a time spend their
-time in per-call overhead, not arithmetic; stacking G members along the channel axis (member
-g owns channels ``g*C .. (g+1)*C``) turns G small convolutions into one grouped convolution.
-Each member keeps its own weights, batch-norm statistics and loss, so with Adam-type optimisers
-(elementwise updates) training the population is training each member alone on the same
-batches. :meth:`PopulationNB201.from_members` copies the weights of ordinary
-:class:`NB201Network` objects in, which is how the equivalence is tested.
+time in per-call overhead, not arithmetic. Here G members are stacked on their own axis,
+activations are ``(batch, G, channels, length)``, and every convolution is one batched
+matrix product over the members (unfold, then einsum), on CPU or GPU alike. Each member keeps
+its own weights, batch-norm statistics and loss; with an elementwise optimiser (Adam, AdamW)
+training the population is training each member alone on the same batches.
+:meth:`PopulationNB201.from_members` copies in the weights of ordinary
+:class:`~optunas.nn.NB201Network` objects, which is how that equivalence is tested.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -23,84 +25,102 @@ from optunas.nn._ops import NB201_OPS
 _CONV_KERNELS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
 
 
-class _GroupedBN(nn.Module):
-    """Batch norm over G*C channels whose forward may touch only some members' channels."""
+def _member_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    """Per-member 1-D convolution: x (B, G, C, L), weight (G, O, C, k) -> (B, G, O, L')."""
+    k = weight.shape[-1]
+    if k > 1:
+        x = F.pad(x, (k // 2, k // 2))
+    patches = x.unfold(-1, k, stride)  # (B, G, C, L', k)
+    return torch.einsum("bgclk,gock->bgol", patches, weight)
 
-    def __init__(self, channels: int) -> None:
+
+def _init_conv_weight(members: int, c_out: int, c_in: int, k: int) -> nn.Parameter:
+    # The same law as nn.Conv1d's default initialisation.
+    bound = 1 / math.sqrt(c_in * k)
+    return nn.Parameter(torch.empty(members, c_out, c_in, k).uniform_(-bound, bound))
+
+
+class _MemberBN(nn.Module):
+    """Batch norm with separate statistics per (member, channel); a forward may cover only
+    some members (``index``)."""
+
+    def __init__(self, members: int, channels: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
-        self.register_buffer("running_mean", torch.zeros(channels))
-        self.register_buffer("running_var", torch.ones(channels))
+        self.weight = nn.Parameter(torch.ones(members, channels))
+        self.bias = nn.Parameter(torch.zeros(members, channels))
+        self.register_buffer("running_mean", torch.zeros(members, channels))
+        self.register_buffer("running_var", torch.ones(members, channels))
 
     def forward(self, x: torch.Tensor, index: torch.Tensor | None = None) -> torch.Tensor:
+        b, g, c, length = x.shape
         if index is None:
-            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                                self.training, 0.1, 1e-5)
-        mean, var = self.running_mean[index], self.running_var[index]
-        out = F.batch_norm(x, mean, var, self.weight[index], self.bias[index], self.training, 0.1, 1e-5)
-        if self.training:  # F.batch_norm updated the gathered copies; put them back
-            self.running_mean.index_copy_(0, index, mean)
-            self.running_var.index_copy_(0, index, var)
-        return out
+            mean, var, weight, bias = self.running_mean, self.running_var, self.weight, self.bias
+        else:
+            mean, var = self.running_mean[index], self.running_var[index]
+            weight, bias = self.weight[index], self.bias[index]
+        flat_mean, flat_var = mean.reshape(-1), var.reshape(-1)
+        out = F.batch_norm(x.reshape(b, g * c, length), flat_mean, flat_var, weight.reshape(-1),
+                           bias.reshape(-1), self.training, 0.1, 1e-5)
+        if self.training and index is not None:  # the statistics were updated in gathered copies
+            self.running_mean.index_copy_(0, index, flat_mean.view(g, c))
+            self.running_var.index_copy_(0, index, flat_var.view(g, c))
+        return out.view(b, g, c, length)
 
-    def load(self, bns: Sequence[nn.BatchNorm1d | nn.BatchNorm2d]) -> None:
+    def load_member(self, g: int, bn: nn.Module) -> None:
         for name in ("weight", "bias", "running_mean", "running_var"):
-            getattr(self, name).data.copy_(torch.cat([getattr(bn, name).data for bn in bns]))
+            getattr(self, name).data[g].copy_(getattr(bn, name).data)
 
 
-class _GroupedReLUConvBN(nn.Module):
-    """ReLU, grouped bias-free conv, batch norm: NAS-Bench-201's ReLUConvBN for G members."""
+class _ReLUConvBN(nn.Module):
+    """NAS-Bench-201's ReLU, bias-free conv, batch norm, for every member."""
 
     def __init__(self, members: int, c_in: int, c_out: int, kernel: int, stride: int) -> None:
         super().__init__()
-        self.members, self.stride, self.pad = members, stride, kernel // 2
-        self.weight = nn.Parameter(torch.empty(members * c_out, c_in, kernel))
-        nn.init.kaiming_uniform_(self.weight, a=5**0.5)
-        self.bn = _GroupedBN(members * c_out)
-        self.c_out = c_out
+        self.stride = stride
+        self.weight = _init_conv_weight(members, c_out, c_in, kernel)
+        self.bn = _MemberBN(members, c_out)
 
     def forward(self, x: torch.Tensor, index: torch.Tensor | None = None) -> torch.Tensor:
         weight = self.weight if index is None else self.weight[index]
-        groups = weight.shape[0] // self.c_out
-        out = F.conv1d(F.relu(x), weight, None, self.stride, self.pad, 1, groups)
-        return self.bn(out, index)
+        return self.bn(_member_conv(F.relu(x), weight, self.stride), index)
 
-    def load(self, seqs: Sequence[nn.Sequential]) -> None:
-        self.weight.data.copy_(torch.cat([seq[1].weight.data for seq in seqs]))
-        self.bn.load([seq[2] for seq in seqs])
+    def load_member(self, g: int, seq: nn.Sequential) -> None:
+        self.weight.data[g].copy_(seq[1].weight.data)
+        self.bn.load_member(g, seq[2])
 
 
-class _PopulationCell(nn.Module):
+class _Cell(nn.Module):
     def __init__(self, genotypes: Sequence[Sequence[str]], channels: int) -> None:
         super().__init__()
-        members = len(genotypes)
+        self.genotypes = [tuple(ops) for ops in genotypes]
         self.convs = nn.ModuleDict()
-        self.index: dict[tuple[int, str], torch.Tensor] = {}
+        self.users: dict[str, list[int]] = {}
         for e in range(len(NB201_EDGES)):
             for op in NB201_OPS:
-                who = [g for g, ops in enumerate(genotypes) if ops[e] == op]
-                if not who or op == "none":
-                    continue
-                channel_ids = torch.cat([torch.arange(g * channels, (g + 1) * channels) for g in who])
-                self.register_buffer(f"index_{e}_{op}", channel_ids, persistent=False)
-                self.index[(e, op)] = channel_ids
-                if op in _CONV_KERNELS:
-                    self.convs[f"{e}_{op}"] = _GroupedReLUConvBN(
-                        members, channels, channels, _CONV_KERNELS[op], 1
-                    )
+                who = [g for g, ops in enumerate(self.genotypes) if ops[e] == op]
+                if who and op != "none":
+                    key = f"{e}_{op}"
+                    self.users[key] = who
+                    self.register_buffer(f"members_{key}", torch.tensor(who), persistent=False)
+                    if op in _CONV_KERNELS:
+                        self.convs[key] = _ReLUConvBN(
+                            len(genotypes), channels, channels, _CONV_KERNELS[op], 1
+                        )
 
     def _edge(self, e: int, x: torch.Tensor) -> torch.Tensor:
         out = torch.zeros_like(x)
         for op in ("skip_connect", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3"):
-            if (e, op) not in self.index:
+            key = f"{e}_{op}"
+            if key not in self.users:
                 continue
-            index = getattr(self, f"index_{e}_{op}")
+            index = getattr(self, f"members_{key}")
             sub = x.index_select(1, index)
             if op == "avg_pool_3x3":
-                sub = F.avg_pool1d(sub, 3, 1, 1, count_include_pad=False)
+                b, g, c, length = sub.shape
+                sub = F.avg_pool1d(sub.reshape(b, g * c, length), 3, 1, 1, count_include_pad=False)
+                sub = sub.view(b, g, c, length)
             elif op in _CONV_KERNELS:
-                sub = self.convs[f"{e}_{op}"](sub, index)
+                sub = self.convs[key](sub, index)
             out = out.index_copy(1, index, sub)
         return out
 
@@ -115,37 +135,36 @@ class _PopulationCell(nn.Module):
             nodes.append(total)
         return nodes[-1]
 
-    def load(self, cells: Sequence[nn.Module]) -> None:
-        for key, conv in self.convs.items():
-            e = int(key.split("_", 1)[0])
-            conv.load([cell.edges[e] for cell in cells])
+    def load_member(self, g: int, cell: nn.Module) -> None:
+        for e, op in enumerate(self.genotypes[g]):
+            if op in _CONV_KERNELS:
+                self.convs[f"{e}_{op}"].load_member(g, cell.edges[e])
 
 
-class _PopulationReduction(nn.Module):
+class _Reduction(nn.Module):
     def __init__(self, members: int, c_in: int, c_out: int) -> None:
         super().__init__()
-        self.conv_a = _GroupedReLUConvBN(members, c_in, c_out, 3, 2)
-        self.conv_b = _GroupedReLUConvBN(members, c_out, c_out, 3, 1)
-        self.shortcut = nn.Parameter(torch.empty(members * c_out, c_in, 1))
-        nn.init.kaiming_uniform_(self.shortcut, a=5**0.5)
-        self.members = members
+        self.conv_a = _ReLUConvBN(members, c_in, c_out, 3, 2)
+        self.conv_b = _ReLUConvBN(members, c_out, c_out, 3, 1)
+        self.shortcut = _init_conv_weight(members, c_out, c_in, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pooled = F.avg_pool1d(x, 2, 2, ceil_mode=True)
-        shortcut = F.conv1d(pooled, self.shortcut, groups=self.members)
+        b, g, c, length = x.shape
+        pooled = F.avg_pool1d(x.reshape(b, g * c, length), 2, 2, ceil_mode=True)
+        shortcut = _member_conv(pooled.view(b, g, c, -1), self.shortcut)
         return shortcut + self.conv_b(self.conv_a(x))
 
-    def load(self, blocks: Sequence[nn.Module]) -> None:
-        self.conv_a.load([b.conv_a for b in blocks])
-        self.conv_b.load([b.conv_b for b in blocks])
-        self.shortcut.data.copy_(torch.cat([b.shortcut[1].weight.data for b in blocks]))
+    def load_member(self, g: int, block: nn.Module) -> None:
+        self.conv_a.load_member(g, block.conv_a)
+        self.conv_b.load_member(g, block.conv_b)
+        self.shortcut.data[g].copy_(block.shortcut[1].weight.data)
 
 
 class PopulationNB201(nn.Module):
-    """G NAS-Bench-201 networks (1-D inputs) as one module; the output is ``(B, G, classes)``.
+    """G NAS-Bench-201 networks for 1-D inputs as one module; the output is ``(B, G, classes)``.
 
     Train it with the sum of the members' losses and an elementwise optimiser (Adam, AdamW):
-    each member then follows exactly the trajectory it would alone.
+    each member then follows the trajectory it would follow alone (up to float rounding).
 
     Example:
         >>> import torch
@@ -166,42 +185,41 @@ class PopulationNB201(nn.Module):
     ) -> None:
         super().__init__()
         members = len(genotypes)
-        self.members, self.channels, self.num_classes = members, channels, num_classes
-        self.stem = nn.Parameter(torch.empty(members * channels, in_channels, 3))
-        nn.init.kaiming_uniform_(self.stem, a=5**0.5)
-        self.stem_bn = _GroupedBN(members * channels)
+        self.members = members
+        self.stem = _init_conv_weight(members, channels, in_channels, 3)
+        self.stem_bn = _MemberBN(members, channels)
         blocks: list[nn.Module] = []
         width = channels
         for stage in range(3):
             if stage > 0:
-                blocks.append(_PopulationReduction(members, width, width * 2))
+                blocks.append(_Reduction(members, width, width * 2))
                 width *= 2
-            blocks.extend(_PopulationCell(genotypes, width) for _ in range(cells_per_stage))
+            blocks.extend(_Cell(genotypes, width) for _ in range(cells_per_stage))
         self.cells = nn.Sequential(*blocks)
-        self.head_bn = _GroupedBN(members * width)
-        self.classifier_weight = nn.Parameter(torch.empty(members, num_classes, width))
-        self.classifier_bias = nn.Parameter(torch.zeros(members, num_classes))
-        nn.init.kaiming_uniform_(self.classifier_weight, a=5**0.5)
-        self.width = width
+        self.head_bn = _MemberBN(members, width)
+        bound = 1 / math.sqrt(width)
+        self.classifier_weight = nn.Parameter(torch.empty(members, num_classes, width).uniform_(-bound, bound))
+        self.classifier_bias = nn.Parameter(torch.empty(members, num_classes).uniform_(-bound, bound))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.stem_bn(F.conv1d(x, self.stem, padding=1))
-        h = F.relu(self.head_bn(self.cells(h)))
-        features = h.mean(dim=2).view(-1, self.members, self.width)
-        return torch.einsum("bgc,gkc->bgk", features, self.classifier_weight) + self.classifier_bias
+        h = _member_conv(x.unsqueeze(1).expand(-1, self.members, -1, -1), self.stem)
+        h = F.relu(self.head_bn(self.cells(self.stem_bn(h))))
+        return torch.einsum("bgc,gkc->bgk", h.mean(dim=3), self.classifier_weight) + self.classifier_bias
 
     @classmethod
-    def from_members(cls, networks: Sequence[NB201Network], genotypes: Sequence[Sequence[str]],
-                     channels: int, cells_per_stage: int = 1) -> PopulationNB201:
+    def from_members(
+        cls, networks: Sequence[NB201Network], genotypes: Sequence[Sequence[str]],
+        channels: int, cells_per_stage: int = 1,
+    ) -> PopulationNB201:
         """A population whose members start with the weights of ``networks``."""
-        first = networks[0]
-        population = cls(genotypes, first.stem[0].in_channels, first.classifier.out_features,
-                         channels, cells_per_stage)
-        population.stem.data.copy_(torch.cat([n.stem[0].weight.data for n in networks]))
-        population.stem_bn.load([n.stem[1] for n in networks])
-        for k, block in enumerate(population.cells):
-            block.load([n.cells[k] for n in networks])
-        population.head_bn.load([n.head[0] for n in networks])
-        population.classifier_weight.data.copy_(torch.stack([n.classifier.weight.data for n in networks]))
-        population.classifier_bias.data.copy_(torch.stack([n.classifier.bias.data for n in networks]))
+        population = cls(genotypes, networks[0].stem[0].in_channels,
+                         networks[0].classifier.out_features, channels, cells_per_stage)
+        for g, net in enumerate(networks):
+            population.stem.data[g].copy_(net.stem[0].weight.data)
+            population.stem_bn.load_member(g, net.stem[1])
+            for block, single in zip(population.cells, net.cells):
+                block.load_member(g, single)
+            population.head_bn.load_member(g, net.head[0])
+            population.classifier_weight.data[g].copy_(net.classifier.weight.data)
+            population.classifier_bias.data[g].copy_(net.classifier.bias.data)
         return population
