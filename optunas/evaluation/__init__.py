@@ -1,5 +1,20 @@
 """Evaluators: turn a trial's architecture into a score."""
 
-from optunas.evaluation._train import OBJECTIVES, OPTIMIZERS, SCHEDULES, TrainObjective, evaluate_accuracy
+from optunas.evaluation._recipe import (
+    OPTIMIZERS,
+    SCHEDULES,
+    DivergedError,
+    Recipe,
+    evaluate_accuracy,
+)
+from optunas.evaluation._train import OBJECTIVES, TrainObjective
 
-__all__ = ["OBJECTIVES", "OPTIMIZERS", "SCHEDULES", "TrainObjective", "evaluate_accuracy"]
+__all__ = [
+    "DivergedError",
+    "OBJECTIVES",
+    "OPTIMIZERS",
+    "Recipe",
+    "SCHEDULES",
+    "TrainObjective",
+    "evaluate_accuracy",
+]

@@ -11,16 +11,14 @@ from typing import Any
 
 import optuna
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
 from optunas.data import Dataset, load_dataset
+from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.nn import count_flops, count_params
 from optunas.spaces import SearchSpace, get_space
 
-OPTIMIZERS = ("adamw", "adam", "sgd")
-SCHEDULES = ("onecycle", "cosine", "constant")
 #: What a study's objective can be, with the direction each wants.
 OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
     "accuracy": optuna.study.StudyDirection.MAXIMIZE,
@@ -94,28 +92,15 @@ class TrainObjective:
         data_root: str | os.PathLike[str] | None = None,
         download: bool = False,
     ) -> None:
-        if epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {epochs}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        _check_choice("optimizer", optimizer, OPTIMIZERS)
-        _check_choice("schedule", schedule, SCHEDULES)
+        self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, schedule)
         for name in objectives or ():
-            _check_choice("objective", name, tuple(OBJECTIVES))
+            check_choice("objective", name, tuple(OBJECTIVES))
         self.space = get_space(space) if isinstance(space, str) else space
         self.dataset = (
             load_dataset(dataset, root=data_root, download=download, seed=seed)
             if isinstance(dataset, str)
             else dataset
         )
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.schedule = schedule
         self.objectives = tuple(objectives) if objectives else None
         self.seed = seed
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -159,43 +144,28 @@ class TrainObjective:
         Optuna accepts intermediate values only in single-objective studies; in others the
         curve goes to the user attr ``accuracy_curve`` instead.
         """
-        x, y = self._train.tensors
-        steps_per_epoch = math.ceil(len(y) / self.batch_size)
-        opt = self._make_optimizer(model)
-        sched = self._make_schedule(opt, self.epochs * steps_per_epoch)
-        generator = torch.Generator().manual_seed(seed)
-        started = time.perf_counter()
-        accuracy = 0.0
-        epoch = 0
         curve: list[float] = []
+
+        def on_epoch(epoch: int, accuracy: float) -> None:
+            curve.append(accuracy)
+            if not can_report:
+                trial.set_user_attr("accuracy_curve", curve)
+                return
+            trial.report(accuracy, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at epoch {epoch} (accuracy {accuracy:.4f})")
+
+        started = time.perf_counter()
         try:
-            for epoch in range(self.epochs):
-                model.train()
-                order = torch.randperm(len(y), generator=generator).to(self.device)
-                for step in range(steps_per_epoch):
-                    batch = order[step * self.batch_size : (step + 1) * self.batch_size]
-                    loss = F.cross_entropy(model(x[batch]), y[batch])
-                    if not torch.isfinite(loss):
-                        return accuracy, f"loss became {loss.item()} at epoch {epoch} step {step}"
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    sched.step()
-                accuracy = evaluate_accuracy(model, self._valid)
-                if not can_report:
-                    curve.append(accuracy)
-                    trial.set_user_attr("accuracy_curve", curve)
-                    continue
-                trial.report(accuracy, epoch)
-                if trial.should_prune():
-                    raise optuna.TrialPruned(f"pruned at epoch {epoch} (accuracy {accuracy:.4f})")
+            return self.recipe.train(model, self._train, self._valid, seed, on_epoch), None
+        except DivergedError as exc:
+            return (curve[-1] if curve else 0.0), str(exc)
         except KeyboardInterrupt:
             # Optuna closes the trial as FAIL and re-raises; leave the reason beside it.
-            trial.set_user_attr("fail_reason", f"interrupted (KeyboardInterrupt) in epoch {epoch}")
+            trial.set_user_attr("fail_reason", f"interrupted (KeyboardInterrupt) in epoch {len(curve)}")
             raise
         finally:
             trial.set_user_attr("train_seconds", time.perf_counter() - started)
-        return accuracy, None
 
     def _objectives_for(self, trial: optuna.trial.BaseTrial) -> tuple[str, ...]:
         study = getattr(trial, "study", None)
@@ -223,41 +193,10 @@ class TrainObjective:
                     )
         return names
 
-    def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
-        params = model.parameters()
-        if self.optimizer == "sgd":
-            return torch.optim.SGD(
-                params, lr=self.lr, momentum=0.9, nesterov=True, weight_decay=self.weight_decay
-            )
-        cls = torch.optim.AdamW if self.optimizer == "adamw" else torch.optim.Adam
-        return cls(params, lr=self.lr, weight_decay=self.weight_decay)
-
-    def _make_schedule(
-        self, opt: torch.optim.Optimizer, total_steps: int
-    ) -> torch.optim.lr_scheduler.LRScheduler:
-        if self.schedule == "onecycle":
-            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.lr, total_steps=total_steps)
-        if self.schedule == "cosine":
-            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-        return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
-
     def __repr__(self) -> str:
         return (
-            f"TrainObjective({self.space!r}, {self.dataset.name!r}, epochs={self.epochs}, "
-            f"batch_size={self.batch_size}, optimizer={self.optimizer!r}, lr={self.lr})"
+            f"TrainObjective({self.space!r}, {self.dataset.name!r}, {self.recipe!r})"
         )
-
-
-def evaluate_accuracy(model: nn.Module, data: TensorDataset, batch_size: int = 1024) -> float:
-    """Top-1 accuracy of ``model`` on ``data`` (kept on the model's device)."""
-    x, y = data.tensors
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for start in range(0, len(y), batch_size):
-            logits = model(x[start : start + batch_size])
-            correct += int((logits.argmax(dim=1) == y[start : start + batch_size]).sum())
-    return correct / max(1, len(y))
 
 
 def _latency_ms(model: nn.Module, input_shape: Sequence[int], device: torch.device, runs: int = 5) -> float:
@@ -277,8 +216,3 @@ def _latency_ms(model: nn.Module, input_shape: Sequence[int], device: torch.devi
 
 def _to_device(data: TensorDataset, device: torch.device) -> TensorDataset:
     return TensorDataset(*(t.to(device) for t in data.tensors))
-
-
-def _check_choice(label: str, value: Any, valid: Sequence[str]) -> None:
-    if value not in valid:
-        raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(valid)}")

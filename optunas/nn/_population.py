@@ -107,21 +107,26 @@ class _Cell(nn.Module):
                             len(genotypes), channels, channels, _CONV_KERNELS[op], 1
                         )
 
-    def _edge(self, e: int, x: torch.Tensor) -> torch.Tensor:
-        out = torch.zeros_like(x)
+    def _edge(self, e: int, x: torch.Tensor) -> torch.Tensor | None:
+        """The edge's output for every member; None when every member has ``none`` there."""
+        out = None
         for op in ("skip_connect", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3"):
             key = f"{e}_{op}"
             if key not in self.users:
                 continue
-            index = getattr(self, f"members_{key}")
-            sub = x.index_select(1, index)
+            # An op every member shares runs on the whole tensor: no gather, no scatter.
+            shared = len(self.users[key]) == len(self.genotypes)
+            index = None if shared else getattr(self, f"members_{key}")
+            sub = x if shared else x.index_select(1, index)
             if op == "avg_pool_3x3":
                 b, g, c, length = sub.shape
                 sub = F.avg_pool1d(sub.reshape(b, g * c, length), 3, 1, 1, count_include_pad=False)
                 sub = sub.view(b, g, c, length)
             elif op in _CONV_KERNELS:
                 sub = self.convs[key](sub, index)
-            out = out.index_copy(1, index, sub)
+            if shared:
+                return sub
+            out = (torch.zeros_like(x) if out is None else out).index_copy(1, index, sub)
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -130,10 +135,11 @@ class _Cell(nn.Module):
             total = None
             for e, (j, i) in enumerate(NB201_EDGES):
                 if j == to_node:
-                    out = self._edge(e, nodes[i])
-                    total = out if total is None else total + out
+                    out = self._edge(e, nodes[i]) if nodes[i] is not None else None
+                    if out is not None:
+                        total = out if total is None else total + out
             nodes.append(total)
-        return nodes[-1]
+        return nodes[-1] if nodes[-1] is not None else torch.zeros_like(x)
 
     def load_member(self, g: int, cell: nn.Module) -> None:
         for e, op in enumerate(self.genotypes[g]):
