@@ -64,6 +64,20 @@ def _positive(cast: type) -> Any:
     return parse
 
 
+def _names(kind: str, valid: Sequence[str]) -> Any:
+    def parse(value: str) -> list[str]:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in valid]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {(unknown or [value])[0]!r}; choose from {', '.join(valid)}"
+            )
+        return names
+
+    parse.__name__ = f"{kind} list"
+    return parse
+
+
 def _objectives(value: str) -> str:
     names = [n.strip() for n in value.split(",")]
     unknown = [n for n in names if n not in OBJECTIVES]
@@ -148,6 +162,43 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("-v", "--verbose", action="store_true", help="log every trial")
 
+    bench = commands.add_parser(
+        "bench", help="compare samplers or pruners on the tabular benchmark",
+        description="Run samplers or pruners side by side on the NB201 x MNIST-1D table "
+        "(every cell trained once, looked up in microseconds) over many seeds.",
+    )
+    kinds = bench.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+    samplers = kinds.add_parser(
+        "samplers", help="regret against trials, test accuracy and overhead per sampler",
+        description="For each sampler, S seeds x T trials: mean regret (best validation "
+        "accuracy in the table minus the best found, percentage points) with its standard "
+        "error at 10, 25, 50, 100 and 200 trials, the test accuracy of the best-by-validation "
+        "cell, and the median milliseconds per trial around trial 100 and 1,000.",
+    )
+    samplers.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
+                          default=["random", "tpe"], help="comma-separated sampler names")
+    samplers.add_argument("--overhead-trials", type=int, default=0,
+                          help="also time one run this long (1010 gives overhead at 100 and 1,000)")
+    samplers.add_argument("--gp-seeds", type=_positive(int), default=None,
+                          help="fewer seeds for the slow gp sampler")
+    samplers.add_argument("--real-epochs", type=_positive(int), default=None,
+                          help="train each cell for real for this many epochs instead of "
+                          "looking it up (regret is then the validation error)")
+    pruners = kinds.add_parser(
+        "pruners", help="epochs consumed and final regret per pruner",
+        description="For each sampler and pruner, S seeds x T trials: total epochs consumed "
+        "and the final regret.",
+    )
+    pruners.add_argument("--pruners", type=_names("pruner", tuple(PRUNERS)),
+                         default=list(PRUNERS), help="comma-separated pruner names")
+    pruners.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
+                         default=["random", "tpe"], help="comma-separated sampler names")
+    for sub in (samplers, pruners):
+        sub.add_argument("--seeds", type=_positive(int), default=30, help="seeds per method (default: 30)")
+        sub.add_argument("--trials", type=_positive(int), default=200, help="trials per study (default: 200)")
+        sub.add_argument("--jobs", type=_positive(int), default=1, help="worker processes (default: 1)")
+        sub.add_argument("--out", default="bench-results", help="folder for JSON and PNG (default: bench-results)")
+
     commands.add_parser(
         "list", help="list the spaces, datasets, samplers and pruners",
         description="List the names --space, --dataset, --sampler and --pruner accept.",
@@ -160,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list()
+        if args.command == "bench":
+            return _bench(args)
         return _run(args)
     except UsageError as exc:
         print(f"optunas {args.command}: error: {exc}", file=sys.stderr)
@@ -172,6 +225,35 @@ def _list() -> int:
         ("pruners", PRUNERS), ("objectives", OBJECTIVES),
     ):
         print(f"{label}: {', '.join(names)}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from optunas.benchmarks import _harness as harness
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.kind == "samplers":
+        limits = {"gp": args.gp_seeds} if args.gp_seeds else None
+        result = harness.bench_samplers(
+            args.samplers, seeds=args.seeds, trials=args.trials,
+            overhead_trials=args.overhead_trials, processes=args.jobs, seed_limits=limits,
+            real_epochs=args.real_epochs,
+        )
+        harness.write_json(result, out / "samplers.json")
+        harness.plot_regret(result, out / "samplers.png")
+        print(harness.format_sampler_table(result))
+        print(f"\nWrote {out / 'samplers.json'} and {out / 'samplers.png'}")
+    else:
+        result = harness.bench_pruners(
+            args.pruners, samplers=args.samplers, seeds=args.seeds, trials=args.trials,
+            processes=args.jobs,
+        )
+        harness.write_json(result, out / "pruners.json")
+        print(harness.format_pruner_table(result))
+        print(f"\nWrote {out / 'pruners.json'}")
     return 0
 
 
@@ -220,6 +302,9 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here so that `optunas --help` and bad input answer without loading torch.
     from optunas.evaluation import TrainObjective
 
+    if len(objectives) > 1 and args.sampler == "reinforce":
+        raise UsageError("--sampler reinforce supports one objective; for several use "
+                         "evolution, nsga2 or tpe")
     seed = 0 if args.seed is None else args.seed
     try:
         objective = TrainObjective(

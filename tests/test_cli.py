@@ -37,17 +37,18 @@ def test_console_script_is_installed() -> None:
 def test_help_explains_every_option() -> None:
     result = optunas("run", "--help")
     assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines
     for option in ("--storage", "--study-name", "--space", "--dataset", "--sampler", "--pruner",
                    "--n-trials", "--timeout", "--epochs", "--seed", "--objectives"):
-        assert option in result.stdout
-    assert "nb201, chain" in result.stdout and "tpe, random, gp, cmaes, nsga2" in result.stdout
+        assert option in text
+    assert "nb201, chain" in text and "tpe, random, gp, cmaes, nsga2, reinforce, evolution" in text
 
 
 def test_list_names_everything() -> None:
     result = optunas("list")
     assert result.returncode == 0
     assert "spaces: nb201, chain" in result.stdout
-    assert "samplers: tpe, random, gp, cmaes, nsga2" in result.stdout
+    assert "samplers: tpe, random, gp, cmaes, nsga2, reinforce, evolution" in result.stdout
 
 
 def test_run_then_resume_on_sqlite(tmp_path) -> None:
@@ -92,8 +93,8 @@ def test_two_objective_study_prints_the_front(tmp_path) -> None:
     "option,value,valid",
     [("--space", "resnet", "nb201, chain"),
      ("--dataset", "imagenet", "mnist1d, mnist, fashion_mnist, cifar10"),
-     ("--sampler", "bohb", "tpe, random, gp, cmaes, nsga2"),
-     ("--pruner", "asha", "none, median, sha, hyperband"),
+     ("--sampler", "bohb", "tpe, random, gp, cmaes, nsga2, reinforce, evolution"),
+     ("--pruner", "asha", "none, median, sha, hyperband, curve, predictor"),
      ("--objectives", "loss", "accuracy, params, flops")],
 )
 def test_unknown_names_get_one_line_and_status_2(option, value, valid, tmp_path) -> None:
@@ -129,6 +130,22 @@ def test_bad_storage_urls_are_clear_errors(url, message) -> None:
     result = optunas("run", "--storage", url, "--n-trials", "1")
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reinforce_refuses_two_objectives_in_one_line(tmp_path) -> None:
+    result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'r.db'}", "--sampler", "reinforce",
+                     "--objectives", "accuracy,params")
+    assert result.returncode == 2 and "one objective" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'nas.db'}"
+    for sampler, pruner in (("reinforce", "curve"), ("evolution", "predictor")):
+        result = optunas("run", "--storage", url, "--study-name", sampler, "--sampler", sampler,
+                         "--pruner", pruner, "--epochs", "2", "--n-trials", "2", "--no-progress")
+        assert result.returncode == 0, result.stderr
+        assert len(_trials(url, sampler)) == 2
 
 
 def test_resume_refuses_contradicting_settings(tmp_path) -> None:

@@ -7,7 +7,7 @@ from optunas.evaluation._recipe import (
     Recipe,
     evaluate_accuracy,
 )
-from optunas.evaluation._train import OBJECTIVES, TrainObjective
+from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
 
 __all__ = [
     "DivergedError",
@@ -17,4 +17,5 @@ __all__ = [
     "SCHEDULES",
     "TrainObjective",
     "evaluate_accuracy",
+    "resolve_objectives",
 ]

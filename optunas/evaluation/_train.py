@@ -7,7 +7,6 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import optuna
 import torch
@@ -108,7 +107,7 @@ class TrainObjective:
         self._valid = _to_device(self.dataset.valid, self.device)
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
-        objectives = self._objectives_for(trial)
+        objectives = resolve_objectives(trial, self.objectives)
         genotype = self.space.suggest(trial)
         seed = self.seed + getattr(trial, "number", 0)
         with _INIT_LOCK:
@@ -167,36 +166,42 @@ class TrainObjective:
         finally:
             trial.set_user_attr("train_seconds", time.perf_counter() - started)
 
-    def _objectives_for(self, trial: optuna.trial.BaseTrial) -> tuple[str, ...]:
-        study = getattr(trial, "study", None)
-        directions = study.directions if study is not None else None
-        if self.objectives is not None:
-            names = self.objectives
-        elif directions is None or len(directions) == 1:
-            names = ("accuracy",)
-        elif len(directions) == 2:
-            names = ("accuracy", "params")
-        else:
-            raise ValueError(
-                f"the study has {len(directions)} directions; pass objectives= naming one each"
-            )
-        if directions is not None:
-            if len(directions) != len(names):
-                raise ValueError(
-                    f"objectives {names} do not match the study's {len(directions)} direction(s)"
-                )
-            for name, direction in zip(names, directions):
-                if direction != OBJECTIVES[name]:
-                    raise ValueError(
-                        f"objective {name!r} must be {OBJECTIVES[name].name.lower()}d, but the "
-                        f"study's direction is {direction.name.lower()}"
-                    )
-        return names
-
     def __repr__(self) -> str:
         return (
             f"TrainObjective({self.space!r}, {self.dataset.name!r}, {self.recipe!r})"
         )
+
+
+def resolve_objectives(
+    trial: optuna.trial.BaseTrial, configured: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The objective names for ``trial``'s study: ``configured`` if given, else
+    ``accuracy`` for one direction and ``accuracy, params`` for two; each must agree with
+    its direction."""
+    study = getattr(trial, "study", None)
+    directions = study.directions if study is not None else None
+    if configured:
+        names = tuple(configured)
+    elif directions is None or len(directions) == 1:
+        names = ("accuracy",)
+    elif len(directions) == 2:
+        names = ("accuracy", "params")
+    else:
+        raise ValueError(
+            f"the study has {len(directions)} directions; pass objectives= naming one each"
+        )
+    if directions is not None:
+        if len(directions) != len(names):
+            raise ValueError(
+                f"objectives {names} do not match the study's {len(directions)} direction(s)"
+            )
+        for name, direction in zip(names, directions):
+            if direction != OBJECTIVES[name]:
+                raise ValueError(
+                    f"objective {name!r} must be {OBJECTIVES[name].name.lower()}d, but the "
+                    f"study's direction is {direction.name.lower()}"
+                )
+    return names
 
 
 def _latency_ms(model: nn.Module, input_shape: Sequence[int], device: torch.device, runs: int = 5) -> float:

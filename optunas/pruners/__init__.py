@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 import optuna
 
+from optunas.pruners._learning_curve import LearningCurvePruner
+from optunas.pruners._predictor import PredictorPruner
+
 #: Pruner factories by CLI name.
 PRUNERS: dict[str, Callable[[], optuna.pruners.BasePruner]] = {
     "none": optuna.pruners.NopPruner,
@@ -16,6 +19,8 @@ PRUNERS: dict[str, Callable[[], optuna.pruners.BasePruner]] = {
     "median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2),
     "sha": optuna.pruners.SuccessiveHalvingPruner,
     "hyperband": optuna.pruners.HyperbandPruner,
+    "curve": LearningCurvePruner,
+    "predictor": PredictorPruner,
 }
 
 
@@ -34,4 +39,4 @@ def get_pruner(name: str) -> optuna.pruners.BasePruner:
     return factory()
 
 
-__all__ = ["PRUNERS", "get_pruner"]
+__all__ = ["LearningCurvePruner", "PRUNERS", "PredictorPruner", "get_pruner"]

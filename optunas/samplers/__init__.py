@@ -10,6 +10,9 @@ from collections.abc import Callable
 
 import optuna
 
+from optunas.samplers._evolution import EvolutionSampler
+from optunas.samplers._reinforce import ReinforceSampler
+
 
 def _tpe(seed: int | None) -> optuna.samplers.BaseSampler:
     # Architecture spaces are conditional (a layer's choices exist only with the layer):
@@ -36,6 +39,8 @@ SAMPLERS: dict[str, Callable[[int | None], optuna.samplers.BaseSampler]] = {
     "gp": _gp,
     "cmaes": _cmaes,
     "nsga2": lambda seed: optuna.samplers.NSGAIISampler(seed=seed),
+    "reinforce": lambda seed: ReinforceSampler(seed=seed),
+    "evolution": lambda seed: EvolutionSampler(seed=seed),
 }
 
 
@@ -54,4 +59,4 @@ def get_sampler(name: str, seed: int | None = None) -> optuna.samplers.BaseSampl
     return factory(seed)
 
 
-__all__ = ["SAMPLERS", "get_sampler"]
+__all__ = ["EvolutionSampler", "ReinforceSampler", "SAMPLERS", "get_sampler"]

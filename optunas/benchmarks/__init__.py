@@ -1,0 +1,27 @@
+"""Tabular NAS benchmarks: every architecture of a space trained once, looked up in microseconds."""
+
+from optunas.benchmarks._harness import bench_pruners, bench_samplers
+from optunas.benchmarks._objective import TabularObjective
+from optunas.benchmarks._table import NB201Table, load_nb201_table
+from optunas.benchmarks._nb201 import (
+    NUM_ARCHS,
+    SETTING,
+    BenchmarkSetting,
+    arch_index,
+    arch_ops,
+    canonical,
+)
+
+__all__ = [
+    "BenchmarkSetting",
+    "NB201Table",
+    "NUM_ARCHS",
+    "SETTING",
+    "TabularObjective",
+    "arch_index",
+    "bench_pruners",
+    "bench_samplers",
+    "arch_ops",
+    "canonical",
+    "load_nb201_table",
+]

@@ -1,0 +1,68 @@
+"""An objective that looks architectures up in the table instead of training them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import optuna
+
+from optunas.benchmarks._table import NB201Table, load_nb201_table
+from optunas.evaluation import resolve_objectives
+from optunas.spaces import NB201
+
+
+class TabularObjective:
+    """Suggest an NB201 cell, look it up, and replay its stored training.
+
+    Single-objective studies: the stored learning curve is reported epoch by epoch as
+    intermediate values and ``trial.should_prune()`` is obeyed after each, so pruners see
+    what they would see in real training. User attrs record ``genotype`` and ``params``;
+    the simulated training time actually consumed
+    (a pruned trial pays only for its epochs) goes to the user attr ``simulated_seconds``,
+    the epochs to ``epochs``. Returns the final validation accuracy, or, in a two-objective
+    study, ``(accuracy, params)``. The test accuracy is never shown to the study.
+
+    Args:
+        table: The table; by default the one shipped with optunas.
+        objectives: As for :class:`~optunas.TrainObjective`.
+
+    Example:
+        >>> import optuna
+        >>> from optunas.benchmarks import TabularObjective
+        >>> study = optuna.create_study(direction="maximize",
+        ...                             sampler=optuna.samplers.RandomSampler(seed=0))
+        >>> study.optimize(TabularObjective(), n_trials=20)
+        >>> study.best_trial.user_attrs["epochs"]
+        10
+    """
+
+    def __init__(self, table: NB201Table | None = None, objectives: Sequence[str] | None = None) -> None:
+        self.table = table if table is not None else load_nb201_table()
+        self.objectives = tuple(objectives) if objectives else None
+        self.space = NB201()
+
+    def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
+        objectives = resolve_objectives(trial, self.objectives)
+        genotype = self.space.suggest(trial)
+        i = self.table.index(genotype)
+        trial.set_user_attr("genotype", str(genotype))
+        trial.set_user_attr("params", int(self.table.params[i]))
+        curve = self.table.curves[i]
+        per_epoch = float(self.table.seconds[i]) / len(curve)
+        epochs = len(curve)
+        if len(objectives) == 1:
+            for epoch, value in enumerate(curve):
+                trial.report(float(value), epoch)
+                if trial.should_prune():
+                    _record(trial, epoch + 1, per_epoch)
+                    raise optuna.TrialPruned(f"pruned after epoch {epoch}")
+        _record(trial, epochs, per_epoch)
+        scores = {"accuracy": float(curve[-1]), "params": float(self.table.params[i]),
+                  "flops": float(self.table.flops[i])}
+        values = tuple(scores[name] for name in objectives)
+        return values if len(values) > 1 else values[0]
+
+
+def _record(trial: optuna.trial.BaseTrial, epochs: int, per_epoch: float) -> None:
+    trial.set_user_attr("epochs", epochs)
+    trial.set_user_attr("simulated_seconds", epochs * per_epoch)

@@ -1,0 +1,100 @@
+"""The shipped NB201 x MNIST-1D table: one row per cell, looked up by genotype."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from optunas.benchmarks._nb201 import NUM_ARCHS, SETTING, arch_index, arch_ops
+from optunas.spaces import NB201Genotype
+
+TABLE_FILE = "nb201_mnist1d.npz"
+
+
+@dataclass(frozen=True)
+class NB201Table:
+    """Every NB201 cell trained once on MNIST-1D with :data:`~optunas.benchmarks.SETTING`.
+
+    Rows are :func:`~optunas.benchmarks.arch_index` order. ``curves[i, e]`` is the
+    validation accuracy of cell ``i`` after epoch ``e``; ``valid`` is the last column;
+    ``seconds`` is the training time of the whole recipe on the generating machine.
+
+    Example:
+        >>> from optunas.benchmarks import load_nb201_table
+        >>> table = load_nb201_table()
+        >>> len(table), table.epochs
+        (15625, 10)
+        >>> row = table.lookup("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+        ...                    "|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+        >>> 0.0 < row["valid"] <= 1.0
+        True
+    """
+
+    curves: np.ndarray
+    test: np.ndarray
+    params: np.ndarray
+    flops: np.ndarray
+    seconds: np.ndarray
+    canonical: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.test)
+
+    @property
+    def epochs(self) -> int:
+        return int(self.curves.shape[1])
+
+    @property
+    def valid(self) -> np.ndarray:
+        return self.curves[:, -1]
+
+    def index(self, genotype: NB201Genotype | str | tuple[str, ...]) -> int:
+        """The row of a genotype, an NB201 string or a tuple of six op names."""
+        if isinstance(genotype, str):
+            genotype = NB201Genotype.from_string(genotype)
+        ops = genotype.ops if isinstance(genotype, NB201Genotype) else tuple(genotype)
+        return arch_index(NB201Genotype(ops).ops)
+
+    def lookup(self, genotype: NB201Genotype | str | tuple[str, ...]) -> dict[str, Any]:
+        """Everything stored about one cell."""
+        i = self.index(genotype)
+        return {
+            "index": i,
+            "genotype": str(NB201Genotype(arch_ops(i))),
+            "curve": self.curves[i].tolist(),
+            "valid": float(self.valid[i]),
+            "test": float(self.test[i]),
+            "params": int(self.params[i]),
+            "flops": int(self.flops[i]),
+            "seconds": float(self.seconds[i]),
+        }
+
+    def best(self) -> dict[str, Any]:
+        """The cell of best validation accuracy (the first, on ties)."""
+        return self.lookup(arch_ops(int(np.argmax(self.valid))))
+
+
+@functools.lru_cache(maxsize=4)
+def load_nb201_table(path: str | os.PathLike[str] | None = None) -> NB201Table:
+    """Load the table shipped with optunas (or another generated one from ``path``); no
+    network, cached per process."""
+    if path is None:
+        source = resources.files("optunas.benchmarks").joinpath("data", TABLE_FILE)
+        with resources.as_file(source) as file, np.load(file) as data:
+            arrays = {k: data[k] for k in data.files}
+    else:
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+    table = NB201Table(
+        curves=arrays["curves"], test=arrays["test"], params=arrays["params"],
+        flops=arrays["flops"], seconds=arrays["seconds"], canonical=arrays["canonical"],
+    )
+    if len(table) != NUM_ARCHS or table.epochs != SETTING.recipe.epochs:
+        raise ValueError(f"{path or TABLE_FILE}: expected {NUM_ARCHS} rows of "
+                         f"{SETTING.recipe.epochs} epochs, got {table.curves.shape}")
+    return table

@@ -1,0 +1,148 @@
+"""A pruner that learns, across trials, to predict the final value from the early curve
+(Baker et al. 2017)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from optuna.pruners import BasePruner
+from optuna.study import Study
+from optuna.trial import FrozenTrial, TrialState
+from scipy.special import ndtr
+
+from optunas.pruners._learning_curve import (
+    LearningCurvePruner,
+    _finished_finals,
+    _oriented,
+    clean_curve,
+    target_value,
+)
+
+
+def _features(values: np.ndarray, params: float | None) -> np.ndarray:
+    """The curve's values, its first differences, and optionally log10(params)."""
+    diffs = np.diff(values) if len(values) > 1 else np.zeros(0)
+    extra = [] if params is None else [math.log10(max(params, 1.0))]
+    return np.concatenate([[1.0], values, diffs, extra])
+
+
+def _curve_prefix(trial: FrozenTrial, study: Study, step: int) -> np.ndarray | None:
+    """Oriented values at steps 0..step, or None if any is missing or not finite."""
+    values = []
+    for s in range(step + 1):
+        v = trial.intermediate_values.get(s)
+        if v is None or not math.isfinite(v):
+            return None
+        values.append(_oriented(study, v))
+    return np.array(values)
+
+
+class PredictorPruner(BasePruner):
+    """Prune when a regression trained on finished trials predicts a poor final value.
+
+    For a trial at step ``k``, every COMPLETE trial with finite values at steps ``0..k`` is a
+    training example: features are its values at ``0..k``, their first differences and, with
+    ``use_params``, log10 of the user attr ``params`` (an architecture's size); the target is
+    its final value. A ridge regression fitted in closed form predicts the trial's final value,
+    and its leave-one-out residuals give the error. The trial is pruned when
+    ``P(final >= target) < threshold`` under a normal with that mean and error, where the target
+    is the best final value so far or ``percentile`` of the finished finals. Until
+    ``n_min_trials`` trials have completed, :class:`LearningCurvePruner` decides instead.
+
+    NaN or infinite values: a trial whose latest value is not finite is pruned; finished
+    trials with non-finite values are left out of the training set. Both directions work.
+
+    Args:
+        threshold: Prune below this probability of reaching the target.
+        percentile: None for the best final value; else a percentile (0-100, of values
+            oriented so that larger is better) of finished finals.
+        n_min_trials: Completed trials needed before the regression is trusted.
+        n_warmup_steps: No pruning before this step.
+        ridge: The ridge penalty.
+        use_params: Add log10 of the user attr ``params`` to the features.
+
+    Example:
+        >>> import optuna
+        >>> from optunas.pruners import PredictorPruner
+        >>> def objective(trial):
+        ...     ceiling = trial.suggest_float("ceiling", 0.5, 0.95)
+        ...     for step in range(20):
+        ...         trial.report(ceiling * (1 - 0.8 ** (step + 1)), step)
+        ...         if trial.should_prune():
+        ...             raise optuna.TrialPruned()
+        ...     return ceiling * (1 - 0.8 ** 20)
+        >>> study = optuna.create_study(direction="maximize", pruner=PredictorPruner(),
+        ...                             sampler=optuna.samplers.RandomSampler(seed=0))
+        >>> study.optimize(objective, n_trials=40)
+        >>> len(study.get_trials(states=[optuna.trial.TrialState.PRUNED])) > 0
+        True
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.05,
+        percentile: float | None = None,
+        n_min_trials: int = 20,
+        n_warmup_steps: int = 2,
+        ridge: float = 1e-3,
+        use_params: bool = False,
+    ) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
+        if n_min_trials < 3 or ridge <= 0 or n_warmup_steps < 0:
+            raise ValueError("n_min_trials >= 3, ridge > 0 and n_warmup_steps >= 0 are required")
+        self._threshold = threshold
+        self._percentile = percentile
+        self._n_min_trials = n_min_trials
+        self._n_warmup_steps = n_warmup_steps
+        self._ridge = ridge
+        self._use_params = use_params
+        self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
+                                             n_warmup_steps=n_warmup_steps)
+
+    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        if len(study.directions) > 1:
+            raise ValueError("PredictorPruner does not support multi-objective studies")
+        step = trial.last_step
+        if step is None:
+            return False
+        _, _, diverged = clean_curve(trial, study)
+        if diverged:
+            return True
+        if step < self._n_warmup_steps:
+            return False
+        finals, usual_last = _finished_finals(study)
+        if usual_last is not None and step >= usual_last:
+            return False
+        mine = _curve_prefix(trial, study, step)
+        if mine is None:
+            return self._fallback.prune(study, trial)
+        rows, targets = [], []
+        for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
+            prefix = _curve_prefix(t, study, step)
+            if prefix is None or t.value is None or not math.isfinite(t.value):
+                continue
+            if self._use_params and "params" not in t.user_attrs:
+                continue
+            rows.append(_features(prefix, t.user_attrs.get("params") if self._use_params else None))
+            targets.append(_oriented(study, t.value))
+        if len(rows) < self._n_min_trials:
+            return self._fallback.prune(study, trial)
+        if self._use_params and "params" not in trial.user_attrs:
+            return self._fallback.prune(study, trial)
+        x, y = np.array(rows), np.array(targets)
+        mean, sd = self._fit_predict(x, y, _features(mine, trial.user_attrs.get("params") if self._use_params else None))
+        target = target_value(finals, self._percentile)
+        return float(ndtr((mean - target) / sd)) < self._threshold
+
+    def _fit_predict(self, x: np.ndarray, y: np.ndarray, query: np.ndarray) -> tuple[float, float]:
+        """Ridge prediction at ``query`` and its leave-one-out error."""
+        penalty = self._ridge * np.eye(x.shape[1])
+        penalty[0, 0] = 0.0  # the intercept is not shrunk
+        inv = np.linalg.pinv(x.T @ x + penalty)
+        coef = inv @ x.T @ y
+        hat = np.einsum("ij,jk,ik->i", x, inv, x)
+        loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
+        sd = math.sqrt(float(np.mean(loo**2)) + 1e-10)
+        return float(query @ coef), sd

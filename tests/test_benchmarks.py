@@ -1,0 +1,153 @@
+"""The shipped tabular benchmark, the objective that replays it, and the harness."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import optuna
+import pytest
+
+from optunas.benchmarks import (
+    NUM_ARCHS,
+    SETTING,
+    TabularObjective,
+    arch_index,
+    arch_ops,
+    bench_pruners,
+    bench_samplers,
+    canonical,
+    load_nb201_table,
+)
+from optunas.nn import NB201_OPS, NB201Network, count_flops, count_params
+from optunas.spaces import NB201, NB201Genotype
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_nb201_table()
+
+
+def test_table_has_every_cell_and_sane_values(table) -> None:
+    assert len(table) == NUM_ARCHS == 15_625
+    assert table.curves.shape == (NUM_ARCHS, SETTING.recipe.epochs)
+    for values in (table.curves, table.test):
+        assert np.isfinite(values).all() and (values >= 0).all() and (values <= 1).all()
+    assert (table.params > 0).all() and (table.flops > 0).all() and (table.seconds > 0).all()
+    # Every op on every edge: each (edge, op) pair has its rows, and they differ in accuracy.
+    for e in range(6):
+        for op in NB201_OPS:
+            rows = [i for i in range(0, NUM_ARCHS, 7) if arch_ops(i)[e] == op]
+            assert rows
+    assert table.valid.std() > 0.01  # the cells are told apart
+
+
+def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(table) -> None:
+    assert all(arch_index(arch_ops(i)) == i for i in range(0, NUM_ARCHS, 13))
+    genotype = NB201Genotype(("nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1"))
+    assert table.index(genotype) == table.index(str(genotype)) == arch_index(genotype.ops)
+    for i in range(0, NUM_ARCHS, 97):
+        c = arch_index(canonical(arch_ops(i)))
+        assert table.canonical[i] == c
+        np.testing.assert_array_equal(table.curves[i], table.curves[c])
+
+
+def test_costs_are_those_of_the_real_networks(table) -> None:
+    for i in (0, 777, 4242, 15_624):
+        net = NB201Network(arch_ops(i), 1, 10, dims=1, channels=SETTING.channels,
+                           cells_per_stage=SETTING.cells_per_stage)
+        assert table.params[i] == count_params(net)
+        assert table.flops[i] == count_flops(net, (1, 40))
+
+
+def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
+    import torch
+
+    i = arch_index(("nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none", "avg_pool_3x3", "nor_conv_3x3"))
+    assert table.canonical[i] == i
+    torch.manual_seed(i)
+    net = NB201Network(arch_ops(i), 1, 10, dims=1, channels=SETTING.channels,
+                       cells_per_stage=SETTING.cells_per_stage)
+    data = SETTING.dataset()
+    curve: list[float] = []
+    SETTING.recipe.train(net, data.train, data.valid, seed=i, on_epoch=lambda e, a: curve.append(a))
+    # Same seed, same data, same recipe; only float rounding (CPU kind, threads) may differ.
+    np.testing.assert_allclose(curve, table.curves[i], atol=0.03)
+
+
+def test_table_loads_without_network(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    load_nb201_table.cache_clear()
+    assert len(load_nb201_table()) == NUM_ARCHS
+
+
+def test_objective_replays_the_curve_and_returns_the_final_accuracy(table) -> None:
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
+                                pruner=optuna.pruners.NopPruner())
+    study.optimize(TabularObjective(table), n_trials=15)
+    for trial in study.trials:
+        i = table.index(NB201().genotype(trial.params))
+        assert [trial.intermediate_values[e] for e in range(table.epochs)] == pytest.approx(table.curves[i].tolist())
+        assert trial.value == pytest.approx(float(table.valid[i]))
+        assert trial.user_attrs["epochs"] == table.epochs
+        assert trial.user_attrs["simulated_seconds"] == pytest.approx(float(table.seconds[i]), rel=1e-5)
+        assert "test" not in str(trial.user_attrs)  # the study never sees the test split
+
+
+def test_objective_obeys_the_pruner_and_charges_only_the_epochs_used(table) -> None:
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0))
+    study.optimize(TabularObjective(table), n_trials=5)
+    for trial in study.trials:
+        i = table.index(NB201().genotype(trial.params))
+        assert trial.state == optuna.trial.TrialState.PRUNED
+        assert list(trial.intermediate_values) == [0]
+        assert trial.user_attrs["epochs"] == 1
+        assert trial.user_attrs["simulated_seconds"] == pytest.approx(float(table.seconds[i]) / table.epochs, rel=1e-5)
+
+
+def test_two_objective_variant_returns_accuracy_and_params(table) -> None:
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    study.optimize(TabularObjective(table), n_trials=10)
+    for trial in study.trials:
+        i = table.index(NB201().genotype(trial.params))
+        assert trial.values == pytest.approx([float(table.valid[i]), float(table.params[i])])
+
+
+def test_sampler_harness_small_run(table) -> None:
+    result = bench_samplers(["random", "tpe"], seeds=3, trials=30, checkpoints=(10, 25))
+    for name in ("random", "tpe"):
+        summary = result["samplers"][name]
+        assert summary["seeds"] == 3 and set(summary["regret_pp"]) == {"10", "25"}
+        curve = summary["regret_curve_mean"]
+        assert len(curve) == 30 and all(b <= a + 1e-9 for a, b in zip(curve, curve[1:]))
+        assert min(curve) >= 0
+        assert 0 < summary["best_test"][0] <= 1
+    assert result["optimum_valid"] == pytest.approx(float(table.valid.max()))
+
+
+def test_pruner_harness_counts_epochs(table) -> None:
+    result = bench_pruners(["none", "median"], samplers=["random"], seeds=2, trials=30)
+    assert result["random"]["none"]["epochs"][0] == 30 * table.epochs
+    assert result["random"]["median"]["epochs"][0] < 30 * table.epochs
+
+
+def test_bench_command_writes_json_and_png(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "random,nsga2",
+         "--seeds", "2", "--trials", "12", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| random | 2 |" in result.stdout
+    data = json.loads((tmp_path / "samplers.json").read_text())
+    assert set(data["samplers"]) == {"random", "nsga2"}
+    assert (tmp_path / "samplers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = subprocess.run([sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "bohb"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "choose from tpe, random, gp, cmaes, nsga2, reinforce, evolution" in bad.stderr

@@ -1,0 +1,128 @@
+"""LearningCurvePruner and PredictorPruner on curves whose answer is known, and in studies."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import optuna
+import pytest
+
+from optunas.pruners import LearningCurvePruner, PredictorPruner, get_pruner
+
+STEPS = 20
+
+
+def _rising(ceiling: float, rate: float = 0.8):
+    return [ceiling * (1 - rate ** (s + 1)) for s in range(STEPS)]
+
+
+def _study_with_finished(direction: str, pruner, finals=(0.80, 0.85, 0.90, 0.82, 0.88, 0.86)):
+    """A study whose completed trials rose to ``finals`` (negated when minimising)."""
+    sign = 1.0 if direction == "maximize" else -1.0
+    study = optuna.create_study(direction=direction, pruner=pruner)
+    for final in finals:
+        curve = _rising(final)
+        study.add_trial(optuna.create_trial(
+            value=sign * curve[-1], intermediate_values={s: sign * v for s, v in enumerate(curve)},
+            params={}, distributions={},
+        ))
+    return study, sign
+
+
+def _decide(study, sign, curve) -> list[bool]:
+    """Report ``curve`` step by step into a new trial; the pruner's answer at each step."""
+    trial = study.ask()
+    answers = []
+    for step, value in enumerate(curve):
+        trial.report(sign * value, step)
+        answers.append(trial.should_prune())
+    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    return answers
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+@pytest.mark.parametrize("make", [LearningCurvePruner, lambda: PredictorPruner(n_min_trials=5)])
+def test_a_curve_that_levels_off_low_is_pruned_a_rising_one_kept(direction, make) -> None:
+    study, sign = _study_with_finished(direction, make())
+    low = [0.5 * (1 - 0.5 ** (s + 1)) for s in range(STEPS)]  # flat at 0.5 by step 5
+    assert any(_decide(study, sign, low[:8])), "a curve levelling off at 0.5 should be pruned"
+    high = _rising(0.95)  # on course to beat the best (0.90)
+    assert not any(_decide(study, sign, high[:12])), "a curve heading for 0.95 must be kept"
+
+
+def test_nan_values_are_ignored_unless_latest() -> None:
+    study, sign = _study_with_finished("maximize", LearningCurvePruner())
+    curve = _rising(0.95)[:10]
+    curve[3] = math.nan
+    answers = _decide(study, sign, curve)
+    assert answers[3], "a trial whose latest value is NaN has diverged: prune it"
+    assert not any(answers[4:]), "an earlier NaN is ignored"
+    assert _decide(study, sign, _rising(0.95)[:5] + [math.inf])[-1]
+
+
+def test_warmup_startup_and_multi_objective_rules() -> None:
+    study, sign = _study_with_finished("maximize", LearningCurvePruner(n_warmup_steps=6))
+    low = [0.3] * 8
+    answers = _decide(study, sign, low)
+    assert not any(answers[:6]) and answers[6]
+    fresh = optuna.create_study(direction="maximize", pruner=LearningCurvePruner(n_startup_trials=5))
+    assert not any(_decide(fresh, 1.0, low))  # nothing completed yet: nothing to compare with
+    with pytest.raises(ValueError):
+        LearningCurvePruner(threshold=0.0)
+    multi = optuna.create_study(directions=["maximize", "minimize"])
+    trial = multi._storage.get_trial(multi._storage.create_new_trial(multi._study_id))
+    with pytest.raises(ValueError):
+        LearningCurvePruner().prune(multi, trial)
+
+
+def test_a_decision_on_a_50_step_curve_takes_at_most_5_ms() -> None:
+    steps = np.arange(50)
+    values = 0.9 - 0.5 * np.exp(-0.1 * steps) + np.random.default_rng(0).normal(0, 0.005, 50)
+    LearningCurvePruner.probability(steps, values, 99, 0.9)  # warm-up
+    started = time.perf_counter()
+    for _ in range(20):
+        LearningCurvePruner.probability(steps, values, 99, 0.9)
+    assert (time.perf_counter() - started) / 20 < 0.005
+
+
+def test_curve_prediction_is_calibrated() -> None:
+    from optunas.pruners._curves import predict
+
+    rng = np.random.default_rng(1)
+    z = []
+    for _ in range(200):
+        ceiling, rate = rng.uniform(0.6, 0.95), rng.uniform(0.75, 0.95)
+        curve = np.array(_rising(ceiling, rate)) + rng.normal(0, 0.005, STEPS)
+        seen = int(rng.integers(4, 12))
+        means, sds, weights = predict(np.arange(seen), curve[:seen], STEPS - 1)
+        mean = float(np.sum(weights * means))
+        sd = math.sqrt(float(np.sum(weights * (sds**2 + (means - mean) ** 2))))
+        z.append(abs(curve[-1] - mean) / sd)
+    z = np.array(z)
+    # Honest: about 68% inside one sigma, about 95% inside two (neither over- nor under-sure).
+    assert 0.55 <= np.mean(z < 1) <= 0.85
+    assert np.mean(z < 2) >= 0.85
+
+
+@pytest.mark.parametrize("name", ["curve", "predictor"])
+def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
+    def objective(trial):
+        ceiling = trial.suggest_float("ceiling", 0.5, 0.95)
+        rate = trial.suggest_float("rate", 0.7, 0.9)
+        for step, value in enumerate(_rising(ceiling, rate)):
+            trial.report(value, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return _rising(ceiling, rate)[-1]
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    pruned = optuna.create_study(storage=url, direction="maximize", pruner=get_pruner(name),
+                                 sampler=optuna.samplers.RandomSampler(seed=0))
+    pruned.optimize(objective, n_trials=60)
+    full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    full.optimize(objective, n_trials=60)
+    epochs = sum(len(t.intermediate_values) for t in pruned.trials)
+    assert epochs < 0.5 * 60 * STEPS
+    assert pruned.best_value >= full.best_value - 0.01
