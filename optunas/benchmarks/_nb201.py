@@ -77,8 +77,9 @@ def canonical(ops: Sequence[str]) -> tuple[str, ...]:
 
     Example:
         >>> from optunas.benchmarks import canonical
+        >>> # Node 1 and node 2 never reach the output: only the edge 0 -> 3 is alive.
         >>> canonical(["nor_conv_3x3", "skip_connect", "none", "nor_conv_1x1", "none", "none"])
-        ('none', 'skip_connect', 'none', 'nor_conv_1x1', 'none', 'none')
+        ('none', 'none', 'none', 'nor_conv_1x1', 'none', 'none')
     """
     live = [op != "none" for op in ops]
     from_input = {0}
