@@ -22,6 +22,10 @@ class TabularObjective:
     the epochs to ``epochs``. Returns the final validation accuracy, or, in a two-objective
     study, ``(accuracy, params)``. The test accuracy is never shown to the study.
 
+    Because it reports intermediate values, the study's pruner acts on it, and Optuna's
+    default pruner is MedianPruner: create the study with
+    ``pruner=optuna.pruners.NopPruner()`` to see every curve to its end.
+
     Args:
         table: The table; by default the one shipped with optunas.
         objectives: As for :class:`~optunas.TrainObjective`.
