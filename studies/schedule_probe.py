@@ -74,6 +74,10 @@ if __name__ == "__main__":
             print(f"| {schedule} | {100 * np.median(final):.2f} | {100 * np.percentile(final, 90):.2f} | "
                   f"{100 * final.max():.2f} | " + " | ".join(f"{r:.2f}" for r in rhos) + " |", flush=True)
             if schedule == SETTING.recipe.schedule:
+                # Training is chaotic: float rounding (CPU kind, library build) moves single
+                # curves, so the check is on the whole sample, not cell by cell.
                 stored = table.curves[sample]
-                print(f"  (check: largest difference from the shipped table's curves: "
-                      f"{np.abs(stored - curves).max():.4f})", flush=True)
+                diff = np.abs(stored - curves)
+                print(f"  (check against the shipped table: |difference| of accuracies: largest "
+                      f"{diff.max():.4f}, median {np.median(diff):.4f}; Spearman of final accuracies "
+                      f"{spearmanr(stored[:, -1], final).statistic:.3f})", flush=True)
