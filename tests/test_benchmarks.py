@@ -131,6 +131,18 @@ def test_sampler_harness_small_run(table) -> None:
     assert result["optimum_valid"] == pytest.approx(float(table.valid.max()))
 
 
+def test_sampler_harness_real_training_mode() -> None:
+    # Real training: cells are trained (not looked up), regret is the best validation error.
+    result = bench_samplers(["random"], seeds=1, trials=2, checkpoints=(2,), real_epochs=1)
+    summary = result["samplers"]["random"]
+    assert result["optimum_valid"] == 1.0 and result["real_epochs"] == 1
+    regret, _ = summary["regret_pp"]["2"]
+    assert 0 < regret < 100
+    # The cell found is still looked up in the table for its test accuracy.
+    assert 0 < summary["best_test"][0] <= 1
+    assert summary["median_trial_ms"] > 20  # a real epoch costs far more than a lookup (~1 ms)
+
+
 def test_pruner_harness_counts_epochs(table) -> None:
     result = bench_pruners(["none", "median"], samplers=["random"], seeds=2, trials=30)
     assert result["random"]["none"]["epochs"][0] == 30 * table.epochs
