@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--trials", type=_positive(int), default=200, help="trials per study (default: 200)")
         sub.add_argument("--jobs", type=_positive(int), default=1, help="worker processes (default: 1)")
         sub.add_argument("--out", default="bench-results", help="folder for JSON and PNG (default: bench-results)")
+        sub.add_argument("--table", choices=("default", "pruning"), default="default",
+                         help="which shipped table: default, or pruning (the same cells trained "
+                         "so that early epochs tell more; default: default)")
 
     commands.add_parser(
         "list", help="list the spaces, datasets, samplers and pruners",
@@ -240,7 +243,7 @@ def _bench(args: argparse.Namespace) -> int:
         result = harness.bench_samplers(
             args.samplers, seeds=args.seeds, trials=args.trials,
             overhead_trials=args.overhead_trials, processes=args.jobs, seed_limits=limits,
-            real_epochs=args.real_epochs,
+            real_epochs=args.real_epochs, variant=args.table,
         )
         harness.write_json(result, out / "samplers.json")
         harness.plot_regret(result, out / "samplers.png")
@@ -249,7 +252,7 @@ def _bench(args: argparse.Namespace) -> int:
     else:
         result = harness.bench_pruners(
             args.pruners, samplers=args.samplers, seeds=args.seeds, trials=args.trials,
-            processes=args.jobs,
+            processes=args.jobs, variant=args.table,
         )
         harness.write_json(result, out / "pruners.json")
         print(harness.format_pruner_table(result))

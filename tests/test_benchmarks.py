@@ -13,6 +13,7 @@ import pytest
 
 from optunas.benchmarks import (
     NUM_ARCHS,
+    PRUNING_SETTING,
     SETTING,
     TabularObjective,
     arch_index,
@@ -22,7 +23,13 @@ from optunas.benchmarks import (
     canonical,
     load_nb201_table,
 )
-from optunas.nn import NB201_OPS, NB201Network, count_flops, count_params
+from optunas.nn import (
+    NB201_OPS,
+    NB201Network,
+    PopulationNB201,
+    count_flops,
+    count_params,
+)
 from optunas.spaces import NB201, NB201Genotype
 
 
@@ -31,7 +38,14 @@ def table():
     return load_nb201_table()
 
 
-def test_table_has_every_cell_and_sane_values(table) -> None:
+@pytest.fixture(scope="module", params=["default", "pruning"])
+def any_table(request):
+    """Each shipped table, for the promises both keep."""
+    return load_nb201_table(variant=request.param)
+
+
+def test_table_has_every_cell_and_sane_values(any_table) -> None:
+    table = any_table
     assert len(table) == NUM_ARCHS == 15_625
     assert table.curves.shape == (NUM_ARCHS, SETTING.recipe.epochs)
     for values in (table.curves, table.test):
@@ -45,7 +59,8 @@ def test_table_has_every_cell_and_sane_values(table) -> None:
     assert table.valid.std() > 0.01  # the cells are told apart
 
 
-def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(table) -> None:
+def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(any_table) -> None:
+    table = any_table
     assert all(arch_index(arch_ops(i)) == i for i in range(0, NUM_ARCHS, 13))
     genotype = NB201Genotype(("nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1"))
     assert table.index(genotype) == table.index(str(genotype)) == arch_index(genotype.ops)
@@ -55,7 +70,8 @@ def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(table) 
         np.testing.assert_array_equal(table.curves[i], table.curves[c])
 
 
-def test_costs_are_those_of_the_real_networks(table) -> None:
+def test_costs_are_those_of_the_real_networks(any_table) -> None:
+    table = any_table
     for i in (0, 777, 4242, 15_624):
         net = NB201Network(arch_ops(i), 1, 10, dims=1, channels=SETTING.channels,
                            cells_per_stage=SETTING.cells_per_stage)
@@ -76,6 +92,49 @@ def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
     SETTING.recipe.train(net, data.train, data.valid, seed=i, on_epoch=lambda e, a: curve.append(a))
     # Same seed, same data, same recipe; only float rounding (CPU kind, threads) may differ.
     np.testing.assert_allclose(curve, table.curves[i], atol=0.03)
+
+
+def test_a_pruning_table_row_is_reproduced_by_training_its_cell_alone() -> None:
+    """The pruning table trains 100 cells at a time as one population; its row for a cell is
+    what training that cell alone, from the member's initial weights on the shard's batches,
+    gives (the population's premise, checked on the stored data)."""
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    script = Path(__file__).resolve().parent.parent / "studies" / "make_nb201_table.py"
+    spec = importlib.util.spec_from_file_location("make_nb201_table", script)
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    table = load_nb201_table(variant="pruning")
+    shard, cells = maker.pruning_shards()[3]
+    g = 17
+    torch.manual_seed(shard)  # as the script seeds a shard's population
+    population = PopulationNB201([arch_ops(i) for i in cells], 1, 10, channels=PRUNING_SETTING.channels,
+                                 cells_per_stage=PRUNING_SETTING.cells_per_stage)
+    net = population.member(g)
+    data = PRUNING_SETTING.dataset()
+    curve: list[float] = []
+    PRUNING_SETTING.recipe.train(net, data.train, data.valid, seed=shard,
+                                 on_epoch=lambda e, a: curve.append(a))
+    np.testing.assert_allclose(curve, table.curves[cells[g]], atol=0.03)
+
+
+def test_the_pruning_table_early_epochs_say_more_than_the_default_ones(table) -> None:
+    """Why the second table exists: its early epochs rank cells much closer to their final
+    order (Spearman), and it still tells cells apart."""
+    from scipy.stats import spearmanr
+
+    pruning = load_nb201_table(variant="pruning")
+    rows = np.unique(table.canonical)
+    for k in (2, 3):
+        default_rho = spearmanr(table.curves[rows, k - 1], table.valid[rows]).statistic
+        pruning_rho = spearmanr(pruning.curves[rows, k - 1], pruning.valid[rows]).statistic
+        assert pruning_rho > default_rho + 0.2
+    assert pruning.valid.std() > 0.01
+    with pytest.raises(ValueError, match="unknown table variant"):
+        load_nb201_table(variant="bogus")
 
 
 def test_table_loads_without_network(monkeypatch) -> None:

@@ -58,3 +58,17 @@ def test_population_matches_its_members_before_and_after_training() -> None:
     together, alone = outputs()
     for g, out in enumerate(alone):
         torch.testing.assert_close(together[:, g], out, atol=1e-4, rtol=1e-4)
+
+
+def test_a_member_copied_out_computes_what_it_computed_inside() -> None:
+    genotypes, nets = _members(4, channels=4)
+    torch.manual_seed(7)
+    population = PopulationNB201(genotypes, 1, 10, channels=4, cells_per_stage=2)
+    x = torch.randn(16, 1, 40, generator=torch.Generator().manual_seed(1))
+    population.eval()
+    with torch.no_grad():
+        together = population(x)
+        for g in range(len(genotypes)):
+            alone = population.member(g).eval()
+            assert alone.cells[1].edges[0].__class__ is nets[g].cells[1].edges[0].__class__
+            torch.testing.assert_close(alone(x), together[:, g])

@@ -5,6 +5,7 @@ from optunas.benchmarks._objective import TabularObjective
 from optunas.benchmarks._table import NB201Table, load_nb201_table
 from optunas.benchmarks._nb201 import (
     NUM_ARCHS,
+    PRUNING_SETTING,
     SETTING,
     BenchmarkSetting,
     arch_index,
@@ -16,6 +17,7 @@ __all__ = [
     "BenchmarkSetting",
     "NB201Table",
     "NUM_ARCHS",
+    "PRUNING_SETTING",
     "SETTING",
     "TabularObjective",
     "arch_index",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import optuna
 
-from optunas.benchmarks._nb201 import SETTING
+from optunas.benchmarks._nb201 import PRUNING_SETTING, SETTING, BenchmarkSetting
 from optunas.benchmarks._objective import TabularObjective
 from optunas.benchmarks._table import NB201Table, load_nb201_table
 from optunas.pruners import get_pruner
@@ -23,27 +23,31 @@ from optunas.samplers import get_sampler
 CHECKPOINTS = (10, 25, 50, 100, 200)
 
 
-def _objective(real_epochs: int | None, table: NB201Table) -> Any:
+_SETTINGS: dict[str, BenchmarkSetting] = {"default": SETTING, "pruning": PRUNING_SETTING}
+
+
+def _objective(real_epochs: int | None, table: NB201Table, setting: BenchmarkSetting) -> Any:
     if real_epochs is None:
         return TabularObjective(table)
     from optunas.evaluation import TrainObjective
     from optunas.spaces import NB201
 
-    recipe = SETTING.recipe
-    space = NB201(channels=SETTING.channels, cells_per_stage=SETTING.cells_per_stage)
-    return TrainObjective(space, SETTING.dataset(), epochs=real_epochs, batch_size=recipe.batch_size,
-                          lr=recipe.lr, weight_decay=recipe.weight_decay, device="cpu")
+    recipe = setting.recipe
+    space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
+    return TrainObjective(space, setting.dataset(), epochs=real_epochs, batch_size=recipe.batch_size,
+                          lr=recipe.lr, weight_decay=recipe.weight_decay, schedule=recipe.schedule,
+                          device="cpu")
 
 
 def _study_run(sampler: str, pruner: str, seed: int, trials: int,
-               real_epochs: int | None = None) -> dict[str, Any]:
+               real_epochs: int | None = None, variant: str = "default") -> dict[str, Any]:
     """One seeded study on the table (or, with ``real_epochs``, with real training); what
     the summaries need, as plain lists."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    table = load_nb201_table()
+    table = load_nb201_table(variant=variant)
     study = optuna.create_study(direction="maximize", sampler=get_sampler(sampler, seed),
                                 pruner=get_pruner(pruner))
-    objective = _objective(real_epochs, table)
+    objective = _objective(real_epochs, table, _SETTINGS[variant])
     durations: list[float] = []
     for _ in range(trials):
         started = time.perf_counter()
@@ -115,11 +119,13 @@ def bench_samplers(
     samplers: Sequence[str], seeds: int = 30, trials: int = 200,
     overhead_trials: int = 0, processes: int = 1, checkpoints: Sequence[int] = CHECKPOINTS,
     seed_limits: dict[str, int] | None = None, real_epochs: int | None = None,
+    variant: str = "default",
 ) -> dict[str, Any]:
     """Regret against trials for each sampler over ``seeds`` seeds (mean and standard
     error, in percentage points of validation accuracy), the test accuracy of each run's
     best-by-validation cell, and the sampler's per-trial overhead around trial 100 and 1,000
-    (one extra run of ``overhead_trials`` trials; 0 skips it).
+    (one extra run of ``overhead_trials`` trials; 0 skips it). ``variant`` picks the table
+    (see :func:`~optunas.benchmarks.load_nb201_table`).
 
     With ``real_epochs`` the cells are trained for real (the table's setting, that many
     epochs) instead of looked up, and regret is measured against 100% accuracy (it is the
@@ -131,14 +137,14 @@ def bench_samplers(
         >>> sorted(result["samplers"]["random"]["regret_pp"])
         ['10']
     """
-    table = load_nb201_table()
+    table = load_nb201_table(variant=variant)
     limits = seed_limits or {}
-    jobs = [(s, "none", seed, trials, real_epochs)
+    jobs = [(s, "none", seed, trials, real_epochs, variant)
             for s in samplers for seed in range(limits.get(s, seeds))]
     runs = _run_all(jobs, processes)
     optimum = 1.0 if real_epochs else float(table.valid.max())
     result = {"optimum_valid": optimum, "optimum_test_of_best_valid": table.best()["test"],
-              "trials": trials, "seeds": seeds, "real_epochs": real_epochs,
+              "trials": trials, "seeds": seeds, "real_epochs": real_epochs, "table": variant,
               "samplers": _summaries(runs, optimum, "sampler", checkpoints)}
     if overhead_trials:
         for name in samplers:
@@ -148,10 +154,11 @@ def bench_samplers(
 
 def bench_pruners(
     pruners: Sequence[str], samplers: Sequence[str] = ("random", "tpe"), seeds: int = 30,
-    trials: int = 200, processes: int = 1,
+    trials: int = 200, processes: int = 1, variant: str = "default",
 ) -> dict[str, Any]:
     """For each sampler and pruner: total epochs consumed and final regret after ``trials``
-    trials, over ``seeds`` seeds.
+    trials, over ``seeds`` seeds, on the table ``variant`` (``"pruning"`` is the one whose
+    early epochs speak; see :func:`~optunas.benchmarks.load_nb201_table`).
 
     Example:
         >>> from optunas.benchmarks import bench_pruners
@@ -159,10 +166,10 @@ def bench_pruners(
         >>> result["random"]["none"]["epochs"][0]
         200.0
     """
-    table = load_nb201_table()
+    table = load_nb201_table(variant=variant)
     out: dict[str, Any] = {}
     for sampler in samplers:
-        jobs = [(sampler, p, seed, trials) for p in pruners for seed in range(seeds)]
+        jobs = [(sampler, p, seed, trials, None, variant) for p in pruners for seed in range(seeds)]
         runs = _run_all(jobs, processes)
         out[sampler] = _summaries(runs, float(table.valid.max()), "pruner", (trials,))
     return out

@@ -10,10 +10,20 @@ from typing import Any
 
 import numpy as np
 
-from optunas.benchmarks._nb201 import NUM_ARCHS, SETTING, arch_index, arch_ops
+from optunas.benchmarks._nb201 import (
+    NUM_ARCHS,
+    PRUNING_SETTING,
+    SETTING,
+    arch_index,
+    arch_ops,
+)
 from optunas.spaces import NB201Genotype
 
 TABLE_FILE = "nb201_mnist1d.npz"
+#: The tables shipped with optunas, by name: "default" (the benchmark every figure for
+#: samplers uses) and "pruning" (the same cells trained in :data:`PRUNING_SETTING`, whose early
+#: epochs tell more about the last: the table the pruner figures use).
+TABLES = {"default": TABLE_FILE, "pruning": "nb201_mnist1d_pruning.npz"}
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,20 @@ class NB201Table:
 
 
 @functools.lru_cache(maxsize=4)
-def load_nb201_table(path: str | os.PathLike[str] | None = None) -> NB201Table:
-    """Load the table shipped with optunas (or another generated one from ``path``); no
-    network, cached per process."""
+def load_nb201_table(path: str | os.PathLike[str] | None = None, *, variant: str = "default") -> NB201Table:
+    """Load a table shipped with optunas (``variant``: ``"default"`` or ``"pruning"``, see
+    :data:`TABLES`) or another generated one from ``path``; no network, cached per process.
+
+    Example:
+        >>> from optunas.benchmarks import load_nb201_table
+        >>> default, pruning = load_nb201_table(), load_nb201_table(variant="pruning")
+        >>> default.curves.shape == pruning.curves.shape
+        True
+    """
     if path is None:
-        source = resources.files("optunas.benchmarks").joinpath("data", TABLE_FILE)
+        if variant not in TABLES:
+            raise ValueError(f"unknown table variant {variant!r}; choose from {', '.join(TABLES)}")
+        source = resources.files("optunas.benchmarks").joinpath("data", TABLES[variant])
         with resources.as_file(source) as file, np.load(file) as data:
             arrays = {k: data[k] for k in data.files}
     else:
@@ -94,7 +113,8 @@ def load_nb201_table(path: str | os.PathLike[str] | None = None) -> NB201Table:
         curves=arrays["curves"], test=arrays["test"], params=arrays["params"],
         flops=arrays["flops"], seconds=arrays["seconds"], canonical=arrays["canonical"],
     )
-    if len(table) != NUM_ARCHS or table.epochs != SETTING.recipe.epochs:
-        raise ValueError(f"{path or TABLE_FILE}: expected {NUM_ARCHS} rows of "
-                         f"{SETTING.recipe.epochs} epochs, got {table.curves.shape}")
+    epochs = (PRUNING_SETTING if variant == "pruning" else SETTING).recipe.epochs
+    if len(table) != NUM_ARCHS or table.epochs != epochs:
+        raise ValueError(f"{path or TABLES[variant]}: expected {NUM_ARCHS} rows of "
+                         f"{epochs} epochs, got {table.curves.shape}")
     return table
