@@ -3,13 +3,15 @@ chosen, and each pruner's trade-off between epochs spent and regret.
 
     python studies/sweep.py --samplers 'reinforce:' 'reinforce:lr=0.01' --seed-offset 1000
     python studies/sweep.py --samplers random --pruners none 'median:n_warmup_steps=5' 'curve:threshold=0.01'
+    python studies/sweep.py --table pruning --pruners none 'sha:min_resource=2'
 
 A spec is ``name:arg=value,...``: a sampler (``random``, ``tpe``, ``reinforce``,
 ``evolution``) or a pruner (``none``, ``median``, ``percentile``, ``sha``, ``hyperband``,
 ``curve``, ``predictor``), built with those constructor arguments. Every sampler spec runs with
 every pruner spec, over ``--seeds`` seeds starting at ``--seed-offset``. Presets are chosen on
 seeds from 1000 on, so that the choice does not flatter them on the reported benchmark
-(seeds from 0).
+(seeds from 0). ``--table`` is ``default``, ``pruning`` (see
+optunas.benchmarks.load_nb201_table) or the path of a generated table.
 """
 
 from __future__ import annotations
@@ -57,12 +59,16 @@ def build(spec: str, registry: dict[str, Any], **extra: Any) -> Any:
     return registry[name](**kwargs)
 
 
-def run(sampler: str, pruner: str, seed: int, trials: int) -> tuple[list[float], int]:
+def table(name: str) -> Any:
+    return load_nb201_table(variant=name) if name in ("default", "pruning") else load_nb201_table(name)
+
+
+def run(sampler: str, pruner: str, seed: int, trials: int, table_name: str) -> tuple[list[float], int]:
     """One study: the best value after each trial, and the epochs spent in all."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed),
                                 pruner=build(pruner, PRUNERS))
-    study.optimize(TabularObjective(), n_trials=trials)
+    study.optimize(TabularObjective(table(table_name)), n_trials=trials)
     values = [t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials]
     return list(np.maximum.accumulate(values)), sum(t.user_attrs.get("epochs", 0) for t in study.trials)
 
@@ -79,16 +85,25 @@ if __name__ == "__main__":
     parser.add_argument("--seed-offset", type=int, default=1000)
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--table", default="default", help="default, pruning, or a table's path")
     args = parser.parse_args()
-    optimum = float(load_nb201_table().valid.max())
+    optimum = float(table(args.table).valid.max())
     checkpoints = [c for c in (50, 100, 200) if c <= args.trials]
-    print("| sampler | pruner | epochs | " + " | ".join(f"regret@{c}" for c in checkpoints) + " |")
-    print("|---|---|---|" + "---|" * len(checkpoints))
+    # The last column compares each pruner with the first one listed, seed by seed: with
+    # RandomSampler a seed proposes the same cells whatever the pruner, so it is the regret that
+    # pruning itself cost, free of the luck of the draw (other samplers adapt to what they see).
+    print("| sampler | pruner | epochs | " + " | ".join(f"regret@{c}" for c in checkpoints)
+          + f" | regret@{args.trials} minus first pruner's, same seed |")
+    print("|---|---|---|" + "---|" * len(checkpoints) + "---|")
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for sampler in args.samplers:
+            first = None
             for pruner in args.pruners:
-                results = pool.starmap(run, [(sampler, pruner, s, args.trials) for s in seeds])
+                results = pool.starmap(run, [(sampler, pruner, s, args.trials, args.table) for s in seeds])
+                final = [100 * (optimum - best[-1]) for best, _ in results]
+                first = final if first is None else first
                 cells = [_cell([float(e) for _, e in results])]
                 cells += [_cell([100 * (optimum - best[c - 1]) for best, _ in results]) for c in checkpoints]
+                cells.append(_cell([a - b for a, b in zip(final, first)]))
                 print(f"| {sampler} | {pruner} | " + " | ".join(cells) + " |", flush=True)

@@ -1,0 +1,101 @@
+"""How far can pruning go on a table's curves? Idealised pruners that no real pruner can beat
+by much, to tell a pruner's shortfall from the curves' own limit.
+
+    python studies/pruning_bound.py --table pruning --thresholds 0.002,0.01,0.03,0.05
+
+Random search, ``--trials`` trials per study, ``--studies`` studies (proposals drawn uniformly
+from the table's rows, as RandomSampler draws them). A trial may stop after epoch k
+(k >= ``--warmup``) when the probability that its final accuracy beats the best completed trial
+so far falls below the threshold. The probability comes from knowledge no pruner has: the
+whole table. For each k, the final accuracy is regressed on the first k accuracies (and their
+squares) over every distinct trained curve; then
+
+- ``normal``: the final is normal around the regression's prediction with the residual spread
+  of that k (what PredictorPruner assumes, with a perfect fit);
+- ``neighbours``: the share of the 200 other curves with the nearest prediction whose final
+  reached the target (no normality, spread that depends on where the curve stands).
+
+Printed per rule and threshold: epochs consumed (no pruning: trials x epochs) and the regret
+lost against the same proposals without pruning, in percentage points, mean over studies.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from scipy.special import ndtr
+
+from optunas.benchmarks import load_nb201_table
+
+NEIGHBOURS = 200
+
+
+def _design(curves: np.ndarray, k: int) -> np.ndarray:
+    return np.column_stack([np.ones(len(curves)), curves[:, :k], curves[:, :k] ** 2])
+
+
+def success_laws(curves: np.ndarray) -> dict[str, list]:
+    """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target)."""
+    _, distinct = np.unique(curves, axis=0, return_index=True)  # equivalent cells counted once
+    final = curves[:, -1]
+    laws: dict[str, list] = {"normal": [], "neighbours": []}
+    for k in range(1, curves.shape[1]):
+        coef = np.linalg.lstsq(_design(curves[distinct], k), final[distinct], rcond=None)[0]
+        fitted, predicted = _design(curves[distinct], k) @ coef, _design(curves, k) @ coef
+        sd = float(np.std(final[distinct] - fitted))
+        laws["normal"].append(lambda i, target, p=predicted, sd=sd: float(ndtr((p[i] - target) / sd)))
+        order = np.argsort(fitted)
+        start = np.clip(np.searchsorted(fitted[order], predicted) - NEIGHBOURS // 2, 0,
+                        len(distinct) - NEIGHBOURS)
+        near = np.sort(final[distinct][order][start[:, None] + np.arange(NEIGHBOURS)], axis=1)
+
+        def share(i: int, target: float, near=near) -> float:
+            reached = NEIGHBOURS - np.searchsorted(near[i], target) - (final[i] >= target)  # not itself
+            return reached / (NEIGHBOURS - 1)
+
+        laws["neighbours"].append(share)
+    return laws
+
+
+def simulate(curves: np.ndarray, law: list, threshold: float, warmup: int, draws: np.ndarray,
+             startup: int = 5) -> tuple[float, float]:
+    final = curves[:, -1]
+    epochs = curves.shape[1]
+    spent, lost = [], []
+    for rows in draws:
+        best, total = -np.inf, 0
+        for t, i in enumerate(rows):
+            stop = epochs
+            if t >= startup:
+                stop = next((k for k in range(warmup, epochs) if law[k - 1](i, best) < threshold), epochs)
+            total += stop
+            if stop == epochs:
+                best = max(best, final[i])
+        spent.append(total)
+        lost.append(100 * (final[rows].max() - best))
+    return float(np.mean(spent)), float(np.mean(lost))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", default="pruning", help="default, pruning, or a table's path")
+    parser.add_argument("--thresholds", default="0.002,0.01,0.03,0.05,0.1")
+    parser.add_argument("--warmups", default="1,2")
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--studies", type=int, default=200)
+    args = parser.parse_args()
+    table = (load_nb201_table(variant=args.table) if args.table in ("default", "pruning")
+             else load_nb201_table(args.table))
+    curves = table.curves.astype(float)
+    draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
+    laws = success_laws(curves)
+    print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
+          f"no pruning spends {args.trials * curves.shape[1]} epochs\n")
+    print("| idealised rule | threshold | first decision after epoch | epochs consumed | regret lost (pp) |")
+    print("|---|---|---|---|---|")
+    for name, law in laws.items():
+        for warmup in map(int, args.warmups.split(",")):
+            for threshold in map(float, args.thresholds.split(",")):
+                spent, lost = simulate(curves, law, threshold, warmup, draws)
+                print(f"| {name} | {threshold} | {warmup} | {spent:.0f} | {lost:.2f} |", flush=True)
