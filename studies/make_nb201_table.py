@@ -20,7 +20,7 @@ trained, not only in the recipe:
 - pruning: a shard's 100 cells (a random mix, fixed by seed 0) are trained together as one
   optunas.nn.PopulationNB201 on the same batches, initial weights and batch order seeded by the
   shard. With AdamW that is each cell trained alone on those batches, up to float rounding
-  (tests/test_population.py), at about a third of the time per cell on this CPU.
+  (tests/test_population.py), in about half the time per cell on this CPU.
 """
 
 from __future__ import annotations

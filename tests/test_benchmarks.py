@@ -222,3 +222,24 @@ def test_bench_command_writes_json_and_png(tmp_path) -> None:
     bad = subprocess.run([sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "bohb"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "choose from tpe, random, gp, cmaes, nsga2, reinforce, evolution" in bad.stderr
+
+
+def test_bench_pruners_on_the_pruning_table_from_the_command_line(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "optunas", "bench", "pruners", "--table", "pruning", "--pruners",
+         "none,median", "--samplers", "random", "--seeds", "2", "--trials", "20", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "pruners.json").read_text())
+    # The regret is measured against the pruning table's own optimum: the same seeds on the
+    # two tables give different figures.
+    pruning_table = load_nb201_table(variant="pruning")
+    default_run = bench_pruners(["none"], samplers=["random"], seeds=2, trials=20)
+    pruning_run = bench_pruners(["none"], samplers=["random"], seeds=2, trials=20, variant="pruning")
+    assert data["random"]["none"]["regret_pp"] == pruning_run["random"]["none"]["regret_pp"]
+    assert data["random"]["none"]["regret_pp"] != default_run["random"]["none"]["regret_pp"]
+    assert data["random"]["none"]["epochs"][0] == 20 * pruning_table.epochs
+    bad = subprocess.run([sys.executable, "-m", "optunas", "bench", "pruners", "--table", "nb101"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "invalid choice: 'nb101'" in bad.stderr
