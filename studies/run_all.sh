@@ -14,6 +14,12 @@ run python -m optunas bench samplers --samplers gp,random --gp-seeds 10 --seeds 
     --jobs "$jobs" --out "$out/gp" | tee "$out/gp.md"
 run python -m optunas bench pruners --pruners none,median,sha,hyperband,curve,predictor \
     --samplers random,tpe --seeds 30 --trials 200 --jobs "$jobs" --out "$out/pruners" | tee "$out/pruners.md"
+# The table for pruners: its statistics, the pruners on it, and the idealised yardstick.
+run python studies/nb201_table_stats.py pruning | tee "$out/table_stats_pruning.md"
+run python -m optunas bench pruners --table pruning --pruners none,median,sha,hyperband,curve,predictor \
+    --samplers random,tpe --seeds 30 --trials 200 --jobs "$jobs" --out "$out/pruners_pruning_table" | tee "$out/pruners_pruning_table.md"
+run python studies/pruning_bound.py --table pruning | tee "$out/pruning_bound.md"
+run python studies/pruning_bound.py --table default | tee "$out/pruning_bound_default_table.md"
 run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 2 --jobs "$jobs" | tee "$out/real_pruning.md"
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
