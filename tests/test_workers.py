@@ -1,8 +1,19 @@
 """Three worker processes on one study, on PostgreSQL and on a journal file, with optunas's
-samplers on the tabular benchmark: no errors, every trial finishes, later trials are better."""
+samplers on the tabular benchmark: no errors, every trial finishes, later trials are better.
+
+"Later trials are better" is a statement about a random process, and one 60-trial study is a
+single noisy draw of it: over 200 single-process studies (studies/early_learning.py, see
+BENCHMARKS.md) the last 20 trials beat the first 20 by 3.7 +- 2.8 pp (ReinforceSampler) and
+4.7 +- 2.9 pp (EvolutionSampler), so one study falls short in 5-10% of draws. The test
+therefore runs several such studies side by side (each with its own seed, each 60 trials by
+three workers) and asserts that the gain, averaged over them, is positive: a sampler that did
+not learn from the other workers' trials fails it about half the time, one that learns fails
+it about once in a thousand runs.
+"""
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -22,36 +33,46 @@ WORKER = textwrap.dedent(
     from optunas.benchmarks import TabularObjective
     from optunas.samplers import get_sampler
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    url, name, sampler, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    url, name, sampler, seed, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     study = optuna.load_study(study_name=name, storage=open_storage(url),
-                              sampler=get_sampler(sampler, seed=0), pruner=optuna.pruners.NopPruner())
+                              sampler=get_sampler(sampler, seed=seed), pruner=optuna.pruners.NopPruner())
     study.optimize(TabularObjective(), n_trials=n)
     """
 )
+STUDIES = 5  # side by side; see the module docstring for why more than one
 
 
 def _storage(kind: str, tmp_path) -> str:
     return service_url("postgresql") if kind == "postgresql" else f"journal:{tmp_path / 'w.log'}"
 
 
-def run_workers(url: str, name: str, sampler: str, workers: int = 3, trials: int = 60) -> list:
-    optuna.create_study(storage=open_storage(url), study_name=name, direction="maximize")
+def run_workers(url: str, names: list[str], sampler: str, workers: int = 3, trials: int = 60) -> list[list]:
+    """Each study in ``names`` run by ``workers`` processes at once (all studies at the same
+    time, all workers of a study with the study's seed); the trials of each study."""
+    for name in names:
+        optuna.create_study(storage=open_storage(url), study_name=name, direction="maximize")
     per_worker = [trials // workers + (k < trials % workers) for k in range(workers)]
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, name, sampler, str(n)],
-                              stderr=subprocess.PIPE, text=True) for n in per_worker]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # fifteen processes on a few cores
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, name, sampler, str(seed), str(n)],
+                              stderr=subprocess.PIPE, text=True, env=env)
+             for seed, name in enumerate(names) for n in per_worker]
     for proc in procs:
         _, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0, stderr
         assert "Traceback" not in stderr, stderr
-    return optuna.load_study(study_name=name, storage=open_storage(url)).trials
+    return [optuna.load_study(study_name=name, storage=open_storage(url)).trials for name in names]
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "journal"])
 @pytest.mark.parametrize("sampler", ["reinforce", "evolution"])
 def test_three_workers_share_one_study(kind, sampler, tmp_path, study_name) -> None:
-    trials = run_workers(_storage(kind, tmp_path), study_name, sampler)
-    assert len(trials) == 60
-    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
-    early = statistics.fmean(t.value for t in trials[:20])
-    late = statistics.fmean(t.value for t in trials[-20:])
-    assert late > early, (early, late)
+    studies = run_workers(_storage(kind, tmp_path), [f"{study_name}-{k}" for k in range(STUDIES)], sampler)
+    gains = []
+    for trials in studies:
+        assert len(trials) == 60
+        assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+        early = statistics.fmean(t.value for t in trials[:20])
+        late = statistics.fmean(t.value for t in trials[-20:])
+        gains.append(late - early)
+    print(sampler, kind, "gains (pp):", [round(100 * g, 2) for g in gains])
+    assert statistics.fmean(gains) > 0, gains
