@@ -94,10 +94,18 @@ def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
     np.testing.assert_allclose(curve, table.curves[i], atol=0.03)
 
 
-def test_a_pruning_table_row_is_reproduced_by_training_its_cell_alone() -> None:
+def test_pruning_table_rows_are_reproduced_by_training_their_cells_alone() -> None:
     """The pruning table trains 100 cells at a time as one population; its row for a cell is
     what training that cell alone, from the member's initial weights on the shard's batches,
-    gives (the population's premise, checked on the stored data)."""
+    gives (the population's premise, checked on the stored data).
+
+    Training amplifies rounding: another CPU's kernels round differently, and over ten epochs
+    one cell's curve drifted from its stored row by up to 0.155 at some epoch (eight members
+    measured on two CPUs; final accuracies within 0.03). So the test compares the first epoch
+    of twenty members, where the drift is still small (mean 0.004 on this check), against the
+    stored rows and, as a control, against the rows of the cells next to them in the shard
+    (mean 0.08): a row stored under the wrong cell, or a population that trains differently
+    from its members, shows at once."""
     import importlib.util
     from pathlib import Path
 
@@ -109,16 +117,28 @@ def test_a_pruning_table_row_is_reproduced_by_training_its_cell_alone() -> None:
     spec.loader.exec_module(maker)
     table = load_nb201_table(variant="pruning")
     shard, cells = maker.pruning_shards()[3]
-    g = 17
     torch.manual_seed(shard)  # as the script seeds a shard's population
     population = PopulationNB201([arch_ops(i) for i in cells], 1, 10, channels=PRUNING_SETTING.channels,
                                  cells_per_stage=PRUNING_SETTING.cells_per_stage)
-    net = population.member(g)
     data = PRUNING_SETTING.dataset()
-    curve: list[float] = []
-    PRUNING_SETTING.recipe.train(net, data.train, data.valid, seed=shard,
-                                 on_epoch=lambda e, a: curve.append(a))
-    np.testing.assert_allclose(curve, table.curves[cells[g]], atol=0.03)
+
+    class FirstEpochDone(Exception):
+        pass
+
+    def first_epoch(e: int, accuracy: float) -> None:
+        raise FirstEpochDone(accuracy)
+
+    own, neighbours = [], []
+    for g in range(0, len(cells), 5):
+        try:
+            PRUNING_SETTING.recipe.train(population.member(g), data.train, data.valid, seed=shard,
+                                         on_epoch=first_epoch)
+        except FirstEpochDone as done:
+            accuracy = done.args[0]
+        own.append(abs(accuracy - table.curves[cells[g]][0]))
+        neighbours.append(abs(accuracy - table.curves[cells[(g + 1) % len(cells)]][0]))
+    assert np.mean(own) < 0.02, own
+    assert np.mean(neighbours) > 0.04, neighbours  # the check tells rows apart
 
 
 def test_the_pruning_table_early_epochs_say_more_than_the_default_ones(table) -> None:
