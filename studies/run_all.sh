@@ -12,6 +12,13 @@ run python -m optunas bench samplers --samplers random,tpe,nsga2,cmaes,reinforce
     --seeds 100 --trials 200 --overhead-trials 1010 --jobs "$jobs" --out "$out/samplers100" | tee "$out/samplers100.md"
 run python -m optunas bench samplers --samplers gp,random --gp-seeds 10 --seeds 30 --trials 200 \
     --jobs "$jobs" --out "$out/gp" | tee "$out/gp.md"
+# ReinforceSampler's preset: learning within a 60-trial study, and regret, on the tuning seeds.
+run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,tanh_constant=2.5' \
+    evolution random 'reinforce:lr=0.02' 'reinforce:lr=0.05' 'reinforce:tanh_constant=2.0' \
+    'reinforce:temperature=2.0' --seeds 200 --jobs "$jobs" | tee "$out/early_learning.md"
+run python studies/sweep.py --seed-offset 1000 --seeds 60 --jobs "$jobs" --samplers \
+    'reinforce:lr=0.0035,tanh_constant=2.5' 'reinforce:' 'reinforce:lr=0.02' 'reinforce:lr=0.05' \
+    'reinforce:tanh_constant=2.0' 'reinforce:temperature=2.0' | tee "$out/tune_reinforce_early.md"
 run python -m optunas bench pruners --pruners none,median,sha,hyperband,curve,predictor \
     --samplers random,tpe --seeds 30 --trials 200 --jobs "$jobs" --out "$out/pruners" | tee "$out/pruners.md"
 # The table for pruners: its statistics, the pruners on it, and the idealised yardstick.
