@@ -63,14 +63,14 @@ def table(name: str) -> Any:
     return load_nb201_table(variant=name) if name in ("default", "pruning") else load_nb201_table(name)
 
 
-def run(sampler: str, pruner: str, seed: int, trials: int, table_name: str) -> tuple[list[float], int]:
-    """One study: the best value after each trial, and the epochs spent in all."""
+def run(sampler: str, pruner: str, seed: int, trials: int, table_name: str) -> tuple[list[float], list[int]]:
+    """One study: the best value after each trial, and the epochs each trial spent."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed),
                                 pruner=build(pruner, PRUNERS))
     study.optimize(TabularObjective(table(table_name)), n_trials=trials)
     values = [t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials]
-    return list(np.maximum.accumulate(values)), sum(t.user_attrs.get("epochs", 0) for t in study.trials)
+    return list(np.maximum.accumulate(values)), [t.user_attrs.get("epochs", 0) for t in study.trials]
 
 
 def _cell(values: list[float]) -> str:
@@ -103,7 +103,7 @@ if __name__ == "__main__":
                 results = pool.starmap(run, [(sampler, pruner, s, args.trials, args.table) for s in seeds])
                 final = [100 * (optimum - best[-1]) for best, _ in results]
                 first = final if first is None else first
-                cells = [_cell([float(e) for _, e in results])]
+                cells = [_cell([float(sum(e)) for _, e in results])]
                 cells += [_cell([100 * (optimum - best[c - 1]) for best, _ in results]) for c in checkpoints]
                 cells.append(_cell([a - b for a, b in zip(final, first)]))
                 print(f"| {sampler} | {pruner} | " + " | ".join(cells) + " |", flush=True)

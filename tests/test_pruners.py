@@ -8,8 +8,10 @@ import time
 import numpy as np
 import optuna
 import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from optunas.pruners import LearningCurvePruner, PredictorPruner, get_pruner
+from optunas.pruners._predictor import _choice_features, _choice_layout
 
 STEPS = 20
 
@@ -126,3 +128,47 @@ def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
     epochs = sum(len(t.intermediate_values) for t in pruned.trials)
     assert epochs < 0.5 * 60 * STEPS
     assert pruned.best_value >= full.best_value - 0.01
+
+
+def _cell_objective(trial) -> float:
+    """A 'good' or 'bad' cell whose curves agree for five steps and only then part: the early
+    curve cannot tell them apart; the choice can."""
+    cell = trial.suggest_categorical("cell", ["good", "bad"])
+    quality = trial.suggest_float("quality", 0.0, 1.0)
+    ceiling = (0.85 if cell == "good" else 0.55) + 0.1 * quality
+    curve = [0.3 + 0.02 * s for s in range(5)] + [ceiling] * 5
+    for step, value in enumerate(curve):
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return curve[-1]
+
+
+@pytest.mark.parametrize("use_choices", [True, False])
+def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices) -> None:
+    pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0)
+    study = optuna.create_study(direction="maximize", pruner=pruner,
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(_cell_objective, n_trials=60)
+    late_bad = [t for t in study.trials[20:] if t.params["cell"] == "bad"]
+    stopped_early = [t for t in late_bad if len(t.intermediate_values) < 5]
+    if use_choices:
+        assert len(late_bad) >= 10 and len(stopped_early) == len(late_bad)
+        full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+        full.optimize(_cell_objective, n_trials=60)
+        assert study.best_value == full.best_value
+    else:  # the control: identical early curves give the regression nothing to go on
+        assert not stopped_early
+
+
+def test_choices_are_encoded_one_hot_scaled_and_zero_when_not_sampled() -> None:
+    dists = {"op": CategoricalDistribution(["a", "b", "c"]), "width": IntDistribution(1, 64, log=True),
+             "rate": FloatDistribution(0.0, 0.5)}
+    full = optuna.create_trial(params={"op": "b", "width": 8, "rate": 0.1}, distributions=dists, value=0.0)
+    branch = optuna.create_trial(params={"op": "c"}, distributions={"op": dists["op"]}, value=0.0)
+    layout = _choice_layout([branch, full])
+    assert list(layout) == ["op", "rate", "width"]
+    assert _choice_features(full, layout) == pytest.approx([0, 1, 0, 0.2, 0.5])
+    assert _choice_features(branch, layout) == [0, 0, 1, 0, 0]
+    with pytest.raises(ValueError):
+        PredictorPruner(choice_ridge=0.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.pruners import BasePruner
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
@@ -27,6 +28,43 @@ def _features(values: np.ndarray, params: float | None) -> np.ndarray:
     return np.concatenate([[1.0], values, diffs, extra])
 
 
+def _encode_choice(dist: BaseDistribution, value: object) -> list[float]:
+    """One parameter as features: one-hot over a categorical's choices, else the value scaled
+    to [0, 1] over its range (on a log scale for log distributions)."""
+    if isinstance(dist, CategoricalDistribution):
+        return [float(value == c) for c in dist.choices]
+    low, high = float(dist.low), float(dist.high)  # type: ignore[attr-defined]
+    x = float(value)  # type: ignore[arg-type]
+    if getattr(dist, "log", False):
+        low, high, x = math.log(low), math.log(high), math.log(x)
+    return [(x - low) / (high - low) if high > low else 0.0]
+
+
+def _width(dist: BaseDistribution) -> int:
+    return len(dist.choices) if isinstance(dist, CategoricalDistribution) else 1
+
+
+def _choice_features(trial: FrozenTrial, layout: dict[str, BaseDistribution]) -> list[float]:
+    """The trial's choices encoded in ``layout``'s order; a parameter the trial did not sample
+    (a conditional branch not taken) or sampled from another distribution encodes as zeros."""
+    out: list[float] = []
+    for name, dist in layout.items():
+        if name in trial.params and trial.distributions.get(name) == dist:
+            out.extend(_encode_choice(dist, trial.params[name]))
+        else:
+            out.extend([0.0] * _width(dist))
+    return out
+
+
+def _choice_layout(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
+    """Every parameter the trials sampled, by name, with the distribution seen first."""
+    layout: dict[str, BaseDistribution] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            layout.setdefault(name, dist)
+    return dict(sorted(layout.items()))
+
+
 def _curve_prefix(trial: FrozenTrial, study: Study, step: int) -> np.ndarray | None:
     """Oriented values at steps 0..step, or None if any is missing or not finite."""
     values = []
@@ -43,8 +81,11 @@ class PredictorPruner(BasePruner):
 
     For a trial at step ``k``, every COMPLETE trial with finite values at steps ``0..k`` is a
     training example: features are its values at ``0..k``, their first differences and, with
-    ``use_params``, log10 of the user attr ``params`` (an architecture's size); the target is
-    its final value. A ridge regression fitted in closed form predicts the trial's final value,
+    ``use_params``, log10 of the user attr ``params`` (an architecture's size) and, with
+    ``use_choices``, the trial's own choices (every ``trial.suggest_*`` value: one-hot over a
+    categorical's choices, numbers scaled to [0, 1] over their range); the target is its final
+    value. The choices let the regression learn which architectures end well, which a short
+    curve alone cannot tell (Baker et al. used both; BENCHMARKS.md measures what it buys). A ridge regression fitted in closed form predicts the trial's final value,
     and its leave-one-out residuals give the error. The trial is pruned when
     ``P(final >= target) < threshold`` under a normal with that mean and error, where the target
     is the best final value so far or ``percentile`` of the finished finals. Until
@@ -59,8 +100,12 @@ class PredictorPruner(BasePruner):
             oriented so that larger is better) of finished finals.
         n_min_trials: Completed trials needed before the regression is trusted.
         n_warmup_steps: No pruning before this step.
-        ridge: The ridge penalty.
+        ridge: The ridge penalty on the curve's features.
         use_params: Add log10 of the user attr ``params`` to the features.
+        use_choices: Add the trial's parameters to the features. A parameter a trial did not
+            sample (a branch of a conditional space) encodes as zeros.
+        choice_ridge: The ridge penalty on the choices' features; larger than ``ridge``
+            because a study has few finished trials per choice.
 
     Example:
         >>> import optuna
@@ -87,17 +132,22 @@ class PredictorPruner(BasePruner):
         n_warmup_steps: int = 2,
         ridge: float = 1e-3,
         use_params: bool = False,
+        use_choices: bool = False,
+        choice_ridge: float = 1.0,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
-        if n_min_trials < 3 or ridge <= 0 or n_warmup_steps < 0:
-            raise ValueError("n_min_trials >= 3, ridge > 0 and n_warmup_steps >= 0 are required")
+        if n_min_trials < 3 or ridge <= 0 or choice_ridge <= 0 or n_warmup_steps < 0:
+            raise ValueError("n_min_trials >= 3, ridge > 0, choice_ridge > 0 and n_warmup_steps >= 0 "
+                             "are required")
         self._threshold = threshold
         self._percentile = percentile
         self._n_min_trials = n_min_trials
         self._n_warmup_steps = n_warmup_steps
         self._ridge = ridge
         self._use_params = use_params
+        self._use_choices = use_choices
+        self._choice_ridge = choice_ridge
         self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
                                              n_warmup_steps=n_warmup_steps)
 
@@ -118,31 +168,39 @@ class PredictorPruner(BasePruner):
         mine = _curve_prefix(trial, study, step)
         if mine is None:
             return self._fallback.prune(study, trial)
-        rows, targets = [], []
+        train: list[tuple[FrozenTrial, np.ndarray]] = []
         for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
             prefix = _curve_prefix(t, study, step)
             if prefix is None or t.value is None or not math.isfinite(t.value):
                 continue
             if self._use_params and "params" not in t.user_attrs:
                 continue
-            rows.append(_features(prefix, t.user_attrs.get("params") if self._use_params else None))
-            targets.append(_oriented(study, t.value))
-        if len(rows) < self._n_min_trials:
+            train.append((t, prefix))
+        if len(train) < self._n_min_trials:
             return self._fallback.prune(study, trial)
         if self._use_params and "params" not in trial.user_attrs:
             return self._fallback.prune(study, trial)
-        x, y = np.array(rows), np.array(targets)
-        mean, sd = self._fit_predict(x, y, _features(mine, trial.user_attrs.get("params") if self._use_params else None))
+        layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
+
+        def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
+            curve = _features(prefix, t.user_attrs.get("params") if self._use_params else None)
+            return np.concatenate([curve, _choice_features(t, layout)])
+
+        x = np.array([row(t, prefix) for t, prefix in train])
+        y = np.array([_oriented(study, t.value) for t, _ in train])  # type: ignore[arg-type]
+        penalty = np.full(x.shape[1], self._ridge)
+        penalty[x.shape[1] - sum(map(_width, layout.values())):] = self._choice_ridge
+        penalty[0] = 0.0  # the intercept is not shrunk
+        mean, sd = _fit_predict(x, y, row(trial, mine), penalty)
         target = target_value(finals, self._percentile)
         return float(ndtr((mean - target) / sd)) < self._threshold
 
-    def _fit_predict(self, x: np.ndarray, y: np.ndarray, query: np.ndarray) -> tuple[float, float]:
-        """Ridge prediction at ``query`` and its leave-one-out error."""
-        penalty = self._ridge * np.eye(x.shape[1])
-        penalty[0, 0] = 0.0  # the intercept is not shrunk
-        inv = np.linalg.pinv(x.T @ x + penalty)
-        coef = inv @ x.T @ y
-        hat = np.einsum("ij,jk,ik->i", x, inv, x)
-        loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
-        sd = math.sqrt(float(np.mean(loo**2)) + 1e-10)
-        return float(query @ coef), sd
+
+def _fit_predict(x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray) -> tuple[float, float]:
+    """Ridge prediction at ``query`` (one penalty per feature) and its leave-one-out error."""
+    inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
+    coef = inv @ x.T @ y
+    hat = np.einsum("ij,jk,ik->i", x, inv, x)
+    loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
+    sd = math.sqrt(float(np.mean(loo**2)) + 1e-10)
+    return float(query @ coef), sd
