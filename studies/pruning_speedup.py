@@ -29,11 +29,9 @@ def regret_by_budget(best: list[float], epochs: list[int], optimum: float, budge
     epochs the study spent, and where nothing had completed yet."""
     spent = np.cumsum(epochs)
     done = np.searchsorted(spent, budgets, side="right")  # trials finished within each budget
-    best = np.asarray(best, dtype=float)
-    regret = np.full(len(budgets), np.nan)
-    for j, n in enumerate(done):
-        if budgets[j] <= spent[-1] and n > 0 and np.isfinite(best[n - 1]):
-            regret[j] = 100 * (optimum - best[n - 1])
+    best = np.concatenate([[-np.inf], np.asarray(best, dtype=float)])[done]
+    regret = 100 * (optimum - best)
+    regret[(budgets > spent[-1]) | ~np.isfinite(best)] = np.nan
     return regret
 
 
@@ -52,8 +50,8 @@ if __name__ == "__main__":
     epochs_per_trial = table(args.table).epochs
     optimum = float(table(args.table).valid.max())
     reference_budget = args.trials * epochs_per_trial
-    budgets = np.arange(epochs_per_trial, 2 * reference_budget + 1, epochs_per_trial)
-    shown = [b for b in (reference_budget // 4, reference_budget // 3, reference_budget // 2, reference_budget)]
+    budgets = np.arange(1, 2 * reference_budget + 1)
+    shown = [reference_budget // 4, reference_budget // 3, reference_budget // 2, reference_budget]
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     target = None
     print(f"table {args.table}, {args.sampler}, {args.seeds} seeds, {args.max_trials} trials a study; "
