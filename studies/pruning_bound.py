@@ -8,7 +8,8 @@ from the table's rows, as RandomSampler draws them). A trial may stop after epoc
 (k >= ``--warmup``) when the probability that its final accuracy beats the best completed trial
 so far falls below the threshold. The probability comes from knowledge no pruner has: the
 whole table. For each k, the final accuracy is regressed on the first k accuracies (and their
-squares) over every distinct trained curve; then
+squares; with ``--choices`` also the cell's ops, one-hot per edge) over every distinct trained
+curve; then
 
 - ``normal``: the final is normal around the regression's prediction with the residual spread
   of that k (what PredictorPruner assumes, with a perfect fit);
@@ -26,23 +27,34 @@ import argparse
 import numpy as np
 from scipy.special import ndtr
 
-from optunas.benchmarks import load_nb201_table
+from optunas.benchmarks import arch_ops, load_nb201_table
+from optunas.benchmarks._nb201 import OPS
 
 NEIGHBOURS = 200
 
 
-def _design(curves: np.ndarray, k: int) -> np.ndarray:
-    return np.column_stack([np.ones(len(curves)), curves[:, :k], curves[:, :k] ** 2])
+def _design(curves: np.ndarray, k: int, extra: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones(len(curves)), curves[:, :k], curves[:, :k] ** 2, extra])
 
 
-def success_laws(curves: np.ndarray) -> dict[str, list]:
-    """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target)."""
+def one_hot_ops(rows: int) -> np.ndarray:
+    """Each row's cell as features: one-hot of the op on each edge (what ``use_choices`` gives
+    PredictorPruner)."""
+    ops = np.array([[OPS.index(op) for op in arch_ops(i)] for i in range(rows)])
+    return (ops[:, :, None] == np.arange(len(OPS))).reshape(rows, -1).astype(float)
+
+
+def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[str, list]:
+    """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target);
+    ``extra`` holds more features per row (the cell's ops)."""
     _, distinct = np.unique(curves, axis=0, return_index=True)  # equivalent cells counted once
     final = curves[:, -1]
+    extra = np.zeros((len(curves), 0)) if extra is None else extra
     laws: dict[str, list] = {"normal": [], "neighbours": []}
     for k in range(1, curves.shape[1]):
-        coef = np.linalg.lstsq(_design(curves[distinct], k), final[distinct], rcond=None)[0]
-        fitted, predicted = _design(curves[distinct], k) @ coef, _design(curves, k) @ coef
+        design = _design(curves, k, extra)
+        coef = np.linalg.lstsq(design[distinct], final[distinct], rcond=None)[0]
+        fitted, predicted = design[distinct] @ coef, design @ coef
         sd = float(np.std(final[distinct] - fitted))
         laws["normal"].append(lambda i, target, p=predicted, sd=sd: float(ndtr((p[i] - target) / sd)))
         order = np.argsort(fitted)
@@ -84,12 +96,14 @@ if __name__ == "__main__":
     parser.add_argument("--warmups", default="1,2")
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--studies", type=int, default=200)
+    parser.add_argument("--choices", action="store_true",
+                        help="the regression also knows each cell's ops (one-hot per edge)")
     args = parser.parse_args()
     table = (load_nb201_table(variant=args.table) if args.table in ("default", "pruning")
              else load_nb201_table(args.table))
     curves = table.curves.astype(float)
     draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
-    laws = success_laws(curves)
+    laws = success_laws(curves, one_hot_ops(len(curves)) if args.choices else None)
     print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
           f"no pruning spends {args.trials * curves.shape[1]} epochs\n")
     print("| idealised rule | threshold | first decision after epoch | epochs consumed | regret lost (pp) |")

@@ -69,6 +69,7 @@ if __name__ == "__main__":
                 target = float(mean[budgets == reference_budget][0]) + args.tolerance
             reached = np.flatnonzero(mean <= target)
             needed = int(budgets[reached[0]]) if len(reached) else None
-            cells = [f"{mean[budgets == b][0]:.2f} ± {se[budgets == b][0]:.2f}" for b in shown]
+            cells = [f"{mean[b - 1]:.2f} ± {se[b - 1]:.2f}" if np.isfinite(mean[b - 1])
+                     else "(some studies spent less)" for b in shown]  # budgets[i] == i + 1
             speedup = f"{reference_budget / needed:.2f}x" if needed else "not within the runs"
             print(f"| {pruner} | " + " | ".join(cells) + f" | {needed or '-'} | {speedup} |", flush=True)

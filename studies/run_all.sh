@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in BENCHMARKS.md, in order; outputs under studies/results/.
-# Usage: bash studies/run_all.sh [jobs]   (about 90 minutes on 2 cores)
+# Usage: bash studies/run_all.sh [jobs]   (about 2 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
@@ -27,6 +27,30 @@ run python -m optunas bench pruners --table pruning --pruners none,median,sha,hy
     --samplers random,tpe --seeds 30 --trials 200 --jobs "$jobs" --out "$out/pruners_pruning_table" | tee "$out/pruners_pruning_table.md"
 run python studies/pruning_bound.py --table pruning | tee "$out/pruning_bound.md"
 run python studies/pruning_bound.py --table default | tee "$out/pruning_bound_default_table.md"
+# The pruners' preset threshold (tuning seeds), TPE over 100 seeds, the ops as features, and
+# the papers' measure (epochs to reach no pruning's regret).
+run python studies/sweep.py --table pruning --seed-offset 1000 --seeds 30 --jobs "$jobs" --samplers random tpe \
+    --pruners none 'predictor:threshold=0.005' 'predictor:threshold=0.01' 'predictor:threshold=0.02' \
+    'predictor:threshold=0.05' 'curve:threshold=0.005' 'curve:threshold=0.01' 'curve:threshold=0.02' \
+    'curve:threshold=0.05' | tee "$out/pruner_presets_pruning_table.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
+    'median:n_startup_trials=5,n_warmup_steps=2' 'median:n_startup_trials=5,n_warmup_steps=3' \
+    'median:n_startup_trials=5,n_warmup_steps=4' 'predictor:threshold=0.01' 'predictor:threshold=0.03' \
+    'predictor:threshold=0.01,use_choices=True,n_warmup_steps=0' 'hyperband:' 'hyperband:min_resource=2' \
+    'sha:min_resource=3' 'curve:threshold=0.01' 'predictor:threshold=0.03,use_choices=True,n_warmup_steps=0' \
+    'predictor:threshold=0.01,use_choices=True' | tee "$out/pruner_tradeoff_pruning_table_tpe100.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers random --pruners none \
+    'predictor:threshold=0.01' 'predictor:threshold=0.01,use_choices=True' 'predictor:threshold=0.03,use_choices=True' \
+    'predictor:threshold=0.01,use_choices=True,n_warmup_steps=0' 'predictor:threshold=0.03,use_choices=True,n_warmup_steps=0' \
+    'predictor:threshold=0.05,use_choices=True,n_warmup_steps=0' | tee "$out/pruner_choices_random.md"
+run python studies/pruning_bound.py --table pruning --thresholds 0.002,0.01,0.015,0.02,0.03 --warmups 1,2 \
+    --choices | tee "$out/pruning_bound_choices.md"
+run python studies/pruning_bound.py --table default --thresholds 0.002,0.01,0.015,0.02,0.03 --warmups 1 \
+    --choices | tee "$out/pruning_bound_choices_default_table.md"
+run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$jobs" --pruners none \
+    'median:n_startup_trials=5,n_warmup_steps=2' 'median:n_startup_trials=5,n_warmup_steps=3' \
+    'median:n_startup_trials=5,n_warmup_steps=4' 'sha:' 'sha:min_resource=2' 'hyperband:' 'curve:' 'predictor:' \
+    'predictor:use_choices=True,n_warmup_steps=0' | tee "$out/pruning_speedup.md"
 run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 2 --jobs "$jobs" | tee "$out/real_pruning.md"
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
