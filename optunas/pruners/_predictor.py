@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from optuna.distributions import BaseDistribution, CategoricalDistribution
@@ -44,12 +45,17 @@ def _width(dist: BaseDistribution) -> int:
     return len(dist.choices) if isinstance(dist, CategoricalDistribution) else 1
 
 
+def _same(a: BaseDistribution | None, b: BaseDistribution) -> bool:
+    # Optuna's __eq__ goes through a generic comparison; a decision makes thousands of these.
+    return a is b or (type(a) is type(b) and vars(a) == vars(b))
+
+
 def _choice_features(trial: FrozenTrial, layout: dict[str, BaseDistribution]) -> list[float]:
     """The trial's choices encoded in ``layout``'s order; a parameter the trial did not sample
     (a conditional branch not taken) or sampled from another distribution encodes as zeros."""
     out: list[float] = []
     for name, dist in layout.items():
-        if name in trial.params and trial.distributions.get(name) == dist:
+        if name in trial.params and _same(trial.distributions.get(name), dist):
             out.extend(_encode_choice(dist, trial.params[name]))
         else:
             out.extend([0.0] * _width(dist))
@@ -65,15 +71,14 @@ def _choice_layout(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
     return dict(sorted(layout.items()))
 
 
-def _curve_prefix(trial: FrozenTrial, study: Study, step: int) -> np.ndarray | None:
-    """Oriented values at steps 0..step, or None if any is missing or not finite."""
-    values = []
-    for s in range(step + 1):
-        v = trial.intermediate_values.get(s)
-        if v is None or not math.isfinite(v):
-            return None
-        values.append(_oriented(study, v))
-    return np.array(values)
+def _curve_prefix(trial: FrozenTrial, sign: float, step: int) -> np.ndarray | None:
+    """Values at steps 0..step times ``sign`` (larger is better), or None if any is missing or
+    not finite."""
+    values = trial.intermediate_values
+    prefix = [values.get(s) for s in range(step + 1)]
+    if any(v is None or not math.isfinite(v) for v in prefix):
+        return None
+    return sign * np.array(prefix, dtype=float)
 
 
 class PredictorPruner(BasePruner):
@@ -150,6 +155,8 @@ class PredictorPruner(BasePruner):
         self._use_params = use_params
         self._use_choices = use_choices
         self._choice_ridge = choice_ridge
+        # A finished trial's choices never change: encode each once per layout.
+        self._encoded: dict[int, tuple[tuple[str, ...], dict[str, Any], list[float]]] = {}
         self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
                                              n_warmup_steps=n_warmup_steps)
 
@@ -167,12 +174,13 @@ class PredictorPruner(BasePruner):
         finals, usual_last = _finished_finals(study)
         if usual_last is not None and step >= usual_last:
             return False
-        mine = _curve_prefix(trial, study, step)
+        sign = _oriented(study, 1.0)  # once: study.direction is a storage call
+        mine = _curve_prefix(trial, sign, step)
         if mine is None:
             return self._fallback.prune(study, trial)
         train: list[tuple[FrozenTrial, np.ndarray]] = []
         for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
-            prefix = _curve_prefix(t, study, step)
+            prefix = _curve_prefix(t, sign, step)
             if prefix is None or t.value is None or not math.isfinite(t.value):
                 continue
             if self._use_params and "params" not in t.user_attrs:
@@ -184,12 +192,14 @@ class PredictorPruner(BasePruner):
             return self._fallback.prune(study, trial)
         layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
 
+        names = tuple(layout)
+
         def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
             curve = _features(prefix, t.user_attrs.get("params") if self._use_params else None)
-            return np.concatenate([curve, _choice_features(t, layout)])
+            return np.concatenate([curve, self._choices_of(t, layout, names)])
 
         x = np.array([row(t, prefix) for t, prefix in train])
-        y = np.array([_oriented(study, t.value) for t, _ in train])  # type: ignore[arg-type]
+        y = sign * np.array([t.value for t, _ in train], dtype=float)
         penalty = np.full(x.shape[1], self._ridge)
         penalty[x.shape[1] - sum(map(_width, layout.values())):] = self._choice_ridge
         penalty[0] = 0.0  # the intercept is not shrunk
@@ -198,11 +208,24 @@ class PredictorPruner(BasePruner):
         return float(ndtr((mean - target) / sd)) < self._threshold
 
 
+    def _choices_of(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
+                    names: tuple[str, ...]) -> list[float]:
+        """The trial's encoded choices, remembered for finished trials. The params are compared
+        on each hit, so a pruner shared by studies whose trial ids collide stays correct."""
+        if trial.state != TrialState.COMPLETE:
+            return _choice_features(trial, layout)
+        cached = self._encoded.get(trial._trial_id)
+        if cached is None or cached[0] != names or cached[1] != trial.params:
+            cached = (names, dict(trial.params), _choice_features(trial, layout))
+            self._encoded[trial._trial_id] = cached
+        return cached[2]
+
+
 def _fit_predict(x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray) -> tuple[float, float]:
     """Ridge prediction at ``query`` (one penalty per feature) and its leave-one-out error."""
     inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
     coef = inv @ x.T @ y
-    hat = np.einsum("ij,jk,ik->i", x, inv, x)
+    hat = np.sum((x @ inv) * x, axis=1)  # the hat matrix's diagonal, through BLAS
     loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
     sd = math.sqrt(float(np.mean(loo**2)) + 1e-10)
     return float(query @ coef), sd
