@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in BENCHMARKS.md, in order; outputs under studies/results/.
-# Usage: bash studies/run_all.sh [jobs]   (about 2 hours on 2 cores)
+# Usage: bash studies/run_all.sh [jobs]   (about 2.5 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
@@ -51,6 +51,9 @@ run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$job
     'median:n_startup_trials=5,n_warmup_steps=2' 'median:n_startup_trials=5,n_warmup_steps=3' \
     'median:n_startup_trials=5,n_warmup_steps=4' 'sha:' 'sha:min_resource=2' 'hyperband:' 'curve:' 'predictor:' \
     'predictor:use_choices=True,n_warmup_steps=0' | tee "$out/pruning_speedup.md"
+run python studies/pruning_speedup.py --sampler tpe --seeds 50 --max-trials 600 --jobs "$jobs" --pruners none \
+    'median:n_startup_trials=5,n_warmup_steps=2' 'median:n_startup_trials=5,n_warmup_steps=4' 'sha:' \
+    'sha:min_resource=3' 'hyperband:' 'hyperband:min_resource=2' 'curve:' 'predictor:' | tee "$out/pruning_speedup_tpe.md"
 run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 2 --jobs "$jobs" | tee "$out/real_pruning.md"
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
