@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 import optuna
 import pytest
+from conftest import service_url
 from optuna.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
 
+from optunas._storage import open_storage
 from optunas.pruners import LearningCurvePruner, PredictorPruner, get_pruner
 from optunas.pruners._predictor import _choice_features, _choice_layout
 
@@ -199,3 +204,80 @@ def test_a_predictor_decision_with_200_finished_50_step_curves_is_fast(use_choic
         study.pruner.prune(study, frozen)
     # About 3 ms (4 with choices) on the 2-core CI machine; 10 leaves room for a slower one.
     assert (time.perf_counter() - started) / 20 < 0.010
+
+
+@pytest.mark.parametrize("pruner", [LearningCurvePruner(),
+                                    PredictorPruner(use_choices=True, n_min_trials=5)],
+                         ids=["curve", "predictor-choices"])
+def test_pruners_work_on_every_storage_minimising_with_tpe(pruner, storage_url, study_name) -> None:
+    """The loss of :func:`_cell_objective`'s cells, minimised by TPE, through each storage:
+    the pruners read everything back from the storage they are given."""
+    def loss(trial) -> float:
+        cell = trial.suggest_categorical("cell", ["good", "bad"])
+        ceiling = trial.suggest_float("ceiling", 0.5, 0.95) if cell == "good" else 0.5
+        curve = _rising(ceiling)
+        for step, value in enumerate(curve):
+            trial.report(1.0 - value, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return 1.0 - curve[-1]
+
+    study = optuna.create_study(storage=open_storage(storage_url), study_name=study_name,
+                                direction="minimize", pruner=pruner,
+                                sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=10))
+    study.optimize(loss, n_trials=40)
+    trials = optuna.load_study(study_name=study_name, storage=open_storage(storage_url)).trials
+    states = [t.state for t in trials]
+    assert len(trials) == 40 and optuna.trial.TrialState.FAIL not in states
+    assert states.count(optuna.trial.TrialState.PRUNED) >= 5
+    for t in trials:  # nothing lost: every reported step is stored, a finished trial ran them all
+        assert sorted(t.intermediate_values) == list(range(len(t.intermediate_values)))
+        if t.state == optuna.trial.TrialState.COMPLETE:
+            assert len(t.intermediate_values) == STEPS
+            assert t.value == pytest.approx(t.intermediate_values[STEPS - 1])
+    assert study.best_value < 1.0 - 0.9 * (1 - 0.8**STEPS)  # a good cell with a high ceiling
+
+
+PRUNING_WORKER = """
+import sys, optuna
+from optunas._storage import open_storage
+from optunas.pruners import PredictorPruner
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+url, name, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def objective(trial):
+    ceiling = trial.suggest_float("ceiling", 0.5, 0.95)
+    op = trial.suggest_categorical("op", ["conv", "skip"])
+    curve = [ceiling * (1 - 0.8 ** (s + 1)) for s in range(20)]
+    for step, value in enumerate(curve):
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return curve[-1]
+
+study = optuna.load_study(study_name=name, storage=open_storage(url),
+                          sampler=optuna.samplers.RandomSampler(seed=seed),
+                          pruner=PredictorPruner(use_choices=True, n_min_trials=5))
+study.optimize(objective, n_trials=30)
+"""
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "journal"])
+def test_two_workers_prune_one_study_together(kind, tmp_path, study_name) -> None:
+    """Each worker's pruner learns from the other's finished trials through the storage."""
+    url = service_url("postgresql") if kind == "postgresql" else f"journal:{tmp_path / 'p.log'}"
+    optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    procs = [subprocess.Popen([sys.executable, "-c", PRUNING_WORKER, url, study_name, str(seed)],
+                              stderr=subprocess.PIPE, text=True, env=env) for seed in (1, 2)]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+    trials = optuna.load_study(study_name=study_name, storage=open_storage(url)).trials
+    states = [t.state for t in trials]
+    assert len(trials) == 60 and optuna.trial.TrialState.FAIL not in states
+    assert states.count(optuna.trial.TrialState.PRUNED) >= 10
+    epochs = sum(len(t.intermediate_values) for t in trials)
+    assert epochs < 0.6 * 60 * STEPS
+    best_possible = 0.95 * (1 - 0.8**STEPS)
+    assert max(t.value for t in trials if t.value is not None) > best_possible - 0.03
