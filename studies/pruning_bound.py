@@ -44,6 +44,27 @@ def one_hot_ops(rows: int) -> np.ndarray:
     return (ops[:, :, None] == np.arange(len(OPS))).reshape(rows, -1).astype(float)
 
 
+def ridge(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ridge coefficients (one penalty per feature) and the mean squared leave-one-out residual."""
+    inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
+    coef = inv @ x.T @ y
+    hat = np.sum((x @ inv) * x, axis=1)
+    loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
+    return coef, float(np.mean(loo**2))
+
+
+def learnt_laws(curves: np.ndarray, extra: np.ndarray, rows: np.ndarray, extra_ridge: float) -> list:
+    """The normal rule as a learner would have it from the full curves of ``rows`` only: a
+    ridge fit (penalty ``extra_ridge`` on ``extra``) and its leave-one-out error."""
+    final, laws = curves[:, -1], []
+    for k in range(1, curves.shape[1]):
+        design = _design(curves, k, extra)
+        penalty = np.r_[0.0, np.full(2 * k, 1e-6), np.full(extra.shape[1], extra_ridge)]
+        coef, mse = ridge(design[rows], final[rows], penalty)
+        laws.append(lambda i, target, p=design @ coef, sd=np.sqrt(mse): float(ndtr((p[i] - target) / sd)))
+    return laws
+
+
 def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[str, list]:
     """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target);
     ``extra`` holds more features per row (the cell's ops)."""
@@ -98,18 +119,34 @@ if __name__ == "__main__":
     parser.add_argument("--studies", type=int, default=200)
     parser.add_argument("--choices", action="store_true",
                         help="the regression also knows each cell's ops (one-hot per edge)")
+    parser.add_argument("--fit-rows", type=int, default=0,
+                        help="fit the normal rule to this many random cells' full curves only (with "
+                             "their leave-one-out error), as a learner shown that many would; "
+                             "each of --repeats draws of cells")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ops-ridge", type=float, default=0.3, help="with --fit-rows: penalty on the ops")
     args = parser.parse_args()
     table = (load_nb201_table(variant=args.table) if args.table in ("default", "pruning")
              else load_nb201_table(args.table))
     curves = table.curves.astype(float)
     draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
-    laws = success_laws(curves, one_hot_ops(len(curves)) if args.choices else None)
+    extra = one_hot_ops(len(curves)) if args.choices else np.zeros((len(curves), 0))
+    if args.fit_rows:
+        _, distinct = np.unique(curves, axis=0, return_index=True)
+        rng = np.random.default_rng(1)
+        fits = [learnt_laws(curves, extra, rng.choice(distinct, args.fit_rows, replace=False), args.ops_ridge)
+                for _ in range(args.repeats)]
+        print(f"the normal rule learnt from {args.fit_rows} cells' full curves ({args.repeats} draws, "
+              f"ops ridge {args.ops_ridge}); ", end="")
+        rules = {"normal, learnt": fits}
+    else:
+        rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()}
     print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
           f"no pruning spends {args.trials * curves.shape[1]} epochs\n")
     print("| idealised rule | threshold | first decision after epoch | epochs consumed | regret lost (pp) |")
     print("|---|---|---|---|---|")
-    for name, law in laws.items():
+    for name, laws in rules.items():  # a rule learnt from a draw of cells: the mean over draws
         for warmup in map(int, args.warmups.split(",")):
             for threshold in map(float, args.thresholds.split(",")):
-                spent, lost = simulate(curves, law, threshold, warmup, draws)
+                spent, lost = np.mean([simulate(curves, law, threshold, warmup, draws) for law in laws], axis=0)
                 print(f"| {name} | {threshold} | {warmup} | {spent:.0f} | {lost:.2f} |", flush=True)
