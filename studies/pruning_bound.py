@@ -23,6 +23,7 @@ lost against the same proposals without pruning, in percentage points, mean over
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 from scipy.special import ndtr
@@ -61,7 +62,8 @@ def learnt_laws(curves: np.ndarray, extra: np.ndarray, rows: np.ndarray, extra_r
         design = _design(curves, k, extra)
         penalty = np.r_[0.0, np.full(2 * k, 1e-6), np.full(extra.shape[1], extra_ridge)]
         coef, mse = ridge(design[rows], final[rows], penalty)
-        laws.append(lambda i, target, p=design @ coef, sd=np.sqrt(mse): float(ndtr((p[i] - target) / sd)))
+        sd = math.sqrt(mse)
+        laws.append(lambda i, target, p=design @ coef, sd=sd: float(ndtr((p[i] - target) / sd)))
     return laws
 
 

@@ -27,10 +27,10 @@ import argparse
 import math
 
 import numpy as np
+from pruning_bound import one_hot_ops, ridge
 from scipy.special import ndtr
 
 from optunas.benchmarks import load_nb201_table
-from pruning_bound import one_hot_ops, ridge
 
 
 class Direct:
