@@ -20,7 +20,7 @@ from optuna.distributions import (
 
 from optunas._storage import open_storage
 from optunas.pruners import LearningCurvePruner, PredictorPruner, get_pruner
-from optunas.pruners._predictor import _choice_features, _choice_layout
+from optunas.pruners._predictor import _choice_features, _choice_layout, _run_chain
 
 STEPS = 20
 
@@ -54,7 +54,8 @@ def _decide(study, sign, curve) -> list[bool]:
 
 
 @pytest.mark.parametrize("direction", ["maximize", "minimize"])
-@pytest.mark.parametrize("make", [LearningCurvePruner, lambda: PredictorPruner(n_min_trials=5)])
+@pytest.mark.parametrize("make", [LearningCurvePruner, lambda: PredictorPruner(n_min_trials=5),
+                                  lambda: PredictorPruner(n_min_trials=5, model="chain")])
 def test_a_curve_that_levels_off_low_is_pruned_a_rising_one_kept(direction, make) -> None:
     study, sign = _study_with_finished(direction, make())
     low = [0.5 * (1 - 0.5 ** (s + 1)) for s in range(STEPS)]  # flat at 0.5 by step 5
@@ -153,9 +154,10 @@ def _cell_objective(trial) -> float:
     return curve[-1]
 
 
+@pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_choices", [True, False])
-def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices) -> None:
-    pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0)
+def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, model) -> None:
+    pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0, model=model)
     study = optuna.create_study(direction="maximize", pruner=pruner,
                                 sampler=optuna.samplers.RandomSampler(seed=0))
     study.optimize(_cell_objective, n_trials=60)
@@ -181,14 +183,34 @@ def test_choices_are_encoded_one_hot_scaled_and_zero_when_not_sampled() -> None:
     assert _choice_features(branch, layout) == [0, 0, 1, 0, 0]
     with pytest.raises(ValueError):
         PredictorPruner(choice_ridge=0.0)
+    with pytest.raises(ValueError, match="model"):
+        PredictorPruner(model="lstm")
+    with pytest.raises(ValueError, match="lags"):
+        PredictorPruner(model="chain", lags=0)
 
 
+def test_the_chain_runs_its_links_on_and_adds_up_their_errors() -> None:
+    # Each step adds 0.1 to the one before it (one lag, an extra feature worth 0.05), with a
+    # leave-one-out variance of 0.01: from 0.5 at step 0 the final at step 3 is 0.5 + 3 * 0.15,
+    # and each of the three later steps passes its error on whole.
+    links = {step: (np.array([0.1, 1.0, 0.05]), 0.01) for step in range(1, 4)}
+    mean, sd = _run_chain(links, np.array([0.5]), np.array([1.0]), lags=1)
+    assert mean == pytest.approx(0.95) and sd == pytest.approx(math.sqrt(0.03))
+    # Halving at each step: the step-1 error reaches the final a quarter as large (in variance,
+    # 1/16), the step-2 error a quarter (1/4), the step-3 error whole.
+    links = {step: (np.array([0.0, 0.5, 0.0]), 0.01) for step in range(1, 4)}
+    mean, sd = _run_chain(links, np.array([0.8]), np.array([1.0]), lags=1)
+    assert mean == pytest.approx(0.1) and sd**2 == pytest.approx(0.01 * (1 / 16 + 1 / 4 + 1))
+
+
+@pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_choices", [False, True])
-def test_a_predictor_decision_with_200_finished_50_step_curves_is_fast(use_choices) -> None:
+def test_a_predictor_decision_with_200_finished_50_step_curves_is_fast(use_choices, model) -> None:
     rng = np.random.default_rng(0)
     ops = ["a", "b", "c", "d", "e"]
     dists = {f"edge{i}": CategoricalDistribution(ops) for i in range(6)}
-    study = optuna.create_study(direction="maximize", pruner=PredictorPruner(use_choices=use_choices))
+    study = optuna.create_study(direction="maximize",
+                                pruner=PredictorPruner(use_choices=use_choices, model=model))
     for _ in range(200):
         curve = (0.5 + 0.4 * rng.random()) * (1 - 0.9 ** np.arange(1, 51)) + rng.normal(0, 0.005, 50)
         study.add_trial(optuna.create_trial(
@@ -198,17 +220,23 @@ def test_a_predictor_decision_with_200_finished_50_step_curves_is_fast(use_choic
     for step in range(30):
         trial.report(0.3 + 0.01 * step, step)
     frozen = study._storage.get_trial(trial._trial_id)
+    started = time.perf_counter()
     assert study.pruner.prune(study, frozen)  # far below the finished curves: pruned
+    first = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(20):
         study.pruner.prune(study, frozen)
-    # About 3 ms (4 with choices) on the 2-core CI machine; 10 leaves room for a slower one.
+    # About 3 ms (4 with choices) on the 2-core CI machine, 2 for the chain once its links are
+    # fitted; 10 leaves room for a slower one. The chain fits its 49 links after each trial
+    # ends: 11 ms (24 with choices) for the first decision.
     assert (time.perf_counter() - started) / 20 < 0.010
+    assert model == "direct" or first < 0.060
 
 
 @pytest.mark.parametrize("pruner", [LearningCurvePruner(),
-                                    PredictorPruner(use_choices=True, n_min_trials=5)],
-                         ids=["curve", "predictor-choices"])
+                                    PredictorPruner(use_choices=True, n_min_trials=5),
+                                    PredictorPruner(use_choices=True, n_min_trials=5, model="chain")],
+                         ids=["curve", "predictor-choices", "predictor-chain"])
 def test_pruners_work_on_every_storage_minimising_with_tpe(pruner, storage_url, study_name) -> None:
     """The loss of :func:`_cell_objective`'s cells, minimised by TPE, through each storage:
     the pruners read everything back from the storage they are given."""

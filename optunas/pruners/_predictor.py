@@ -96,6 +96,15 @@ class PredictorPruner(BasePruner):
     is the best final value so far or ``percentile`` of the finished finals. Until
     ``n_min_trials`` trials have completed, :class:`LearningCurvePruner` decides instead.
 
+    With ``model="chain"`` the final value is reached one step at a time instead: for each
+    step ``s`` a ridge regression of the value at ``s`` on the ``lags`` values before it (and
+    the params and choices, as above) is fitted on every COMPLETE *and PRUNED* trial that got
+    that far, so the early steps learn from every trial rather than from the finished ones
+    only; the trial's curve is run on through these links to the final step, and the error is
+    each link's leave-one-out variance times the square of its effect on the final. The links
+    are refitted only when a trial has ended. It prunes harder at the same threshold (about
+    0.005 matches the default's loss under random search); BENCHMARKS.md measures it.
+
     NaN or infinite values: a trial whose latest value is not finite is pruned; finished
     trials with non-finite values are left out of the training set. Both directions work.
 
@@ -113,6 +122,9 @@ class PredictorPruner(BasePruner):
             sample (a branch of a conditional space) encodes as zeros.
         choice_ridge: The ridge penalty on the choices' features; larger than ``ridge``
             because a study has few finished trials per choice.
+        model: ``"direct"`` (the final value regressed on the early curve) or ``"chain"``
+            (step by step, learning from pruned trials too).
+        lags: With ``model="chain"``, how many earlier values each step is regressed on.
 
     Example:
         >>> import optuna
@@ -141,12 +153,16 @@ class PredictorPruner(BasePruner):
         use_params: bool = False,
         use_choices: bool = False,
         choice_ridge: float = 1.0,
+        model: str = "direct",
+        lags: int = 3,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
-        if n_min_trials < 3 or ridge <= 0 or choice_ridge <= 0 or n_warmup_steps < 0:
-            raise ValueError("n_min_trials >= 3, ridge > 0, choice_ridge > 0 and n_warmup_steps >= 0 "
-                             "are required")
+        if model not in ("direct", "chain"):
+            raise ValueError(f"model must be 'direct' or 'chain', got {model!r}")
+        if n_min_trials < 3 or ridge <= 0 or choice_ridge <= 0 or n_warmup_steps < 0 or lags < 1:
+            raise ValueError("n_min_trials >= 3, ridge > 0, choice_ridge > 0, n_warmup_steps >= 0 "
+                             "and lags >= 1 are required")
         self._threshold = threshold
         self._percentile = percentile
         self._n_min_trials = n_min_trials
@@ -155,6 +171,10 @@ class PredictorPruner(BasePruner):
         self._use_params = use_params
         self._use_choices = use_choices
         self._choice_ridge = choice_ridge
+        self._model = model
+        self._lags = lags
+        # The chain's links change only when a trial ends: refit them only then.
+        self._links: tuple[tuple, dict[int, tuple[np.ndarray, float]]] | None = None
         # A finished trial's choices never change: encode each once per layout.
         self._encoded: dict[int, tuple[tuple[str, ...], dict[str, Any], list[float]]] = {}
         self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
@@ -191,8 +211,14 @@ class PredictorPruner(BasePruner):
         if self._use_params and "params" not in trial.user_attrs:
             return self._fallback.prune(study, trial)
         layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
-
         names = tuple(layout)
+        target = target_value(finals, self._percentile)
+        if self._model == "chain":
+            links = self._chain_links(study, sign, usual_last, layout)  # type: ignore[arg-type]
+            if links is None:
+                return self._fallback.prune(study, trial)
+            mean, sd = _run_chain(links, mine, np.array(self._extras(trial, layout, names)), self._lags)
+            return float(ndtr((mean - target) / sd)) < self._threshold
 
         def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
             curve = _features(prefix, t.user_attrs.get("params") if self._use_params else None)
@@ -204,15 +230,53 @@ class PredictorPruner(BasePruner):
         penalty[x.shape[1] - sum(map(_width, layout.values())):] = self._choice_ridge
         penalty[0] = 0.0  # the intercept is not shrunk
         mean, sd = _fit_predict(x, y, row(trial, mine), penalty)
-        target = target_value(finals, self._percentile)
         return float(ndtr((mean - target) / sd)) < self._threshold
 
+    def _extras(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
+                names: tuple[str, ...]) -> list[float]:
+        """The chain's features beyond the curve: log10(params) with ``use_params``, the choices."""
+        params = [math.log10(max(trial.user_attrs["params"], 1.0))] if self._use_params else []
+        return params + self._choices_of(trial, layout, names)
+
+    def _chain_links(self, study: Study, sign: float, last: int,
+                     layout: dict[str, BaseDistribution]) -> dict[int, tuple[np.ndarray, float]] | None:
+        """The chain's links for steps 1..last, fitted on every COMPLETE and PRUNED trial, or
+        None when a step has fewer than three trials to learn from. Cached until a trial ends."""
+        names = tuple(layout)
+        others = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED),
+                                               use_cache=True)
+                  if not self._use_params or "params" in t.user_attrs]
+        key = (id(study._storage), study._study_id, sign, last, names,
+               tuple((t._trial_id, t.last_step) for t in others))
+        if self._links is not None and self._links[0] == key:
+            return self._links[1]
+        curves = np.full((len(others), last + 1), np.nan)
+        for r, t in enumerate(others):
+            for step, value in t.intermediate_values.items():
+                if 0 <= step <= last and math.isfinite(value):
+                    curves[r, step] = sign * value
+        extras = np.array([self._extras(t, layout, names) for t in others], dtype=float).reshape(len(others), -1)
+        extra_penalty = np.full(extras.shape[1], self._choice_ridge)
+        if self._use_params:
+            extra_penalty[0] = self._ridge
+        links: dict[int, tuple[np.ndarray, float]] | None = {}
+        for step in range(1, last + 1):
+            lo = max(0, step - self._lags)
+            rows = np.isfinite(curves[:, lo:step + 1]).all(axis=1)
+            if rows.sum() < 3:
+                links = None
+                break
+            x = np.column_stack([np.ones(rows.sum()), curves[rows, lo:step], extras[rows]])
+            penalty = np.r_[0.0, np.full(step - lo, self._ridge), extra_penalty]
+            links[step] = _ridge_loo(x, curves[rows, step], penalty)  # type: ignore[index]
+        self._links = (key, links)
+        return links
 
     def _choices_of(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
                     names: tuple[str, ...]) -> list[float]:
-        """The trial's encoded choices, remembered for finished trials. The params are compared
+        """The trial's encoded choices, remembered for ended trials. The params are compared
         on each hit, so a pruner shared by studies whose trial ids collide stays correct."""
-        if trial.state != TrialState.COMPLETE:
+        if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
             return _choice_features(trial, layout)
         cached = self._encoded.get(trial._trial_id)
         if cached is None or cached[0] != names or cached[1] != trial.params:
@@ -221,11 +285,34 @@ class PredictorPruner(BasePruner):
         return cached[2]
 
 
-def _fit_predict(x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray) -> tuple[float, float]:
-    """Ridge prediction at ``query`` (one penalty per feature) and its leave-one-out error."""
+def _ridge_loo(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ridge coefficients (one penalty per feature) and the mean squared leave-one-out residual."""
     inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
     coef = inv @ x.T @ y
     hat = np.sum((x @ inv) * x, axis=1)  # the hat matrix's diagonal, through BLAS
     loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
-    sd = math.sqrt(float(np.mean(loo**2)) + 1e-10)
-    return float(query @ coef), sd
+    return coef, float(np.mean(loo**2))
+
+
+def _fit_predict(x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray) -> tuple[float, float]:
+    """Ridge prediction at ``query`` (one penalty per feature) and its leave-one-out error."""
+    coef, mse = _ridge_loo(x, y, penalty)
+    return float(query @ coef), math.sqrt(mse + 1e-10)
+
+
+def _run_chain(links: dict[int, tuple[np.ndarray, float]], prefix: np.ndarray, extra: np.ndarray,
+               lags: int) -> tuple[float, float]:
+    """The final value predicted by running the links on from the end of ``prefix``, and its
+    error: each later step's leave-one-out variance times its squared effect on the final."""
+    last, known = max(links), len(prefix) - 1
+    values = list(prefix)
+    for step in range(known + 1, last + 1):
+        coef, lo = links[step][0], max(0, step - lags)
+        values.append(coef[0] + coef[1:1 + step - lo] @ values[lo:step] + coef[1 + step - lo:] @ extra)
+    effect = np.zeros(last + 1)  # d final / d value at each step, back through the links
+    effect[last] = 1.0
+    for step in range(last, known, -1):
+        lo = max(0, step - lags)
+        effect[lo:step] += effect[step] * links[step][0][1:1 + step - lo]
+    var = sum(effect[step] ** 2 * links[step][1] for step in range(known + 1, last + 1))
+    return float(values[-1]), math.sqrt(var + 1e-10)
