@@ -172,6 +172,32 @@ def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, 
         assert not stopped_early
 
 
+def _sized_objective(trial) -> float:
+    """Like :func:`_cell_objective`, but the size (the user attr ``params``) decides the end."""
+    big = trial.suggest_categorical("big", [True, False])  # unseen: use_choices is off
+    trial.set_user_attr("params", 10**6 if big else 10**3)
+    curve = [0.3 + 0.02 * s for s in range(5)] + [0.9 if big else 0.6] * 5
+    for step, value in enumerate(curve):
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return curve[-1]
+
+
+@pytest.mark.parametrize("model", ["direct", "chain"])
+@pytest.mark.parametrize("use_params", [True, False])
+def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(use_params, model) -> None:
+    pruner = PredictorPruner(use_params=use_params, n_min_trials=5, n_warmup_steps=0, model=model)
+    study = optuna.create_study(direction="maximize", pruner=pruner,
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(_sized_objective, n_trials=60)
+    late_small = [t for t in study.trials[20:] if not t.params["big"]]
+    stopped_early = [t for t in late_small if len(t.intermediate_values) < 5]
+    assert len(late_small) >= 10
+    assert len(stopped_early) == (len(late_small) if use_params else 0)
+    assert study.best_value == 0.9
+
+
 def test_choices_are_encoded_one_hot_scaled_and_zero_when_not_sampled() -> None:
     dists = {"op": CategoricalDistribution(["a", "b", "c"]), "width": IntDistribution(1, 64, log=True),
              "rate": FloatDistribution(0.0, 0.5)}
