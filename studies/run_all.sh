@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in BENCHMARKS.md, in order; outputs under studies/results/.
-# Usage: bash studies/run_all.sh [jobs]   (about 2.5 hours on 2 cores)
+# Usage: bash studies/run_all.sh [jobs]   (about 3.5 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
@@ -54,6 +54,33 @@ run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$job
 run python studies/pruning_speedup.py --sampler tpe --seeds 50 --max-trials 600 --jobs "$jobs" --pruners none \
     'median:n_startup_trials=5,n_warmup_steps=2' 'median:n_startup_trials=5,n_warmup_steps=4' 'sha:' \
     'sha:min_resource=3' 'hyperband:' 'hyperband:min_resource=2' 'curve:' 'predictor:' | tee "$out/pruning_speedup_tpe.md"
+# How much a learnt pruner must see, and PredictorPruner(model="chain").
+for n in 30 60 200 1000; do
+    run python studies/pruning_bound.py --table pruning --thresholds 0.01,0.015,0.02 --warmups 1 --studies 200 \
+        --choices --fit-rows "$n"
+done | tee "$out/pruning_bound_learnt.md"
+run python studies/pruning_online.py --studies 100 --rules direct:threshold=0.01,choice_ridge=1e9 direct:threshold=0.005 \
+    direct:threshold=0.01 direct:threshold=0.02 direct:threshold=0.03 chain:threshold=0.002,choice_ridge=1e9 \
+    chain:threshold=0.0005 chain:threshold=0.002 chain:threshold=0.005 chain:threshold=0.01 | tee "$out/pruning_online.md"
+chain='predictor:model="chain",use_choices=True,n_warmup_steps=0'
+run python studies/sweep.py --table pruning --seed-offset 1000 --jobs "$jobs" --samplers random tpe --pruners none \
+    'predictor:threshold=0.01' "$chain,threshold=0.002" "$chain,threshold=0.005" \
+    'predictor:model="chain",threshold=0.002,n_warmup_steps=0' | tee "$out/pruner_chain_tuning.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers random tpe --pruners none \
+    'predictor:threshold=0.01' "$chain,threshold=0.002" "$chain,threshold=0.005" \
+    'predictor:model="chain",threshold=0.005,n_warmup_steps=0' | tee "$out/pruner_chain.md"
+run python studies/sweep.py --table pruning --seed-offset 1000 --jobs "$jobs" --samplers random tpe --pruners none \
+    'predictor:model="chain",threshold=0.005,use_choices=True' 'predictor:model="chain",threshold=0.01,use_choices=True' \
+    'predictor:model="chain",threshold=0.01' | tee "$out/pruner_chain_tuning_warmup2.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
+    'predictor:threshold=0.01' "$chain,threshold=0.002" "$chain,threshold=0.005" \
+    'predictor:model="chain",threshold=0.005,n_warmup_steps=0' | tee "$out/pruner_chain_tpe100.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers evolution --pruners none \
+    'predictor:threshold=0.01' "$chain,threshold=0.005" | tee "$out/pruner_chain_evolution.md"
+run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$jobs" --pruners none 'predictor:' \
+    "$chain,threshold=0.005" "$chain,threshold=0.01" | tee "$out/pruning_speedup_chain.md"
+run python studies/pruning_calibration.py --sampler random | tee "$out/pruning_calibration_random.md"
+run python studies/pruning_calibration.py --sampler tpe | tee "$out/pruning_calibration_tpe.md"
 run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 2 --jobs "$jobs" | tee "$out/real_pruning.md"
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
