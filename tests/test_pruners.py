@@ -140,12 +140,9 @@ def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
     assert pruned.best_value >= full.best_value - 0.01
 
 
-def _cell_objective(trial) -> float:
-    """A 'good' or 'bad' cell whose curves agree for five steps and only then part: the early
-    curve cannot tell them apart; the choice can."""
-    cell = trial.suggest_categorical("cell", ["good", "bad"])
-    quality = trial.suggest_float("quality", 0.0, 1.0)
-    ceiling = (0.85 if cell == "good" else 0.55) + 0.1 * quality
+def _curve_that_parts(trial, ceiling: float) -> float:
+    """Report a curve that rises like every other for five steps and only then jumps to
+    ``ceiling``: the early curve cannot tell trials apart."""
     curve = [0.3 + 0.02 * s for s in range(5)] + [ceiling] * 5
     for step, value in enumerate(curve):
         trial.report(value, step)
@@ -154,15 +151,35 @@ def _cell_objective(trial) -> float:
     return curve[-1]
 
 
+def _cell_objective(trial) -> float:
+    """A 'good' or 'bad' cell: the choice tells how it ends."""
+    cell = trial.suggest_categorical("cell", ["good", "bad"])
+    quality = trial.suggest_float("quality", 0.0, 1.0)
+    return _curve_that_parts(trial, (0.85 if cell == "good" else 0.55) + 0.1 * quality)
+
+
+def _sized_objective(trial) -> float:
+    """A big or small network: the size (the user attr ``params``) tells how it ends."""
+    big = trial.suggest_categorical("big", [True, False])  # unseen: use_choices is off
+    trial.set_user_attr("params", 10**6 if big else 10**3)
+    return _curve_that_parts(trial, 0.9 if big else 0.6)
+
+
+def _late_poor_trials(pruner, objective, poor) -> tuple[optuna.Study, list, list]:
+    """60 random-search trials: the study, the poor ones after the 20th, and those of them
+    stopped before their curves part."""
+    study = optuna.create_study(direction="maximize", pruner=pruner,
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(objective, n_trials=60)
+    late_poor = [t for t in study.trials[20:] if poor(t.params)]
+    return study, late_poor, [t for t in late_poor if len(t.intermediate_values) < 5]
+
+
 @pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_choices", [True, False])
 def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, model) -> None:
     pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0, model=model)
-    study = optuna.create_study(direction="maximize", pruner=pruner,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
-    study.optimize(_cell_objective, n_trials=60)
-    late_bad = [t for t in study.trials[20:] if t.params["cell"] == "bad"]
-    stopped_early = [t for t in late_bad if len(t.intermediate_values) < 5]
+    study, late_bad, stopped_early = _late_poor_trials(pruner, _cell_objective, lambda p: p["cell"] == "bad")
     if use_choices:
         assert len(late_bad) >= 10 and len(stopped_early) == len(late_bad)
         full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
@@ -172,27 +189,11 @@ def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, 
         assert not stopped_early
 
 
-def _sized_objective(trial) -> float:
-    """Like :func:`_cell_objective`, but the size (the user attr ``params``) decides the end."""
-    big = trial.suggest_categorical("big", [True, False])  # unseen: use_choices is off
-    trial.set_user_attr("params", 10**6 if big else 10**3)
-    curve = [0.3 + 0.02 * s for s in range(5)] + [0.9 if big else 0.6] * 5
-    for step, value in enumerate(curve):
-        trial.report(value, step)
-        if trial.should_prune():
-            raise optuna.TrialPruned()
-    return curve[-1]
-
-
 @pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_params", [True, False])
 def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(use_params, model) -> None:
     pruner = PredictorPruner(use_params=use_params, n_min_trials=5, n_warmup_steps=0, model=model)
-    study = optuna.create_study(direction="maximize", pruner=pruner,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
-    study.optimize(_sized_objective, n_trials=60)
-    late_small = [t for t in study.trials[20:] if not t.params["big"]]
-    stopped_early = [t for t in late_small if len(t.intermediate_values) < 5]
+    study, late_small, stopped_early = _late_poor_trials(pruner, _sized_objective, lambda p: not p["big"])
     assert len(late_small) >= 10
     assert len(stopped_early) == (len(late_small) if use_params else 0)
     assert study.best_value == 0.9
