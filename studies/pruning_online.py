@@ -17,7 +17,11 @@ below ``threshold``; no decision before 5 trials and 10 finished ones):
   epoch k, and its variance is the sum of each link's leave-one-out variance times the squared
   effect of that link on the final.
 
-``choice_ridge=1e9`` removes the ops. Printed: epochs consumed and regret lost (pp) against the
+``choice_ridge=1e9`` removes the ops. With ``--prior-cells N`` the ops are replaced by one
+feature learnt beforehand from another study: N random cells of ``--prior-table`` (another
+training recipe for the same cells), whose final accuracy is regressed on the ops; the cell's
+score under that regression (times 10) is the rule's only choice feature (give the rules a small
+``choice_ridge``, e.g. 0.001). Printed: epochs consumed and regret lost (pp) against the
 same proposals without pruning, mean ± standard error over studies.
 """
 
@@ -104,15 +108,30 @@ if __name__ == "__main__":
     parser.add_argument("--rules", nargs="+", default=["direct:", "chain:"])
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--studies", type=int, default=60)
+    parser.add_argument("--prior-cells", type=int, default=0, help="learn the ops' effect from this many cells")
+    parser.add_argument("--prior-table", default="default", help="of this table (default or pruning)")
     args = parser.parse_args()
     curves = load_nb201_table(variant=args.table).curves.astype(float)
     ops = one_hot_ops(len(curves))
     draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
+
+    def choice_features(study: int) -> np.ndarray:
+        """The cells' features for one study: one-hot ops, or their score under the prior."""
+        if not args.prior_cells:
+            return ops
+        prior = load_nb201_table(variant=args.prior_table).curves.astype(float)
+        cells = np.random.default_rng(100 + study).integers(0, len(prior), args.prior_cells)
+        design = np.column_stack([np.ones(len(cells)), ops[cells]])
+        coef, _ = ridge(design, prior[cells, -1], np.r_[0.0, np.full(ops.shape[1], 1.0)])
+        return 10 * (ops @ coef[1:])[:, None]
+
     print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
-          f"no pruning spends {args.trials * curves.shape[1]} epochs\n")
+          f"no pruning spends {args.trials * curves.shape[1]} epochs"
+          + (f"; the ops as a score learnt from {args.prior_cells} cells of table {args.prior_table}"
+             if args.prior_cells else "") + "\n")
     print("| rule | epochs consumed | regret lost (pp) |\n|---|---|---|")
     for spec in args.rules:
-        rule = build(spec, {"direct": Direct, "chain": Chain}, curves=curves, ops=ops)
-        out = np.array([simulate(rule, rows) for rows in draws])
+        out = np.array([simulate(build(spec, {"direct": Direct, "chain": Chain}, curves=curves,
+                                       ops=choice_features(j)), rows) for j, rows in enumerate(draws)])
         se = out.std(axis=0, ddof=1) / math.sqrt(len(out))
         print(f"| {spec} | {out[:, 0].mean():.0f} ± {se[0]:.0f} | {out[:, 1].mean():.2f} ± {se[1]:.2f} |", flush=True)
