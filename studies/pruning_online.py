@@ -129,6 +129,14 @@ if __name__ == "__main__":
           f"no pruning spends {args.trials * curves.shape[1]} epochs"
           + (f"; the ops as a score learnt from {args.prior_cells} cells of table {args.prior_table}"
              if args.prior_cells else "") + "\n")
+    if args.prior_cells:  # how alike the two tables rank the ops, each learnt from all its cells
+        effects = []
+        for table in (args.table, args.prior_table):
+            finals = load_nb201_table(variant=table).curves[:, -1].astype(float)
+            coef = np.linalg.lstsq(np.column_stack([np.ones(len(ops)), ops]), finals, rcond=None)[0][1:]
+            effects.append((coef.reshape(6, -1) - coef.reshape(6, -1).mean(axis=1, keepdims=True)).ravel())
+        print(f"the ops' effects on the final, table {args.table} against {args.prior_table}: "
+              f"correlation {np.corrcoef(*effects)[0, 1]:.3f}\n")
     print("| rule | epochs consumed | regret lost (pp) |\n|---|---|---|")
     for spec in args.rules:
         out = np.array([simulate(build(spec, {"direct": Direct, "chain": Chain}, curves=curves,
