@@ -62,6 +62,14 @@ done | tee "$out/pruning_bound_learnt.md"
 run python studies/pruning_online.py --studies 100 --rules direct:threshold=0.01,choice_ridge=1e9 direct:threshold=0.005 \
     direct:threshold=0.01 direct:threshold=0.02 direct:threshold=0.03 chain:threshold=0.002,choice_ridge=1e9 \
     chain:threshold=0.0005 chain:threshold=0.002 chain:threshold=0.005 chain:threshold=0.01 | tee "$out/pruning_online.md"
+chains='chain:threshold=0.005,choice_ridge=0.001 chain:threshold=0.01,choice_ridge=0.001 chain:threshold=0.02,choice_ridge=0.001'
+{
+    run python studies/pruning_online.py --studies 40 --prior-cells 200 --rules direct:threshold=0.01,choice_ridge=0.001 \
+        direct:threshold=0.02,choice_ridge=0.001 direct:threshold=0.03,choice_ridge=0.001
+    run python studies/pruning_online.py --studies 40 --prior-cells 200 --rules $chains
+    run python studies/pruning_online.py --studies 40 --prior-cells 1000 --rules $chains
+    run python studies/pruning_online.py --studies 40 --prior-cells 1000 --prior-table pruning --rules $chains
+} | tee "$out/pruning_online_prior.md"
 chain='predictor:model="chain",use_choices=True,n_warmup_steps=0'
 run python studies/sweep.py --table pruning --seed-offset 1000 --jobs "$jobs" --samplers random tpe --pruners none \
     'predictor:threshold=0.01' "$chain,threshold=0.002" "$chain,threshold=0.005" \
