@@ -83,6 +83,9 @@ run python studies/sweep.py --table pruning --seed-offset 1000 --jobs "$jobs" --
 run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
     'predictor:threshold=0.01' "$chain,threshold=0.002" "$chain,threshold=0.005" \
     'predictor:model="chain",threshold=0.005,n_warmup_steps=0' | tee "$out/pruner_chain_tpe100.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
+    'predictor:model="chain",threshold=0.005,use_choices=True' 'predictor:model="chain",threshold=0.01,use_choices=True' \
+    | tee "$out/pruner_chain_tpe100_warmup2.md"
 run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers evolution --pruners none \
     'predictor:threshold=0.01' "$chain,threshold=0.005" | tee "$out/pruner_chain_evolution.md"
 run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$jobs" --pruners none 'predictor:' \
