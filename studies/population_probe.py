@@ -2,8 +2,11 @@
 as one PopulationNB201 and print the spread of final validation accuracy and Spearman(epoch k,
 final), with the seconds per cell.
 
-    python studies/population_probe.py SUBSET BATCH SCHEDULE G [EPOCHS [LR]]
+    python studies/population_probe.py SUBSET BATCH SCHEDULE G [EPOCHS [LR [SEED [OUT]]]]
     python studies/population_probe.py 1000 32 cosine 200        # what became PRUNING_SETTING
+
+SEED picks the G cells (default 0); OUT, a path, keeps the curves (an .npz of ``rows`` and
+``curves``, one row per cell) for studies/curve_length.py.
 """
 
 import dataclasses
@@ -28,11 +31,13 @@ subset, batch, schedule, G, epochs = (
     int(sys.argv[5]) if len(sys.argv) > 5 else 10,
 )
 lr = float(sys.argv[6]) if len(sys.argv) > 6 else 0.01
+seed = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+save = sys.argv[8] if len(sys.argv) > 8 else None
 data = dataclasses.replace(SETTING, train_subset=subset).dataset()
 x, y = data.train.tensors
 xv, yv = data.valid.tensors
 cells = sorted({arch_index(canonical(arch_ops(i))) for i in range(NUM_ARCHS)})
-sample = np.random.default_rng(0).choice(cells, size=G, replace=False)
+sample = np.random.default_rng(seed).choice(cells, size=G, replace=False)
 torch.manual_seed(0)
 pop = PopulationNB201(
     [arch_ops(int(i)) for i in sample], 1, 10, channels=4, cells_per_stage=1
@@ -75,3 +80,5 @@ print(
     ),
     flush=True,
 )
+if save:
+    np.savez_compressed(save, rows=sample, curves=c.astype(np.float32))

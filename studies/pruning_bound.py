@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 from scipy.special import ndtr
+from scipy.stats import spearmanr
 
 from optunas.benchmarks import arch_ops, load_nb201_table
 from optunas.benchmarks._nb201 import OPS
@@ -34,24 +35,73 @@ from optunas.benchmarks._nb201 import OPS
 NEIGHBOURS = 200
 
 
-def _design(curves: np.ndarray, k: int, extra: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.ones(len(curves)), curves[:, :k], curves[:, :k] ** 2, extra])
+def _design(curves: np.ndarray, k: int, extra: np.ndarray, window: int | None = None) -> np.ndarray:
+    seen = curves[:, :k] if window is None else curves[:, max(0, k - window):k]
+    return np.column_stack([np.ones(len(curves)), seen, seen**2, extra])
 
 
-def one_hot_ops(rows: int) -> np.ndarray:
-    """Each row's cell as features: one-hot of the op on each edge (what ``use_choices`` gives
-    PredictorPruner)."""
-    ops = np.array([[OPS.index(op) for op in arch_ops(i)] for i in range(rows)])
-    return (ops[:, :, None] == np.arange(len(OPS))).reshape(rows, -1).astype(float)
+def one_hot_ops(rows: np.ndarray) -> np.ndarray:
+    """The cells of these table rows as features: one-hot of the op on each edge (what
+    ``use_choices`` gives PredictorPruner)."""
+    ops = np.array([[OPS.index(op) for op in arch_ops(int(i))] for i in rows])
+    return (ops[:, :, None] == np.arange(len(OPS))).reshape(len(rows), -1).astype(float)
+
+
+def pool(table: str, files: list[str], from_table: bool = False,
+         cells: int = 0, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
+    """The curves a study draws its trials from, each curve's table row, and their name: the
+    whole table; or the cells of studies/population_probe.py OUT files with their own curves
+    (with ``from_table``, the table's curves of those cells, to compare the two on one pool);
+    or ``cells`` random canonical cells of the table (drawn as population_probe.py draws them),
+    to see how much a pool that small moves the figures."""
+    whole = load_nb201_table(variant=table) if table in ("default", "pruning") else load_nb201_table(table)
+    if cells:
+        rows = np.unique(np.random.default_rng(seed).choice(np.unique(whole.canonical), cells, replace=False))
+        return whole.curves[rows].astype(float), rows, f"{cells} random cells (seed {seed}) of table {table}"
+    if not files:
+        return whole.curves.astype(float), np.arange(len(whole.curves)), f"table {table}"
+    probes = [np.load(f) for f in files]
+    rows, first = np.unique(np.concatenate([p["rows"] for p in probes]), return_index=True)
+    name = f"the {len(rows)} cells of {' '.join(files)}, "
+    if from_table:
+        return whole.curves[rows].astype(float), rows, name + f"table {table}'s curves"
+    return np.concatenate([p["curves"] for p in probes])[first].astype(float), rows, name + "their own curves"
+
+
+def rank_signal(curves: np.ndarray) -> str:
+    """Spearman(accuracy after a share of the epochs, final accuracy) over the distinct curves."""
+    distinct = np.unique(curves, axis=0)
+    epochs = curves.shape[1]
+    return ", ".join(f"{share:.0%} (epoch {k}): {spearmanr(distinct[:, k - 1], distinct[:, -1]).statistic:.2f}"
+                     for share in (0.1, 0.2, 0.3, 0.5) if (k := max(1, round(share * epochs))) < epochs)
+
+
+def loo_residuals(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge coefficients (one penalty per feature) and each row's leave-one-out residual."""
+    inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
+    coef = inv @ x.T @ y
+    hat = np.sum((x @ inv) * x, axis=1)
+    return coef, (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
 
 
 def ridge(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, float]:
     """Ridge coefficients (one penalty per feature) and the mean squared leave-one-out residual."""
-    inv = np.linalg.pinv(x.T @ x + np.diag(penalty))
-    coef = inv @ x.T @ y
-    hat = np.sum((x @ inv) * x, axis=1)
-    loo = (y - x @ coef) / np.clip(1.0 - hat, 1e-6, None)
+    coef, loo = loo_residuals(x, y, penalty)
     return coef, float(np.mean(loo**2))
+
+
+def loo_laws(curves: np.ndarray, extra: np.ndarray, window: int) -> list:
+    """The normal rule for a pool of a few hundred curves, where a regression on many epochs
+    would learn the judged curve's own end: each curve is judged by the regression on the
+    others (its leave-one-out prediction and the pool's leave-one-out spread), on the last
+    ``window`` accuracies seen."""
+    final, laws = curves[:, -1], []
+    for k in range(1, curves.shape[1]):
+        design = _design(curves, k, extra, window)
+        _, loo = loo_residuals(design, final, np.r_[0.0, np.full(design.shape[1] - 1, 1e-6)])
+        p, sd = final - loo, math.sqrt(np.mean(loo**2))
+        laws.append(lambda i, target, p=p, sd=sd: float(ndtr((p[i] - target) / sd)))
+    return laws
 
 
 def learnt_laws(curves: np.ndarray, extra: np.ndarray, rows: np.ndarray, extra_ridge: float) -> list:
@@ -127,12 +177,20 @@ if __name__ == "__main__":
                              "each of --repeats draws of cells")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ops-ridge", type=float, default=0.3, help="with --fit-rows: penalty on the ops")
+    parser.add_argument("--curves", nargs="+", default=[],
+                        help="population_probe.py OUT files: studies draw from their cells and curves")
+    parser.add_argument("--table-curves", action="store_true",
+                        help="with --curves: those cells, with --table's curves")
+    parser.add_argument("--pool-cells", type=int, default=0,
+                        help="studies draw from this many random cells of --table (seed --pool-seed)")
+    parser.add_argument("--pool-seed", type=int, default=0)
+    parser.add_argument("--loo-window", type=int, default=0,
+                        help="the normal rule only, each curve judged by a leave-one-out regression on "
+                             "the last LOO_WINDOW accuracies (for --curves' small pools)")
     args = parser.parse_args()
-    table = (load_nb201_table(variant=args.table) if args.table in ("default", "pruning")
-             else load_nb201_table(args.table))
-    curves = table.curves.astype(float)
+    curves, rows, source = pool(args.table, args.curves, args.table_curves, args.pool_cells, args.pool_seed)
     draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
-    extra = one_hot_ops(len(curves)) if args.choices else np.zeros((len(curves), 0))
+    extra = one_hot_ops(rows) if args.choices else np.zeros((len(curves), 0))
     if args.fit_rows:
         _, distinct = np.unique(curves, axis=0, return_index=True)
         rng = np.random.default_rng(1)
@@ -141,10 +199,17 @@ if __name__ == "__main__":
         print(f"the normal rule learnt from {args.fit_rows} cells' full curves ({args.repeats} draws, "
               f"ops ridge {args.ops_ridge}); ", end="")
         rules = {"normal, learnt": fits}
+    elif args.loo_window:
+        rules = {f"normal, leave-one-out, last {args.loo_window}": [loo_laws(curves, extra, args.loo_window)]}
     else:
         rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()}
-    print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
-          f"no pruning spends {args.trials * curves.shape[1]} epochs\n")
+    print(f"{source}: {args.studies} random-search studies of {args.trials} trials; "
+          f"no pruning spends {args.trials * curves.shape[1]} epochs")
+    print(f"Spearman(accuracy after a share of the epochs, final): {rank_signal(curves)}")
+    final, late = 100 * curves[:, -1], 100 * np.diff(curves[:, -6:], axis=1)
+    print(f"final accuracy %: median {np.median(final):.2f}, 90th percentile {np.percentile(final, 90):.2f}, "
+          f"best {final.max():.2f}; change from epoch to epoch over the last 5 epochs: "
+          f"sd {late.std():.2f} pp\n")
     print("| idealised rule | threshold | first decision after epoch | epochs consumed | regret lost (pp) |")
     print("|---|---|---|---|---|")
     for name, laws in rules.items():  # a rule learnt from a draw of cells: the mean over draws

@@ -30,7 +30,7 @@ if __name__ == "__main__":
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
     table = load_nb201_table(variant="pruning")
     curves = table.curves.astype(float)
-    ops = one_hot_ops(len(curves))
+    ops = one_hot_ops(np.arange(len(curves)))
     rules = {"direct": Direct(curves, ops), "chain": Chain(curves, ops)}
     z: dict[tuple[str, int, bool], list[float]] = {(n, k, top): [] for n in rules for k in (1, 2) for top in (False, True)}
     for seed in range(args.seeds):

@@ -8,6 +8,9 @@ cell), to try learning rules before building them into PredictorPruner.
 Rules (each prunes after epoch k >= ``warmup`` when P(final >= best finished so far) falls
 below ``threshold``; no decision before 5 trials and 10 finished ones):
 
+- ``median``: a yardstick, what MedianPruner does (below the finished trials' median at that
+  epoch; 5 finished trials suffice);
+
 - ``direct``: what ``PredictorPruner(use_choices=True)`` does: a ridge regression of the final
   accuracy on the first k accuracies, their differences and the cell's ops (one-hot per edge,
   penalty ``choice_ridge``), fitted on the finished trials; leave-one-out error.
@@ -31,7 +34,7 @@ import argparse
 import math
 
 import numpy as np
-from pruning_bound import one_hot_ops, ridge
+from pruning_bound import one_hot_ops, pool, ridge
 from scipy.special import ndtr
 
 from optunas.benchmarks import load_nb201_table
@@ -83,8 +86,26 @@ class Chain:
         return float(ndtr((mean - best) / math.sqrt(var + 1e-10)))
 
 
-def simulate(rule, rows: np.ndarray, startup: int = 5, min_finished: int = 10) -> tuple[int, float]:
+class Median:
+    """A yardstick: what ``optuna.pruners.MedianPruner(n_startup_trials=5,
+    n_warmup_steps=n_warmup_steps)`` does when epoch k is reported as step k - 1: stop when the
+    accuracy is below the median of the finished trials' at that epoch."""
+
+    min_finished, threshold = 5, 0.5
+
+    def __init__(self, curves, ops, n_warmup_steps=2):
+        self.c, self.warmup = curves, n_warmup_steps + 1
+
+    def learn(self, seen: list[tuple[int, int]]) -> None:
+        self.finished = [i for i, length in seen if length == self.c.shape[1]]
+
+    def p_success(self, i: int, k: int, best: float) -> float:
+        return float(self.c[i, k - 1] >= np.median(self.c[self.finished, k - 1]))
+
+
+def simulate(rule, rows: np.ndarray, startup: int = 5) -> tuple[int, float]:
     final, epochs = rule.c[:, -1], rule.c.shape[1]
+    min_finished = getattr(rule, "min_finished", 10)
     seen: list[tuple[int, int]] = []
     best, total = -np.inf, 0
     for t, i in enumerate(rows):
@@ -110,9 +131,14 @@ if __name__ == "__main__":
     parser.add_argument("--studies", type=int, default=60)
     parser.add_argument("--prior-cells", type=int, default=0, help="learn the ops' effect from this many cells")
     parser.add_argument("--prior-table", default="default", help="of this table (default or pruning)")
+    parser.add_argument("--curves", nargs="+", default=[],
+                        help="population_probe.py OUT files: studies draw from their cells and curves")
+    parser.add_argument("--table-curves", action="store_true",
+                        help="with --curves: those cells, with --table's curves")
     args = parser.parse_args()
-    curves = load_nb201_table(variant=args.table).curves.astype(float)
-    ops = one_hot_ops(len(curves))
+    curves, rows, source = pool(args.table, args.curves, args.table_curves)
+    table_ops = one_hot_ops(np.arange(len(load_nb201_table(variant=args.table).curves)))
+    ops = table_ops[rows]
     draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
 
     def choice_features(study: int) -> np.ndarray:
@@ -121,11 +147,11 @@ if __name__ == "__main__":
             return ops
         prior = load_nb201_table(variant=args.prior_table).curves.astype(float)
         cells = np.random.default_rng(100 + study).integers(0, len(prior), args.prior_cells)
-        design = np.column_stack([np.ones(len(cells)), ops[cells]])
+        design = np.column_stack([np.ones(len(cells)), table_ops[cells]])
         coef, _ = ridge(design, prior[cells, -1], np.r_[0.0, np.full(ops.shape[1], 1.0)])
         return 10 * (ops @ coef[1:])[:, None]
 
-    print(f"table {args.table}: {args.studies} random-search studies of {args.trials} trials; "
+    print(f"{source}: {args.studies} random-search studies of {args.trials} trials; "
           f"no pruning spends {args.trials * curves.shape[1]} epochs"
           + (f"; the ops as a score learnt from {args.prior_cells} cells of table {args.prior_table}"
              if args.prior_cells else "") + "\n")
@@ -133,13 +159,13 @@ if __name__ == "__main__":
         effects = []
         for table in (args.table, args.prior_table):
             finals = load_nb201_table(variant=table).curves[:, -1].astype(float)
-            coef = np.linalg.lstsq(np.column_stack([np.ones(len(ops)), ops]), finals, rcond=None)[0][1:]
+            coef = np.linalg.lstsq(np.column_stack([np.ones(len(table_ops)), table_ops]), finals, rcond=None)[0][1:]
             effects.append((coef.reshape(6, -1) - coef.reshape(6, -1).mean(axis=1, keepdims=True)).ravel())
         print(f"the ops' effects on the final, table {args.table} against {args.prior_table}: "
               f"correlation {np.corrcoef(*effects)[0, 1]:.3f}\n")
     print("| rule | epochs consumed | regret lost (pp) |\n|---|---|---|")
     for spec in args.rules:
-        out = np.array([simulate(build(spec, {"direct": Direct, "chain": Chain}, curves=curves,
+        out = np.array([simulate(build(spec, {"direct": Direct, "chain": Chain, "median": Median}, curves=curves,
                                        ops=choice_features(j)), rows) for j, rows in enumerate(draws)])
         se = out.std(axis=0, ddof=1) / math.sqrt(len(out))
         print(f"| {spec} | {out[:, 0].mean():.0f} ± {se[0]:.0f} | {out[:, 1].mean():.2f} ± {se[1]:.2f} |", flush=True)

@@ -62,7 +62,7 @@ if __name__ == "__main__":
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for pruner in args.pruners:
             results = pool.starmap(run, [(args.sampler, pruner, s, args.max_trials, args.table) for s in seeds])
-            curves = np.array([regret_by_budget(best, epochs, optimum, budgets) for best, epochs in results])
+            curves = np.array([regret_by_budget(best, epochs, optimum, budgets) for best, epochs, _ in results])
             mean = curves.mean(axis=0)  # NaN wherever a study had not spent the budget
             se = curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
             if target is None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in BENCHMARKS.md, in order; outputs under studies/results/.
-# Usage: bash studies/run_all.sh [jobs]   (about 3.5 hours on 2 cores)
+# Usage: bash studies/run_all.sh [jobs]   (about 4.5 hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
@@ -92,6 +92,47 @@ run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$job
     "$chain,threshold=0.005" "$chain,threshold=0.01" | tee "$out/pruning_speedup_chain.md"
 run python studies/pruning_calibration.py --sampler random | tee "$out/pruning_calibration_random.md"
 run python studies/pruning_calibration.py --sampler tpe | tee "$out/pruning_calibration_tpe.md"
+# Is the regret a pruner loses also lost in test accuracy? (reported seeds)
+run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --pruners none 'predictor:' \
+    "$chain,threshold=0.005" "$chain,threshold=0.01" "$chain,threshold=0.02" "$chain,threshold=0.05" \
+    'predictor:threshold=0.05' 'median:n_startup_trials=5,n_warmup_steps=1' 'median:n_startup_trials=5,n_warmup_steps=2' \
+    'median:n_startup_trials=5,n_warmup_steps=3' 'sha:' 'hyperband:' | tee "$out/pruner_test_accuracy_random.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers tpe --pruners none 'predictor:' \
+    "$chain,threshold=0.005" 'median:n_startup_trials=5,n_warmup_steps=4' 'sha:min_resource=3' 'hyperband:' \
+    | tee "$out/pruner_test_accuracy_tpe.md"
+# Would longer curves reach the goal? 393 cells trained for 50 and for 10 epochs (about 40 min).
+cl="$out/curve_length"
+mkdir -p "$cl"
+for seed in 0 1; do
+    for epochs in 50 10; do
+        run python studies/population_probe.py 1000 32 cosine 200 $epochs 0.01 $seed "$cl/e${epochs}_s$seed.npz" \
+            | tee "$cl/e${epochs}_s$seed.log"
+    done
+done
+for e in e50 e10; do
+    run python studies/pruning_bound.py --curves "$cl/${e}_s0.npz" "$cl/${e}_s1.npz" --loo-window 5 \
+        --thresholds 0.002,0.01,0.02,0.03,0.05 --warmups 1 --studies 200 | tee "$out/curve_length_bound_$e.md"
+done
+run python studies/pruning_bound.py --curves "$cl/e50_s0.npz" "$cl/e50_s1.npz" --table-curves --loo-window 5 \
+    --thresholds 0.002,0.01,0.02,0.03,0.05 --warmups 1 --studies 200 | tee "$out/curve_length_bound_table.md"
+run python studies/pruning_bound.py --table pruning --pool-cells 9445 --loo-window 5 --thresholds 0.01,0.02,0.03,0.05 \
+    --warmups 1 --studies 200 | tee "$out/curve_length_bound_all_cells.md"
+for seed in 2 3 4 5 6 7; do
+    run python studies/pruning_bound.py --table pruning --pool-cells 393 --pool-seed $seed --loo-window 5 \
+        --thresholds 0.01,0.02,0.03 --warmups 1 --studies 200
+done | tee "$out/curve_length_bound_pools.md"
+rules10='median:n_warmup_steps=1 median:n_warmup_steps=2 median:n_warmup_steps=3 direct:threshold=0.005
+    direct:threshold=0.01 direct:threshold=0.02 direct:threshold=0.01,choice_ridge=1e9'
+run python studies/pruning_online.py --curves "$cl/e50_s0.npz" "$cl/e50_s1.npz" --studies 30 --rules \
+    median:n_warmup_steps=5 median:n_warmup_steps=10 median:n_warmup_steps=15 median:n_warmup_steps=20 \
+    direct:threshold=0.005 direct:threshold=0.01 direct:threshold=0.02 direct:threshold=0.01,choice_ridge=1e9 \
+    | tee "$out/curve_length_online_e50.md"
+# shellcheck disable=SC2086
+run python studies/pruning_online.py --curves "$cl/e10_s0.npz" "$cl/e10_s1.npz" --studies 30 --rules $rules10 \
+    | tee "$out/curve_length_online_e10.md"
+# shellcheck disable=SC2086
+run python studies/pruning_online.py --curves "$cl/e50_s0.npz" "$cl/e50_s1.npz" --table-curves --studies 30 \
+    --rules $rules10 | tee "$out/curve_length_online_table.md"
 run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 2 --jobs "$jobs" | tee "$out/real_pruning.md"
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
