@@ -100,6 +100,9 @@ run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --pru
 run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --samplers tpe --pruners none 'predictor:' \
     "$chain,threshold=0.005" 'median:n_startup_trials=5,n_warmup_steps=4' 'sha:min_resource=3' 'hyperband:' \
     | tee "$out/pruner_test_accuracy_tpe.md"
+run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
+    'predictor:threshold=0.01' "$chain,threshold=0.005" 'median:n_startup_trials=5,n_warmup_steps=4' \
+    | tee "$out/pruner_test_accuracy_tpe100.md"
 # Would longer curves reach the goal? 393 cells trained for 50 and for 10 epochs (about 40 min).
 cl="$out/curve_length"
 mkdir -p "$cl"
