@@ -144,12 +144,15 @@ def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[st
 
 
 def simulate(curves: np.ndarray, law: list, threshold: float, warmup: int, draws: np.ndarray,
-             startup: int = 5) -> tuple[float, float]:
+             startup: int = 5, rescue: int = 0) -> tuple[float, float]:
+    """Epochs spent and regret lost, means over the studies ``draws``. With ``rescue``, once a
+    study's trials are done its ``rescue`` pruned trials likeliest (by the rule) to beat the
+    best are resumed where they stopped and trained to the end (freeze-thaw, with checkpoints)."""
     final = curves[:, -1]
     epochs = curves.shape[1]
     spent, lost = [], []
     for rows in draws:
-        best, total = -np.inf, 0
+        best, total, stopped = -np.inf, 0, []
         for t, i in enumerate(rows):
             stop = epochs
             if t >= startup:
@@ -157,6 +160,12 @@ def simulate(curves: np.ndarray, law: list, threshold: float, warmup: int, draws
             total += stop
             if stop == epochs:
                 best = max(best, final[i])
+            else:
+                stopped.append((i, stop))
+        target = best
+        for i, stop in sorted(stopped, key=lambda s: -law[s[1] - 1](s[0], target))[:rescue]:
+            total += epochs - stop
+            best = max(best, final[i])
         spent.append(total)
         lost.append(100 * (final[rows].max() - best))
     return float(np.mean(spent)), float(np.mean(lost))
@@ -181,6 +190,8 @@ if __name__ == "__main__":
                         help="population_probe.py OUT files: studies draw from their cells and curves")
     parser.add_argument("--table-curves", action="store_true",
                         help="with --curves: those cells, with --table's curves")
+    parser.add_argument("--rescue", type=int, default=0,
+                        help="at the end of a study, resume this many pruned trials, the likeliest to win")
     parser.add_argument("--pool-cells", type=int, default=0,
                         help="studies draw from this many random cells of --table (seed --pool-seed)")
     parser.add_argument("--pool-seed", type=int, default=0)
@@ -203,7 +214,8 @@ if __name__ == "__main__":
         rules = {f"normal, leave-one-out, last {args.loo_window}": [loo_laws(curves, extra, args.loo_window)]}
     else:
         rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()}
-    print(f"{source}: {args.studies} random-search studies of {args.trials} trials; "
+    print(f"{source}: {args.studies} random-search studies of {args.trials} trials"
+          + (f", then the {args.rescue} likeliest pruned trials resumed" if args.rescue else "") + "; "
           f"no pruning spends {args.trials * curves.shape[1]} epochs")
     print(f"Spearman(accuracy after a share of the epochs, final): {rank_signal(curves)}")
     final, late = 100 * curves[:, -1], 100 * np.diff(curves[:, -6:], axis=1)
@@ -215,5 +227,6 @@ if __name__ == "__main__":
     for name, laws in rules.items():  # a rule learnt from a draw of cells: the mean over draws
         for warmup in map(int, args.warmups.split(",")):
             for threshold in map(float, args.thresholds.split(",")):
-                spent, lost = np.mean([simulate(curves, law, threshold, warmup, draws) for law in laws], axis=0)
+                spent, lost = np.mean([simulate(curves, law, threshold, warmup, draws, rescue=args.rescue)
+                                         for law in laws], axis=0)
                 print(f"| {name} | {threshold} | {warmup} | {spent:.0f} | {lost:.2f} |", flush=True)
