@@ -4,7 +4,9 @@ by much, to tell a pruner's shortfall from the curves' own limit.
     python studies/pruning_bound.py --table pruning --thresholds 0.002,0.01,0.03,0.05
 
 Random search, ``--trials`` trials per study, ``--studies`` studies (proposals drawn uniformly
-from the table's rows, as RandomSampler draws them). A trial may stop after epoch k
+from the table's rows, as RandomSampler draws them; with ``--sampler tpe``, the cells TPE
+proposes in studies without pruning, seeds 0 on, which approximates what it would propose with
+pruning). A trial may stop after epoch k
 (k >= ``--warmup``) when the probability that its final accuracy beats the best completed trial
 so far falls below the threshold. The probability comes from knowledge no pruner has: the
 whole table. For each k, the final accuracy is regressed on the first k accuracies (and their
@@ -143,6 +145,23 @@ def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[st
     return laws
 
 
+def proposals(sampler: str, studies: int, trials: int, table: str) -> np.ndarray:
+    """The table rows a sampler proposes in ``studies`` studies without pruning (seeds 0 on)."""
+    import optuna
+    from sweep import SAMPLERS, build
+
+    from optunas.benchmarks import TabularObjective
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    whole = load_nb201_table(variant=table) if table in ("default", "pruning") else load_nb201_table(table)
+    draws = []
+    for seed in range(studies):
+        study = optuna.create_study(direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed))
+        study.optimize(TabularObjective(whole), n_trials=trials)
+        draws.append([whole.index(t.user_attrs["genotype"]) for t in study.trials])
+    return np.array(draws)
+
+
 def simulate(curves: np.ndarray, law: list, threshold: float, warmup: int, draws: np.ndarray,
              startup: int = 5, rescue: int = 0) -> tuple[float, float]:
     """Epochs spent and regret lost, means over the studies ``draws``. With ``rescue``, once a
@@ -190,6 +209,8 @@ if __name__ == "__main__":
                         help="population_probe.py OUT files: studies draw from their cells and curves")
     parser.add_argument("--table-curves", action="store_true",
                         help="with --curves: those cells, with --table's curves")
+    parser.add_argument("--sampler", default="random",
+                        help="random, or a studies/sweep.py sampler spec whose proposals are replayed")
     parser.add_argument("--rescue", type=int, default=0,
                         help="at the end of a study, resume this many pruned trials, the likeliest to win")
     parser.add_argument("--pool-cells", type=int, default=0,
@@ -200,7 +221,12 @@ if __name__ == "__main__":
                              "the last LOO_WINDOW accuracies (for --curves' small pools)")
     args = parser.parse_args()
     curves, rows, source = pool(args.table, args.curves, args.table_curves, args.pool_cells, args.pool_seed)
-    draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
+    if args.sampler == "random":
+        draws = np.random.default_rng(0).integers(0, len(curves), size=(args.studies, args.trials))
+    elif args.curves or args.pool_cells:
+        parser.error("--sampler other than random needs the whole table")
+    else:
+        draws = proposals(args.sampler, args.studies, args.trials, args.table)
     extra = one_hot_ops(rows) if args.choices else np.zeros((len(curves), 0))
     if args.fit_rows:
         _, distinct = np.unique(curves, axis=0, return_index=True)
@@ -214,7 +240,8 @@ if __name__ == "__main__":
         rules = {f"normal, leave-one-out, last {args.loo_window}": [loo_laws(curves, extra, args.loo_window)]}
     else:
         rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()}
-    print(f"{source}: {args.studies} random-search studies of {args.trials} trials"
+    print(f"{source}: {args.studies} {'random-search' if args.sampler == 'random' else args.sampler} "
+          f"studies of {args.trials} trials"
           + (f", then the {args.rescue} likeliest pruned trials resumed" if args.rescue else "") + "; "
           f"no pruning spends {args.trials * curves.shape[1]} epochs")
     print(f"Spearman(accuracy after a share of the epochs, final): {rank_signal(curves)}")

@@ -103,6 +103,12 @@ run python studies/sweep.py --table pruning --seed-offset 0 --jobs "$jobs" --sam
 run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "$jobs" --samplers tpe --pruners none \
     'predictor:threshold=0.01' "$chain,threshold=0.005" 'median:n_startup_trials=5,n_warmup_steps=4' \
     | tee "$out/pruner_test_accuracy_tpe100.md"
+{
+    run python studies/pruning_bound.py --table pruning --sampler tpe --thresholds 0.002,0.005,0.01,0.02,0.03,0.05 \
+        --warmups 1 --studies 100
+    run python studies/pruning_bound.py --table pruning --sampler tpe --choices \
+        --thresholds 0.002,0.005,0.01,0.015,0.02,0.03 --warmups 1 --studies 100
+} | tee "$out/pruning_bound_tpe.md"
 for k in 0 3 10; do
     run python studies/pruning_bound.py --table pruning --thresholds 0.02,0.03,0.05,0.1 --warmups 1 --studies 200 --rescue $k
 done | tee "$out/pruning_bound_rescue.md"
