@@ -16,7 +16,10 @@ curve; then
 - ``normal``: the final is normal around the regression's prediction with the residual spread
   of that k (what PredictorPruner assumes, with a perfect fit);
 - ``neighbours``: the share of the 200 other curves with the nearest prediction whose final
-  reached the target (no normality, spread that depends on where the curve stands).
+  reached the target (no normality, spread that depends on where the curve stands);
+- with ``--expected-improvement``, the normal law's expected improvement over the target,
+  E[max(final - target, 0)] in percentage points, against a threshold in pp: a trial that can
+  only just beat the best is worth less than one that could beat it by a point.
 
 Printed per rule and threshold: epochs consumed (no pruning: trials x epochs) and the regret
 lost against the same proposals without pruning, in percentage points, mean over studies.
@@ -119,19 +122,28 @@ def learnt_laws(curves: np.ndarray, extra: np.ndarray, rows: np.ndarray, extra_r
     return laws
 
 
+def expected_improvement(margin: float, sd: float) -> float:
+    """E[max(final - target, 0)] in percentage points, for a final normal around target + margin."""
+    z = margin / sd
+    return 100 * (sd * math.exp(-z * z / 2) / math.sqrt(2 * math.pi) + margin * float(ndtr(z)))
+
+
 def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[str, list]:
-    """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target);
-    ``extra`` holds more features per row (the cell's ops)."""
+    """For each rule and each k = 1..epochs-1, a function (row, target) -> P(final >= target)
+    (for the expected-improvement rule, E[max(final - target, 0)] in pp, so that its threshold
+    is in pp too); ``extra`` holds more features per row (the cell's ops)."""
     _, distinct = np.unique(curves, axis=0, return_index=True)  # equivalent cells counted once
     final = curves[:, -1]
     extra = np.zeros((len(curves), 0)) if extra is None else extra
-    laws: dict[str, list] = {"normal": [], "neighbours": []}
+    laws: dict[str, list] = {"normal": [], "neighbours": [], "normal, expected improvement (pp)": []}
     for k in range(1, curves.shape[1]):
         design = _design(curves, k, extra)
         coef = np.linalg.lstsq(design[distinct], final[distinct], rcond=None)[0]
         fitted, predicted = design[distinct] @ coef, design @ coef
         sd = float(np.std(final[distinct] - fitted))
         laws["normal"].append(lambda i, target, p=predicted, sd=sd: float(ndtr((p[i] - target) / sd)))
+        laws["normal, expected improvement (pp)"].append(
+            lambda i, target, p=predicted, sd=sd: expected_improvement(p[i] - target, sd))
         order = np.argsort(fitted)
         start = np.clip(np.searchsorted(fitted[order], predicted) - NEIGHBOURS // 2, 0,
                         len(distinct) - NEIGHBOURS)
@@ -211,6 +223,8 @@ if __name__ == "__main__":
                         help="with --curves: those cells, with --table's curves")
     parser.add_argument("--sampler", default="random",
                         help="random, or a studies/sweep.py sampler spec whose proposals are replayed")
+    parser.add_argument("--expected-improvement", action="store_true",
+                        help="the normal rule stops on E[max(final - best, 0)] < threshold (pp) instead")
     parser.add_argument("--rescue", type=int, default=0,
                         help="at the end of a study, resume this many pruned trials, the likeliest to win")
     parser.add_argument("--pool-cells", type=int, default=0,
@@ -239,7 +253,8 @@ if __name__ == "__main__":
     elif args.loo_window:
         rules = {f"normal, leave-one-out, last {args.loo_window}": [loo_laws(curves, extra, args.loo_window)]}
     else:
-        rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()}
+        rules = {name: [law] for name, law in success_laws(curves, extra if args.choices else None).items()
+                 if (name == "normal, expected improvement (pp)") == args.expected_improvement}
     print(f"{source}: {args.studies} {'random-search' if args.sampler == 'random' else args.sampler} "
           f"studies of {args.trials} trials"
           + (f", then the {args.rescue} likeliest pruned trials resumed" if args.rescue else "") + "; "

@@ -109,6 +109,11 @@ run python studies/sweep.py --table pruning --seed-offset 0 --seeds 100 --jobs "
     run python studies/pruning_bound.py --table pruning --sampler tpe --choices \
         --thresholds 0.002,0.005,0.01,0.015,0.02,0.03 --warmups 1 --studies 100
 } | tee "$out/pruning_bound_tpe.md"
+{
+    run python studies/pruning_bound.py --table pruning --thresholds 0.002,0.005,0.01,0.02,0.03 --warmups 1 --studies 200
+    run python studies/pruning_bound.py --table pruning --expected-improvement --warmups 1 --studies 200 \
+        --thresholds 0.0005,0.001,0.002,0.005,0.01,0.02,0.03,0.05
+} | tee "$out/pruning_bound_ei.md"
 for k in 0 3 10; do
     run python studies/pruning_bound.py --table pruning --thresholds 0.02,0.03,0.05,0.1 --warmups 1 --studies 200 --rescue $k
 done | tee "$out/pruning_bound_rescue.md"
