@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,9 @@ STUDY_SETTINGS: dict[str, Any] = {
     "objectives": "accuracy",
 }
 _ATTR_PREFIX = "optunas:"
+#: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
+#: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
+COMMAND_MODULES: list[str] = []
 
 
 class UsageError(Exception):
@@ -206,12 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="list the spaces, datasets, samplers and pruners",
         description="List the names --space, --dataset, --sampler and --pruner accept.",
     )
+    for module in COMMAND_MODULES:
+        # Each module adds its own sub-commands and sets ``handler`` on them, so a group of
+        # commands lives in one file and this one only lists them.
+        importlib.import_module(module).register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return handler(args)
         if args.command == "list":
             return _list()
         if args.command == "bench":
