@@ -157,6 +157,19 @@ def test_resume_refuses_contradicting_settings(tmp_path) -> None:
     assert len(_trials(url, "c")) == 1
 
 
+def test_resume_refuses_another_training_recipe(tmp_path) -> None:
+    # The recipe changes a trial's value as much as the epochs: mixing recipes in one study
+    # would rank architectures on incomparable numbers.
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert optunas("run", "--storage", url, "--study-name", "r", "--n-trials", "1", *FAST).returncode == 0
+    for option, value, stored in (("--lr", "0.05", "0.01"), ("--batch-size", "64", "128"),
+                                  ("--optimizer", "sgd", "adamw")):
+        result = optunas("run", "--storage", url, "--study-name", "r", option, value, "--n-trials", "1")
+        assert result.returncode == 2, (option, result.stderr)
+        assert f"created with {option} {stored}, not {value}" in result.stderr
+    assert len(_trials(url, "r")) == 1
+
+
 def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
     result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'd.db'}", "--dataset", "mnist",
                      "--data-root", str(tmp_path / "empty"), "--n-trials", "1")

@@ -25,6 +25,10 @@ STUDY_SETTINGS: dict[str, Any] = {
     "dataset": "mnist1d",
     "epochs": 10,
     "objectives": "accuracy",
+    # The training recipe changes every trial's value as much as the epochs do.
+    "batch_size": 128,
+    "lr": 0.01,
+    "optimizer": "adamw",
 }
 _ATTR_PREFIX = "optunas:"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
@@ -155,11 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
         "accuracy,params for a two-objective study (default: accuracy)",
     )
     run.add_argument("--seed", type=int, default=None, help="seed of the sampler and of training")
-    run.add_argument("--batch-size", type=_positive(int), default=128, help="minibatch size (default: 128)")
-    run.add_argument("--lr", type=_positive(float), default=0.01, help="peak learning rate (default: 0.01)")
+    run.add_argument("--batch-size", type=_positive(int), default=None,
+                     help=f"minibatch size (default: {STUDY_SETTINGS['batch_size']})")
+    run.add_argument("--lr", type=_positive(float), default=None,
+                     help=f"peak learning rate (default: {STUDY_SETTINGS['lr']})")
     run.add_argument(
-        "--optimizer", type=_choice("optimizer", OPTIMIZERS), default="adamw",
-        help=f"optimiser: {', '.join(OPTIMIZERS)} (default: adamw)",
+        "--optimizer", type=_choice("optimizer", OPTIMIZERS), default=None,
+        help=f"optimiser: {', '.join(OPTIMIZERS)} (default: {STUDY_SETTINGS['optimizer']})",
     )
     run.add_argument("--data-root", default=None, help="folder of torchvision datasets")
     run.add_argument("--download", action="store_true", help="let torchvision download a missing dataset")
@@ -283,7 +289,8 @@ def _settings(args: argparse.Namespace, study: optuna.Study | None) -> dict[str,
         given = getattr(args, key)
         if given is not None and key in stored and given != stored[key]:
             raise UsageError(
-                f"study {study.study_name!r} was created with --{key} {stored[key]}, not {given}; "
+                f"study {study.study_name!r} was created with --{key.replace('_', '-')} "
+                f"{stored[key]}, not {given}; "
                 "use another --study-name for a new search"
             )
         settings[key] = given if given is not None else stored.get(key, default)
@@ -323,7 +330,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         objective = TrainObjective(
             get_space(settings["space"]), settings["dataset"], epochs=settings["epochs"],
-            batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+            batch_size=settings["batch_size"], lr=settings["lr"], optimizer=settings["optimizer"],
             objectives=objectives, seed=seed, data_root=args.data_root, download=args.download,
         )
     except DatasetUnavailableError as exc:
@@ -334,8 +341,9 @@ def _run(args: argparse.Namespace) -> int:
         directions=[OBJECTIVES[o].name.lower() for o in objectives],
         sampler=get_sampler(args.sampler, args.seed), pruner=get_pruner(args.pruner),
     )
-    if existing is None:
-        for key, value in settings.items():
+    for key, value in settings.items():
+        # A study made before a setting was recorded adopts the value it runs with now.
+        if existing is None or _ATTR_PREFIX + key not in existing.user_attrs:
             study.set_user_attr(_ATTR_PREFIX + key, value)
     n_trials = args.n_trials if args.n_trials is not None or args.timeout else 20
     done_before = len(study.trials)
