@@ -19,7 +19,7 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from optunas.samplers._reinforce import _stable_hash
+from optunas.samplers._common import _stable_hash
 
 
 def _pareto_ranks(losses: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@ REINFORCE on the study's finished trials (Zoph & Le 2017; Pham et al. 2018)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 from collections import OrderedDict
@@ -18,13 +17,9 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from optunas.samplers._common import _stable_hash
+
 _DTYPE = torch.float64  # double precision keeps replays in different processes bit-close
-
-
-def _stable_hash(*parts: object) -> int:
-    """A hash that is the same in every process (Python's hash() of str is salted)."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
 @dataclass
