@@ -7,15 +7,31 @@ from optunas.evaluation._recipe import (
     Recipe,
     evaluate_accuracy,
 )
+from optunas.evaluation._retrain import retrain_top
+from optunas.evaluation._supernet import (
+    SUPERNET_MODES,
+    SUPERNET_SAMPLINGS,
+    CheckpointMismatchError,
+    SupernetObjective,
+    load_checkpoint,
+    save_checkpoint,
+)
 from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
 
 __all__ = [
+    "CheckpointMismatchError",
     "DivergedError",
     "OBJECTIVES",
     "OPTIMIZERS",
     "Recipe",
     "SCHEDULES",
+    "SUPERNET_MODES",
+    "SUPERNET_SAMPLINGS",
+    "SupernetObjective",
     "TrainObjective",
     "evaluate_accuracy",
+    "load_checkpoint",
     "resolve_objectives",
+    "retrain_top",
+    "save_checkpoint",
 ]

@@ -6,6 +6,7 @@ from optunas.nn._count import count_flops, count_params
 from optunas.nn._nb201 import NB201_EDGES, NB201Cell, NB201Network
 from optunas.nn._population import PopulationNB201
 from optunas.nn._ops import ACTIVATIONS, KERNEL_OPS, LAYER_OPS, NB201_OPS, WIDENING_OPS
+from optunas.nn._supernet import NB201Supernet, recalibrate_batchnorm
 
 __all__ = [
     "ACTIVATIONS",
@@ -17,8 +18,10 @@ __all__ = [
     "NB201Network",
     "NB201_EDGES",
     "NB201_OPS",
+    "NB201Supernet",
     "PopulationNB201",
     "WIDENING_OPS",
     "count_flops",
     "count_params",
+    "recalibrate_batchnorm",
 ]

@@ -1,0 +1,480 @@
+"""Weight sharing as an Optuna objective: every trial is a path through one supernet.
+
+The shared weights live in one checkpoint file. Every write goes to a temporary file in the
+same folder, is flushed to disk and renamed over the checkpoint, all under an exclusive
+``flock`` on a ``.lock`` file beside it: a reader always opens a whole file (the old or the
+new), writers never interleave, and a worker killed mid-write leaves only a stray temporary
+file, which the next writer removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import logging
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import optuna
+import torch
+import torch.nn.functional as F
+
+from optunas.data import Dataset, load_dataset
+from optunas.evaluation._recipe import DivergedError, Recipe, check_choice, evaluate_accuracy
+from optunas.evaluation._train import (
+    _INIT_LOCK,
+    OBJECTIVES,
+    _latency_ms,
+    _to_device,
+    resolve_objectives,
+)
+from optunas.nn import NB201Supernet, count_flops, count_params, recalibrate_batchnorm
+from optunas.spaces import NB201, SearchSpace, get_space
+from optunas.spaces._base import input_dims
+
+SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
+#: How pretraining picks paths: one uniform path per step (SPOS), or every op of every edge
+#: once per step (FairNAS's strict fairness).
+SUPERNET_SAMPLINGS: tuple[str, ...] = ("uniform", "fair")
+#: What the ``value_kind`` user attr of a supernet trial says.
+SUPERNET_ESTIMATE = "supernet_estimate"
+#: Study user attrs a supernet objective records.
+STUDY_ATTR_CHECKPOINT = "supernet:checkpoint"
+STUDY_ATTR_SPACE = "supernet:space"
+STUDY_ATTR_DATASET = "supernet:dataset"
+
+_FORMAT = 1
+_logger = logging.getLogger("optunas.supernet")
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint holds a supernet of another space, dataset or setting."""
+
+
+@contextlib.contextmanager
+def checkpoint_lock(path: str | os.PathLike[str], exclusive: bool = True) -> Iterator[None]:
+    """Hold ``flock`` on ``path + ".lock"``: exclusive for writers, shared for readers.
+
+    Each call opens its own descriptor, so the lock excludes other threads of this process
+    as well as other processes.
+    """
+    fd = os.open(f"{os.fspath(path)}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any], *, lock: bool = True) -> None:
+    """Write ``payload`` to ``path`` atomically: a temporary file in the same folder,
+    fsync, ``os.replace``, fsync of the folder; under :func:`checkpoint_lock` unless the
+    caller holds it already (``lock=False``).
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from optunas.evaluation import load_checkpoint, save_checkpoint
+        >>> path = os.path.join(tempfile.mkdtemp(), "weights.pt")
+        >>> save_checkpoint(path, {"step": 3, "w": torch.ones(2)})
+        >>> load_checkpoint(path)["step"]
+        3
+    """
+    path = os.path.abspath(os.fspath(path))
+    folder, base = os.path.split(path)
+    with checkpoint_lock(path) if lock else contextlib.nullcontext():
+        # Writers hold the lock, so any temporary file still here is a killed writer's.
+        for stale in glob.glob(os.path.join(glob.escape(folder), glob.escape(base) + ".*.tmp")):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(stale)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=base + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                torch.save(payload, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the rename itself survives a crash
+        finally:
+            os.close(dir_fd)
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device | None = None
+) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` with ``weights_only=True``:
+    tensors and plain containers only, no code runs while loading.
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from optunas.evaluation import load_checkpoint, save_checkpoint
+        >>> path = os.path.join(tempfile.mkdtemp(), "weights.pt")
+        >>> save_checkpoint(path, {"model": {"w": torch.zeros(2)}})
+        >>> load_checkpoint(path, map_location="cpu")["model"]["w"].tolist()
+        [0.0, 0.0]
+    """
+    return torch.load(os.fspath(path), map_location=map_location, weights_only=True)
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class SupernetObjective:
+    """An objective for ``study.optimize`` that scores each trial's architecture with
+    weights inherited from a supernet, in well under a second instead of a training.
+
+    ``mode="one-shot"`` (SPOS): :meth:`pretrain` trains the supernet once, each step on a
+    path drawn uniformly (or, ``sampling="fair"``, on every op of every edge); each trial
+    then suggests a genotype through ``space`` with any sampler, takes the path's weights,
+    re-estimates its batch-norm statistics on ``calibration_batches`` training batches and
+    returns its validation accuracy. ``mode="enas"``: each trial first trains the shared
+    weights along its own path for ``enas_steps`` minibatches and saves them; with
+    :class:`~optunas.samplers.ReinforceSampler` this is ENAS. ``study.enqueue_trial(params)``
+    scores exactly the given architectures.
+
+    The shared weights (and optimiser state) live in the file ``checkpoint``, which the
+    study records in its user attr ``supernet:checkpoint``; many workers and threads may
+    share it (see :func:`save_checkpoint`), and a one-shot worker reloads it when another
+    has written a newer one. A checkpoint made for another space or dataset is refused
+    with :class:`CheckpointMismatchError`.
+
+    User attrs of each trial: ``genotype``, ``genotype_json``, ``params``, ``flops``,
+    ``latency_ms`` and ``space`` as :class:`~optunas.evaluation.TrainObjective` records them
+    (the costs of the standalone network), plus ``value_kind`` (``"supernet_estimate"``),
+    ``supernet_mode``, ``supernet_step`` and ``supernet_epoch`` (the checkpoint the value
+    comes from), ``supernet_checkpoint`` and ``eval_seconds``. The value is the accuracy, or
+    in a two-objective study ``(accuracy, params)``; ``objectives`` chooses others.
+
+    Args:
+        space: An :class:`~optunas.spaces.NB201` space or its name.
+        dataset: A :class:`~optunas.data.Dataset` or a name for :func:`~optunas.data.load_dataset`.
+        mode: ``"one-shot"`` or ``"enas"``.
+        checkpoint: File of the shared weights.
+        epochs: Pretraining epochs; the learning rate follows a cosine over them.
+        batch_size: Minibatch size.
+        optimizer: ``"adamw"``, ``"adam"`` or ``"sgd"``.
+        lr: Peak learning rate (constant in ENAS steps).
+        weight_decay: Weight decay.
+        sampling: ``"uniform"`` or ``"fair"`` (pretraining).
+        enas_steps: Minibatches each ENAS trial trains its path.
+        calibration_batches: Training batches that re-estimate batch norm before scoring
+            (0 keeps the supernet's running statistics).
+        objectives: Names from ``"accuracy"``, ``"params"``, ``"flops"``, one per direction.
+        seed: Seed of the initial weights, the data order and the paths.
+        device: A torch device; by default CUDA when available, else CPU.
+        data_root: Folder of torchvision datasets.
+        download: Let torchvision download a missing dataset.
+
+    Example:
+        >>> import os, tempfile, optuna
+        >>> from optunas.data import load_mnist1d
+        >>> from optunas.evaluation import SupernetObjective
+        >>> from optunas.spaces import NB201
+        >>> path = os.path.join(tempfile.mkdtemp(), "supernet.pt")
+        >>> objective = SupernetObjective(NB201(channels=4), load_mnist1d(num_samples=500),
+        ...                               checkpoint=path, epochs=1)
+        >>> history = objective.pretrain()
+        >>> study = optuna.create_study(direction="maximize")
+        >>> study.optimize(objective, n_trials=3)
+        >>> study.user_attrs["supernet:checkpoint"] == path
+        True
+        >>> study.best_trial.user_attrs["value_kind"], study.best_trial.user_attrs["supernet_epoch"]
+        ('supernet_estimate', 1)
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace | str,
+        dataset: Dataset | str = "mnist1d",
+        *,
+        mode: str = "one-shot",
+        checkpoint: str | os.PathLike[str] = "optunas-supernet.pt",
+        epochs: int = 50,
+        batch_size: int = 128,
+        optimizer: str = "adamw",
+        lr: float = 0.01,
+        weight_decay: float = 5e-4,
+        sampling: str = "uniform",
+        enas_steps: int = 10,
+        calibration_batches: int = 4,
+        objectives: Sequence[str] | None = None,
+        seed: int = 0,
+        device: str | torch.device | None = None,
+        data_root: str | os.PathLike[str] | None = None,
+        download: bool = False,
+    ) -> None:
+        check_choice("mode", mode, SUPERNET_MODES)
+        check_choice("sampling", sampling, SUPERNET_SAMPLINGS)
+        for name in objectives or ():
+            check_choice("objective", name, tuple(OBJECTIVES))
+        if enas_steps < 1 or calibration_batches < 0:
+            raise ValueError("enas_steps must be positive and calibration_batches not negative")
+        self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, "cosine")
+        self.space = get_space(space) if isinstance(space, str) else space
+        if not isinstance(self.space, NB201):
+            raise TypeError(
+                f"SupernetObjective supports the NB201 space, not {self.space!r}"
+            )
+        self.dataset = (
+            load_dataset(dataset, root=data_root, download=download, seed=seed)
+            if isinstance(dataset, str)
+            else dataset
+        )
+        self.mode, self.sampling = mode, sampling
+        self.checkpoint = os.path.abspath(os.fspath(checkpoint))
+        self.enas_steps, self.calibration_batches = enas_steps, calibration_batches
+        self.objectives = tuple(objectives) if objectives else None
+        self.seed = seed
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._train = _to_device(self.dataset.train, self.device)
+        self._valid = _to_device(self.dataset.valid, self.device)
+        shape = self.dataset.input_shape
+        with _INIT_LOCK:
+            torch.manual_seed(seed)
+            self.supernet = NB201Supernet(
+                shape[0], self.dataset.num_classes, input_dims(shape),
+                channels=self.space.channels, cells_per_stage=self.space.cells_per_stage,
+            ).to(self.device)
+        self._optimizer = self.recipe._optimizer(self.supernet)
+        self.step = 0
+        self.epoch = 0
+        self._loaded: tuple[int, int, int] | None = None
+        # Threads of one study (n_jobs > 1) share this object; the supernet is mutated under it.
+        self._lock = threading.RLock()
+        self._recorded: set[tuple[int, int]] = set()
+        x, _ = self._train.tensors
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed)).to(x.device)
+        self._calibration = [
+            x[order[k * batch_size : (k + 1) * batch_size]]
+            for k in range(min(calibration_batches, math.ceil(len(x) / batch_size)))
+        ]
+
+    # -- the checkpoint -----------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """What a checkpoint must match to be loaded by this objective."""
+        return {
+            "space": self.space.name,
+            "channels": self.space.channels,
+            "cells_per_stage": self.space.cells_per_stage,
+            "ops": list(self.supernet.ops),
+            "dataset": self.dataset.name,
+            "input_shape": list(self.dataset.input_shape),
+            "num_classes": self.dataset.num_classes,
+        }
+
+    def _payload(self) -> dict[str, Any]:
+        return {
+            "format": _FORMAT,
+            "config": self.config(),
+            "model": {k: v.detach().cpu() for k, v in self.supernet.state_dict().items()},
+            "optimizer": self._optimizer.state_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+        }
+
+    def _save(self) -> None:
+        """Write the weights; the caller holds :func:`checkpoint_lock`."""
+        save_checkpoint(self.checkpoint, self._payload(), lock=False)
+        self._loaded = _stamp(self.checkpoint)
+
+    def _sync(self) -> bool:
+        """Load the checkpoint if it changed since this objective last read or wrote it;
+        False when there is none."""
+        stamp = _stamp(self.checkpoint)
+        if stamp is None:
+            return False
+        if stamp == self._loaded:
+            return True
+        try:
+            payload = load_checkpoint(self.checkpoint, map_location=self.device)
+        except FileNotFoundError:  # replaced between the stat and the open: take the newer
+            return self._sync()
+        if payload.get("format") != _FORMAT or payload.get("config") != self.config():
+            raise CheckpointMismatchError(
+                f"checkpoint {self.checkpoint} holds a supernet for {payload.get('config')}, "
+                f"not {self.config()}; give this search another checkpoint path"
+            )
+        self.supernet.load_state_dict(payload["model"])
+        self._optimizer.load_state_dict(payload["optimizer"])
+        self.step, self.epoch = int(payload["step"]), int(payload["epoch"])
+        self._loaded = stamp
+        return True
+
+    # -- training -----------------------------------------------------------------------
+
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor, paths: Sequence[Sequence[str]],
+                    lr: float) -> tuple[float, int]:
+        for group in self._optimizer.param_groups:
+            group["lr"] = lr
+        self.supernet.train()
+        self._optimizer.zero_grad(set_to_none=True)
+        total, correct = 0.0, 0
+        for path in paths:
+            logits = self.supernet(x, path)
+            loss = F.cross_entropy(logits, y)
+            if not torch.isfinite(loss):
+                raise DivergedError(f"supernet loss became {loss.item()} at step {self.step}")
+            loss.backward()  # FairNAS sums the gradients of its paths
+            total += loss.item()
+            correct += int((logits.argmax(dim=1) == y).sum())
+        self._optimizer.step()
+        self.step += 1
+        return total / len(paths), correct
+
+    def pretrain(self, epochs: int | None = None, *, show_progress_bar: bool = False) -> list[dict[str, float]]:
+        """Train the supernet on sampled paths until the checkpoint holds ``epochs`` epochs
+        (by default the objective's ``epochs``), saving after each; returns one record
+        (``epoch``, ``loss``, ``train_accuracy``, ``seconds``) per epoch trained here.
+
+        Resumable: a restarted call goes on from the checkpoint's last epoch and ends with
+        the weights an uninterrupted run would have (each epoch's data order and paths are
+        fixed by ``seed`` and the epoch). Workers calling it together take turns, an epoch
+        at a time.
+        """
+        target = self.recipe.epochs if epochs is None else epochs
+        x, y = self._train.tensors
+        batch = self.recipe.batch_size
+        steps_per_epoch = math.ceil(len(y) / batch)
+        total_steps = self.recipe.epochs * steps_per_epoch
+        history: list[dict[str, float]] = []
+        bar = None
+        if show_progress_bar:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=target, desc="pretraining supernet", unit="epoch")
+        try:
+            while True:
+                with self._lock, checkpoint_lock(self.checkpoint):
+                    self._sync()
+                    if bar is not None:
+                        bar.n = min(self.epoch, target)
+                        bar.refresh()
+                    if self.epoch >= target:
+                        break
+                    started = time.perf_counter()
+                    generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+                    order = torch.randperm(len(y), generator=generator).to(y.device)
+                    losses, correct = 0.0, 0
+                    for k in range(steps_per_epoch):
+                        index = order[k * batch : (k + 1) * batch]
+                        if self.sampling == "fair":
+                            paths = self.supernet.fair_paths(generator)
+                        else:
+                            paths = [self.supernet.sample_path(generator)]
+                        # Cosine over the configured length; past it the rate stays at zero.
+                        progress = min(1.0, self.step / total_steps)
+                        lr = self.recipe.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+                        loss, hits = self._train_step(x[index], y[index], paths, lr)
+                        losses += loss * len(index)
+                        correct += hits / len(paths)
+                    self.epoch += 1
+                    self._save()
+                record = {
+                    "epoch": float(self.epoch), "loss": losses / len(y),
+                    "train_accuracy": correct / len(y), "seconds": time.perf_counter() - started,
+                }
+                history.append(record)
+                _logger.info("supernet epoch %d/%d: loss %.4f, train accuracy %.4f, %.1f s",
+                             self.epoch, target, record["loss"], record["train_accuracy"],
+                             record["seconds"])
+                if bar is not None:
+                    bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_accuracy']:.3f}")
+        finally:
+            if bar is not None:
+                bar.close()
+        return history
+
+    def _train_path(self, path: Sequence[str], seed: int) -> None:
+        x, y = self._train.tensors
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(self.enas_steps):
+            index = torch.randint(len(y), (self.recipe.batch_size,), generator=generator).to(y.device)
+            self._train_step(x[index], y[index], [path], self.recipe.lr)
+
+    # -- a trial ------------------------------------------------------------------------
+
+    def _record_study(self, trial: optuna.trial.BaseTrial) -> None:
+        study = getattr(trial, "study", None)
+        if study is None:
+            return
+        key = (id(study._storage), study._study_id)
+        if key in self._recorded:
+            return
+        recorded = study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
+        if recorded is not None and recorded != self.checkpoint:
+            raise ValueError(
+                f"study {study.study_name!r} was scored with the supernet {recorded}, not "
+                f"{self.checkpoint}; use that checkpoint or another study"
+            )
+        if recorded is None:
+            study.set_user_attr(STUDY_ATTR_CHECKPOINT, self.checkpoint)
+            study.set_user_attr(STUDY_ATTR_SPACE, {
+                "name": self.space.name, "channels": self.space.channels,
+                "cells_per_stage": self.space.cells_per_stage,
+            })
+            study.set_user_attr(STUDY_ATTR_DATASET, self.dataset.name)
+        self._recorded.add(key)
+
+    def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
+        objectives = resolve_objectives(trial, self.objectives)
+        genotype = self.space.suggest(trial)
+        path = self.supernet.check_path(genotype.ops)
+        self._record_study(trial)
+        started = time.perf_counter()
+        with self._lock:
+            if self.mode == "enas":
+                # Read, train and write under one lock, so no worker's steps are lost.
+                with checkpoint_lock(self.checkpoint):
+                    self._sync()
+                    self._train_path(path, self.seed * 100_003 + getattr(trial, "number", 0))
+                    self._save()
+            elif not self._sync():
+                raise RuntimeError(
+                    f"no supernet checkpoint at {self.checkpoint}: call pretrain() first "
+                    "(or use mode='enas', which trains the shared weights trial by trial)"
+                )
+            net = self.supernet.network(path)
+            step, epoch = self.step, self.epoch
+        flops = count_flops(net, self.dataset.input_shape)
+        costs = {"params": count_params(net), "flops": flops}
+        if self._calibration:
+            recalibrate_batchnorm(net, self._calibration)
+        accuracy = evaluate_accuracy(net, self._valid)
+        trial.set_user_attr("space", repr(self.space))
+        trial.set_user_attr("genotype", str(genotype))
+        trial.set_user_attr("genotype_json", genotype.to_json())
+        for key, value in costs.items():
+            trial.set_user_attr(key, value)
+        trial.set_user_attr("latency_ms", _latency_ms(net, self.dataset.input_shape, self.device))
+        trial.set_user_attr("value_kind", SUPERNET_ESTIMATE)
+        trial.set_user_attr("supernet_mode", self.mode)
+        trial.set_user_attr("supernet_step", step)
+        trial.set_user_attr("supernet_epoch", epoch)
+        trial.set_user_attr("supernet_checkpoint", self.checkpoint)
+        trial.set_user_attr("eval_seconds", time.perf_counter() - started)
+        scores = {"accuracy": accuracy, **costs}
+        values = tuple(float(scores[name]) for name in objectives)
+        return values if len(values) > 1 else values[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"SupernetObjective({self.space!r}, {self.dataset.name!r}, mode={self.mode!r}, "
+            f"checkpoint={self.checkpoint!r})"
+        )
