@@ -330,3 +330,30 @@ def test_public_names_have_examples() -> None:
     for obj in (NB201Supernet, recalibrate_batchnorm, SupernetObjective, retrain_top,
                 save_checkpoint, load_checkpoint):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"
+
+
+def test_retrain_command_prints_estimates_beside_standalone(tmp_path, small_mnist1d, capsys) -> None:
+    import argparse
+
+    from optunas.cli._supernet import register
+
+    space = NB201(channels=4)
+    objective = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "s.pt", epochs=1)
+    objective.pretrain()
+    storage = f"sqlite:///{tmp_path / 'cli.db'}"
+    study = optuna.create_study(storage=storage, study_name="found", direction="maximize")
+    study.enqueue_trial(space.params(CONV))
+    study.optimize(objective, n_trials=1)
+    parser = argparse.ArgumentParser(prog="optunas")
+    register(parser.add_subparsers(dest="command"))
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(["retrain", *argv])
+        return args.handler(args)
+
+    assert run("--study-name", "found", "--storage", storage, "--top-k", "1", "--epochs", "1") == 0
+    out = capsys.readouterr().out
+    retrained = optuna.load_study(study_name="found:retrain", storage=storage)
+    assert str(CONV) in out and f"{retrained.trials[0].value:.4f}" in out
+    assert run("--study-name", "missing", "--storage", storage) == 2
+    assert "no study 'missing'" in capsys.readouterr().err

@@ -1,0 +1,101 @@
+"""``optunas retrain``: train the best architectures of a study standalone, beside their
+estimates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+DEFAULT_STORAGE = "sqlite:///optunas.db"
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an int") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return number
+
+
+def register(commands: Any) -> None:
+    """Add the ``retrain`` sub-command to the sub-parser action ``commands``.
+
+    Example:
+        >>> import argparse
+        >>> from optunas.cli._supernet import register
+        >>> parser = argparse.ArgumentParser(prog="optunas")
+        >>> register(parser.add_subparsers(dest="command"))
+        >>> args = parser.parse_args(["retrain", "--study-name", "search", "--top-k", "3"])
+        >>> args.top_k, args.storage, callable(args.handler)
+        (3, 'sqlite:///optunas.db', True)
+    """
+    retrain = commands.add_parser(
+        "retrain", help="train a study's best architectures standalone, beside their estimates",
+        description="Train the top K architectures of a study (ranked by its first value, e.g. "
+        "a supernet estimate) from scratch, each a trial of a second study named "
+        "STUDY:retrain on the same storage, and print estimate and standalone accuracy side by "
+        "side. Run it again to train only what is not retrained yet.",
+    )
+    retrain.add_argument("--study-name", required=True, help="the study whose best to retrain")
+    retrain.add_argument("--storage", default=DEFAULT_STORAGE,
+                         help=f"storage URL of the study (default: {DEFAULT_STORAGE})")
+    retrain.add_argument("--top-k", type=_positive_int, default=5,
+                         help="how many architectures to retrain (default: 5)")
+    retrain.add_argument("--epochs", type=_positive_int, default=10,
+                         help="training epochs of each (default: 10)")
+    retrain.add_argument("--dataset", default=None,
+                         help="dataset name (default: the one the study records)")
+    retrain.add_argument("--retrain-study-name", default=None,
+                         help="name of the second study (default: STUDY:retrain)")
+    retrain.add_argument("--seed", type=int, default=0, help="seed of the training (default: 0)")
+    retrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
+    retrain.add_argument("--download", action="store_true",
+                         help="let torchvision download a missing dataset")
+    retrain.set_defaults(handler=_retrain)
+
+
+def _fail(message: str) -> int:
+    print(f"optunas retrain: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    import optuna
+
+    from optunas._storage import open_storage
+    from optunas.data import DatasetUnavailableError
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        storage = open_storage(args.storage)
+        study = optuna.load_study(study_name=args.study_name, storage=storage)
+    except KeyError:
+        return _fail(f"no study {args.study_name!r} in {args.storage}")
+    except ValueError as exc:
+        return _fail(str(exc))
+    if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+        return _fail(f"study {args.study_name!r} has no completed trial to retrain")
+
+    # Imported here so that bad input answers without loading torch.
+    from optunas.evaluation import retrain_top
+
+    try:
+        retrained = retrain_top(
+            study, args.top_k, dataset=args.dataset, epochs=args.epochs,
+            study_name=args.retrain_study_name, seed=args.seed, data_root=args.data_root,
+            download=args.download,
+        )
+    except (ValueError, DatasetUnavailableError) as exc:
+        return _fail(str(exc))
+    rows = [t for t in retrained.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    rows.sort(key=lambda t: -t.user_attrs.get("estimate", float("-inf")))
+    print(f"Retrained {len(rows)} architectures of {study.study_name!r} in study "
+          f"{retrained.study_name!r} ({args.epochs} epochs each):")
+    print(f"{'estimate':>9} {'standalone':>10} {'params':>9}  genotype")
+    for trial in rows:
+        print(f"{trial.user_attrs.get('estimate', float('nan')):9.4f} {trial.value:10.4f} "
+              f"{trial.user_attrs.get('params', 0):9,}  {trial.user_attrs.get('genotype')}")
+    return 0
