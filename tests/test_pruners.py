@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import optuna
@@ -140,22 +141,22 @@ def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
     assert pruned.best_value >= full.best_value - 0.01
 
 
-def _curve_that_parts(trial, ceiling: float) -> float:
+def _curve_that_parts(trial, ceiling: float, first_step: int = 0) -> float:
     """Report a curve that rises like every other for five steps and only then jumps to
-    ``ceiling``: the early curve cannot tell trials apart."""
+    ``ceiling``: the early curve cannot tell trials apart. Steps count from ``first_step``."""
     curve = [0.3 + 0.02 * s for s in range(5)] + [ceiling] * 5
-    for step, value in enumerate(curve):
+    for step, value in enumerate(curve, start=first_step):
         trial.report(value, step)
         if trial.should_prune():
             raise optuna.TrialPruned()
     return curve[-1]
 
 
-def _cell_objective(trial) -> float:
+def _cell_objective(trial, first_step: int = 0) -> float:
     """A 'good' or 'bad' cell: the choice tells how it ends."""
     cell = trial.suggest_categorical("cell", ["good", "bad"])
     quality = trial.suggest_float("quality", 0.0, 1.0)
-    return _curve_that_parts(trial, (0.85 if cell == "good" else 0.55) + 0.1 * quality)
+    return _curve_that_parts(trial, (0.85 if cell == "good" else 0.55) + 0.1 * quality, first_step)
 
 
 def _sized_objective(trial) -> float:
@@ -175,11 +176,14 @@ def _late_poor_trials(pruner, objective, poor) -> tuple[optuna.Study, list, list
     return study, late_poor, [t for t in late_poor if len(t.intermediate_values) < 5]
 
 
+@pytest.mark.parametrize("first_step", [0, 1])
 @pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_choices", [True, False])
-def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, model) -> None:
+def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, model, first_step) -> None:
+    # Epochs counted from 1 as well as from 0: the regression lines curves up by step.
     pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0, model=model)
-    study, late_bad, stopped_early = _late_poor_trials(pruner, _cell_objective, lambda p: p["cell"] == "bad")
+    study, late_bad, stopped_early = _late_poor_trials(
+        pruner, lambda t: _cell_objective(t, first_step), lambda p: p["cell"] == "bad")
     if use_choices:
         assert len(late_bad) >= 10 and len(stopped_early) == len(late_bad)
         full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
@@ -187,6 +191,76 @@ def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, 
         assert study.best_value == full.best_value
     else:  # the control: identical early curves give the regression nothing to go on
         assert not stopped_early
+
+
+class _CountingFallback(LearningCurvePruner):
+    """PredictorPruner's fallback, counting the decisions handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(n_warmup_steps=2)
+        self.decisions = 0
+
+    def prune(self, study, trial) -> bool:
+        self.decisions += 1
+        return super().prune(study, trial)
+
+
+def _fallbacks(model: str, first_step: int, stride: int) -> tuple[int, list]:
+    """Decisions a 60-trial study left to the fallback when it reports its 20 values at steps
+    ``first_step``, ``first_step + stride``, ...; and the fallback warnings it raised."""
+    def objective(trial):
+        curve = _rising(trial.suggest_float("ceiling", 0.5, 0.95), trial.suggest_float("rate", 0.7, 0.9))
+        for k, value in enumerate(curve):
+            trial.report(value, first_step + stride * k)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return curve[-1]
+
+    pruner = PredictorPruner(n_min_trials=5, model=model)
+    pruner._fallback = _CountingFallback()
+    study = optuna.create_study(direction="maximize", pruner=pruner,
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(objective, n_trials=60)
+    return pruner._fallback.decisions, [w for w in caught if "falls back" in str(w.message)]
+
+
+@pytest.mark.parametrize("first_step,stride", [(1, 1), (0, 2), (5, 3)])
+@pytest.mark.parametrize("model", ["direct", "chain"])
+def test_the_predictor_lines_curves_up_on_the_steps_reported(model, first_step, stride) -> None:
+    # Measured: steps 0..19 leave 86 decisions to the fallback (the first trials, before five
+    # have completed); the other numberings 91-96. Lined up on steps 0..k only, they left it
+    # every decision (417-486).
+    baseline, _ = _fallbacks(model, 0, 1)
+    fallbacks, warned = _fallbacks(model, first_step, stride)
+    assert fallbacks <= baseline + 20 and not warned
+
+
+def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
+    # The finished trials reported even steps; a trial reporting odd ones has no curve to be
+    # compared with: LearningCurvePruner decides, and the user is told once.
+    predictor = PredictorPruner(n_min_trials=5)
+    curves = {}
+    for name, pruner in (("predictor", predictor), ("curve", LearningCurvePruner())):
+        study = optuna.create_study(direction="maximize", pruner=pruner)
+        for final in (0.80, 0.85, 0.90, 0.82, 0.88, 0.86):
+            study.add_trial(optuna.create_trial(
+                value=_rising(final)[-1], params={}, distributions={},
+                intermediate_values={2 * s: v for s, v in enumerate(_rising(final))}))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            answers = []
+            for _ in range(2):
+                trial = study.ask()
+                for k, value in enumerate([0.5 * (1 - 0.5 ** (s + 1)) for s in range(8)]):
+                    trial.report(value, 2 * k + 1)
+                    answers.append(trial.should_prune())
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        curves[name] = (answers, [w for w in caught if "falls back" in str(w.message)])
+    assert curves["predictor"][0] == curves["curve"][0] and any(curves["curve"][0])
+    assert len(curves["predictor"][1]) == 1 and "(steps 1, 3)" in str(curves["predictor"][1][0].message)
+    assert not curves["curve"][1]
 
 
 @pytest.mark.parametrize("model", ["direct", "chain"])

@@ -39,4 +39,4 @@ def get_pruner(name: str) -> optuna.pruners.BasePruner:
     return factory()
 
 
-__all__ = ["LearningCurvePruner", "PRUNERS", "PredictorPruner", "get_pruner"]
+__all__ = ["PRUNERS", "LearningCurvePruner", "PredictorPruner", "get_pruner"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -71,11 +72,18 @@ def _choice_layout(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
     return dict(sorted(layout.items()))
 
 
-def _curve_prefix(trial: FrozenTrial, sign: float, step: int) -> np.ndarray | None:
-    """Values at steps 0..step times ``sign`` (larger is better), or None if any is missing or
-    not finite."""
+def _reported_steps(trial: FrozenTrial, step: int) -> tuple[int, ...]:
+    """The steps up to ``step`` at which the trial reported a finite value, in order."""
     values = trial.intermediate_values
-    prefix = [values.get(s) for s in range(step + 1)]
+    return tuple(s for s in sorted(values) if s <= step and math.isfinite(values[s]))
+
+
+def _curve_prefix(trial: FrozenTrial, sign: float, steps: tuple[int, ...]) -> np.ndarray | None:
+    """The trial's values at ``steps`` times ``sign`` (larger is better), or None if any is
+    missing or not finite. Curves are lined up by the steps reported, so a study may count its
+    epochs from 0 or from 1 and report every epoch or every fifth."""
+    values = trial.intermediate_values
+    prefix = [values.get(s) for s in steps]
     if any(v is None or not math.isfinite(v) for v in prefix):
         return None
     return sign * np.array(prefix, dtype=float)
@@ -84,8 +92,10 @@ def _curve_prefix(trial: FrozenTrial, sign: float, step: int) -> np.ndarray | No
 class PredictorPruner(BasePruner):
     """Prune when a regression trained on finished trials predicts a poor final value.
 
-    For a trial at step ``k``, every COMPLETE trial with finite values at steps ``0..k`` is a
-    training example: features are its values at ``0..k``, their first differences and, with
+    For a trial that has reported the steps ``s_1 < ... < s_k``, every COMPLETE trial with
+    finite values at those same steps is a training example (steps may start anywhere and
+    skip: curves are lined up by the steps reported): features are its values at them, their
+    first differences and, with
     ``use_params``, log10 of the user attr ``params`` (an architecture's size) and, with
     ``use_choices``, the trial's own choices (every ``trial.suggest_*`` value: one-hot over a
     categorical's choices, numbers scaled to [0, 1] over their range); the target is its final
@@ -94,12 +104,16 @@ class PredictorPruner(BasePruner):
     and its leave-one-out residuals give the error. The trial is pruned when
     ``P(final >= target) < threshold`` under a normal with that mean and error, where the target
     is the best final value so far or ``percentile`` of the finished finals. Until
-    ``n_min_trials`` trials have completed, :class:`LearningCurvePruner` decides instead.
+    ``n_min_trials`` trials have completed, :class:`LearningCurvePruner` decides instead; it
+    also does, with a warning (once per pruner), when enough trials have completed but too few
+    of them reported the steps the trial did (curves that cannot be lined up).
 
     With ``model="chain"`` the final value is reached one step at a time instead: for each
-    step ``s`` a ridge regression of the value at ``s`` on the ``lags`` values before it (and
+    step ``s`` that COMPLETE trials report a ridge regression of the value at ``s`` on the
+    ``lags`` values reported before it (and
     the params and choices, as above) is fitted on every COMPLETE *and PRUNED* trial that got
-    that far, so the early steps learn from every trial rather than from the finished ones
+    that far (the trial being decided must have reported those steps too), so the early steps
+    learn from every trial rather than from the finished ones
     only; the trial's curve is run on through these links to the final step, and the error is
     each link's leave-one-out variance times the square of its effect on the final. The links
     are refitted only when a trial has ended. It prunes harder at the same threshold (about
@@ -174,11 +188,20 @@ class PredictorPruner(BasePruner):
         self._model = model
         self._lags = lags
         # The chain's links change only when a trial ends: refit them only then.
-        self._links: tuple[tuple, dict[int, tuple[np.ndarray, float]]] | None = None
+        self._links: tuple[tuple, tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None] | None = None
         # A finished trial's choices never change: encode each once per layout.
         self._encoded: dict[int, tuple[tuple[str, ...], dict[str, Any], list[float]]] = {}
         self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
                                              n_warmup_steps=n_warmup_steps)
+        self._warned = False
+
+    def _fall_back(self, study: Study, trial: FrozenTrial, why: str | None = None) -> bool:
+        """Let LearningCurvePruner decide; ``why``, when given, is worth a warning (once): the
+        regression could have been fitted but the trials' curves do not line up."""
+        if why is not None and not self._warned:
+            self._warned = True
+            warnings.warn(f"PredictorPruner falls back to LearningCurvePruner: {why}", stacklevel=2)
+        return self._fallback.prune(study, trial)
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         if len(study.directions) > 1:
@@ -195,29 +218,44 @@ class PredictorPruner(BasePruner):
         if usual_last is not None and step >= usual_last:
             return False
         sign = _oriented(study, 1.0)  # once: study.direction is a storage call
-        mine = _curve_prefix(trial, sign, step)
-        if mine is None:
-            return self._fallback.prune(study, trial)
+        steps = _reported_steps(trial, step)
+        mine = _curve_prefix(trial, sign, steps)
+        if not steps or mine is None:
+            return self._fall_back(study, trial)
         train: list[tuple[FrozenTrial, np.ndarray]] = []
+        usable = 0
         for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
-            prefix = _curve_prefix(t, sign, step)
-            if prefix is None or t.value is None or not math.isfinite(t.value):
+            if t.value is None or not math.isfinite(t.value):
                 continue
             if self._use_params and "params" not in t.user_attrs:
                 continue
-            train.append((t, prefix))
+            usable += 1
+            prefix = _curve_prefix(t, sign, steps)
+            if prefix is not None:
+                train.append((t, prefix))
         if len(train) < self._n_min_trials:
-            return self._fallback.prune(study, trial)
+            why = None
+            if usable >= self._n_min_trials:
+                why = (f"{usable} trials have completed but only {len(train)} reported a finite value "
+                       f"at every step trial {trial.number} did ({_describe(steps)})")
+            return self._fall_back(study, trial, why)
         if self._use_params and "params" not in trial.user_attrs:
-            return self._fallback.prune(study, trial)
+            return self._fall_back(study, trial, f"trial {trial.number} has no user attr 'params' "
+                                                  "(use_params=True)")
         layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
         names = tuple(layout)
         target = target_value(finals, self._percentile)
         if self._model == "chain":
-            links = self._chain_links(study, sign, usual_last, layout)  # type: ignore[arg-type]
-            if links is None:
-                return self._fallback.prune(study, trial)
-            mean, sd = _run_chain(links, mine, np.array(self._extras(trial, layout, names)), self._lags)
+            chain = self._chain_links(study, sign, usual_last, layout)  # type: ignore[arg-type]
+            if chain is None:
+                return self._fall_back(study, trial, "a step of the completed trials' curves was "
+                                                     "reached by fewer than three trials")
+            grid, links = chain
+            known = _curve_prefix(trial, sign, tuple(s for s in grid if s <= step))
+            if known is None or not len(known):
+                return self._fall_back(study, trial, f"trial {trial.number} did not report every "
+                                                     f"step the completed trials did ({_describe(grid)})")
+            mean, sd = _run_chain(links, known, np.array(self._extras(trial, layout, names)), self._lags)
             return float(ndtr((mean - target) / sd)) < self._threshold
 
         def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
@@ -238,10 +276,11 @@ class PredictorPruner(BasePruner):
         params = [math.log10(max(trial.user_attrs["params"], 1.0))] if self._use_params else []
         return params + self._choices_of(trial, layout, names)
 
-    def _chain_links(self, study: Study, sign: float, last: int,
-                     layout: dict[str, BaseDistribution]) -> dict[int, tuple[np.ndarray, float]] | None:
-        """The chain's links for steps 1..last, fitted on every COMPLETE and PRUNED trial, or
-        None when a step has fewer than three trials to learn from. Cached until a trial ends."""
+    def _chain_links(self, study: Study, sign: float, last: int, layout: dict[str, BaseDistribution],
+                     ) -> tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None:
+        """The steps COMPLETE trials reported up to ``last`` (the grid), and the chain's links
+        for the grid's positions 1.., fitted on every COMPLETE and PRUNED trial; None when a
+        position has fewer than three trials to learn from. Cached until a trial ends."""
         names = tuple(layout)
         others = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED),
                                                use_cache=True)
@@ -250,27 +289,32 @@ class PredictorPruner(BasePruner):
                tuple((t._trial_id, t.last_step) for t in others))
         if self._links is not None and self._links[0] == key:
             return self._links[1]
-        curves = np.full((len(others), last + 1), np.nan)
+        grid = tuple(sorted({s for t in others if t.state == TrialState.COMPLETE
+                             for s in t.intermediate_values if s <= last}))
+        column = {s: j for j, s in enumerate(grid)}
+        curves = np.full((len(others), len(grid)), np.nan)
         for r, t in enumerate(others):
             for step, value in t.intermediate_values.items():
-                if 0 <= step <= last and math.isfinite(value):
-                    curves[r, step] = sign * value
+                if step in column and math.isfinite(value):
+                    curves[r, column[step]] = sign * value
         extras = np.array([self._extras(t, layout, names) for t in others], dtype=float).reshape(len(others), -1)
         extra_penalty = np.full(extras.shape[1], self._choice_ridge)
         if self._use_params:
             extra_penalty[0] = self._ridge
-        links: dict[int, tuple[np.ndarray, float]] | None = {}
-        for step in range(1, last + 1):
-            lo = max(0, step - self._lags)
-            rows = np.isfinite(curves[:, lo:step + 1]).all(axis=1)
+        chain: tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None = (grid, {})
+        for position in range(1, len(grid)):
+            lo = max(0, position - self._lags)
+            rows = np.isfinite(curves[:, lo:position + 1]).all(axis=1)
             if rows.sum() < 3:
-                links = None
+                chain = None
                 break
-            x = np.column_stack([np.ones(rows.sum()), curves[rows, lo:step], extras[rows]])
-            penalty = np.r_[0.0, np.full(step - lo, self._ridge), extra_penalty]
-            links[step] = _ridge_loo(x, curves[rows, step], penalty)  # type: ignore[index]
-        self._links = (key, links)
-        return links
+            x = np.column_stack([np.ones(rows.sum()), curves[rows, lo:position], extras[rows]])
+            penalty = np.r_[0.0, np.full(position - lo, self._ridge), extra_penalty]
+            chain[1][position] = _ridge_loo(x, curves[rows, position], penalty)  # type: ignore[index]
+        if chain is not None and not chain[1]:
+            chain = None  # a single step: nothing to chain
+        self._links = (key, chain)
+        return chain
 
     def _choices_of(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
                     names: tuple[str, ...]) -> list[float]:
@@ -283,6 +327,11 @@ class PredictorPruner(BasePruner):
             cached = (names, dict(trial.params), _choice_features(trial, layout))
             self._encoded[trial._trial_id] = cached
         return cached[2]
+
+
+def _describe(steps: tuple[int, ...]) -> str:
+    shown = ", ".join(map(str, steps[:6]))
+    return f"steps {shown}{', ...' if len(steps) > 6 else ''}"
 
 
 def _ridge_loo(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, float]:
