@@ -23,7 +23,15 @@ from optunas.evaluation import (
     save_checkpoint,
 )
 from optunas.evaluation._supernet import checkpoint_lock
-from optunas.nn import NB201_OPS, NB201Network, NB201Supernet, count_flops, count_params
+from optunas.nn import (
+    NB201_OPS,
+    ChainSupernet,
+    LayerSpec,
+    NB201Network,
+    NB201Supernet,
+    count_flops,
+    count_params,
+)
 from optunas.spaces import NB201, Chain, NB201Genotype
 
 CONV = NB201Genotype(("nor_conv_3x3",) * 6)
@@ -173,8 +181,8 @@ def test_a_checkpoint_of_another_setting_is_refused(tmp_path, small_mnist1d) -> 
     wider = SupernetObjective(NB201(channels=8), small_mnist1d, checkpoint=path, epochs=1)
     with pytest.raises(CheckpointMismatchError, match="channels"):
         wider.pretrain()
-    with pytest.raises(TypeError, match="NB201"):
-        SupernetObjective(Chain(), small_mnist1d, checkpoint=path)
+    with pytest.raises(ValueError, match="uniform"):
+        SupernetObjective(Chain(), small_mnist1d, checkpoint=path, sampling="fair")
     # A study scored with one supernet is not silently scored with another.
     study = optuna.create_study(direction="maximize")
     study.set_user_attr("supernet:checkpoint", str(tmp_path / "other.pt"))
@@ -327,7 +335,7 @@ def test_retrain_top_records_estimate_and_standalone_side_by_side(tmp_path, smal
 def test_public_names_have_examples() -> None:
     from optunas.nn import recalibrate_batchnorm
 
-    for obj in (NB201Supernet, recalibrate_batchnorm, SupernetObjective, retrain_top,
+    for obj in (NB201Supernet, ChainSupernet, recalibrate_batchnorm, SupernetObjective, retrain_top,
                 save_checkpoint, load_checkpoint):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"
 
@@ -357,3 +365,46 @@ def test_retrain_command_prints_estimates_beside_standalone(tmp_path, small_mnis
     assert str(CONV) in out and f"{retrained.trials[0].value:.4f}" in out
     assert run("--study-name", "missing", "--storage", storage) == 2
     assert "no study 'missing'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shape", [(1, 40), (3, 12, 12)])
+def test_a_chain_path_computes_exactly_what_its_standalone_network_computes(shape) -> None:
+    torch.manual_seed(0)
+    space = Chain(max_layers=4, widths=(8, 16), kernels=(3, 5))
+    supernet = ChainSupernet(shape[0], 10, dims=len(shape) - 1, max_layers=4, widths=(8, 16),
+                             kernels=(3, 5))
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    x = torch.randn(4, *shape)
+    for _ in range(25):  # depths, ops, widths, kernels and skips of every kind
+        genotype = space.suggest(study.ask())
+        net = supernet.network(genotype.layers)
+        assert torch.equal(net(x), supernet(x, genotype.layers))
+        supernet.eval()
+        assert torch.equal(net.eval()(x), supernet(x, genotype.layers))
+        supernet.train()
+        assert count_params(net) == count_params(space.build(genotype, shape, 10))
+
+
+def test_a_chain_layer_outside_the_supernet_is_one_clear_error() -> None:
+    supernet = ChainSupernet(1, 10, dims=1, max_layers=2, widths=(8, 16))
+    with pytest.raises(ValueError, match="width 32"):
+        supernet(torch.randn(2, 1, 40), [LayerSpec("conv", 3, 32, "relu")])
+    with pytest.raises(ValueError, match="1 to 2 layers"):
+        supernet.network([LayerSpec("identity")] * 3)
+
+
+def test_a_chain_supernet_scores_trials(tmp_path, small_mnist1d) -> None:
+    space = Chain(max_layers=3, widths=(8, 16), kernels=(3, 5))
+    objective = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "c.pt", epochs=2)
+    objective.pretrain()
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=4)
+    for trial in study.trials:
+        genotype = space.genotype(trial.params)
+        assert trial.user_attrs["genotype"] == str(genotype)
+        assert trial.user_attrs["params"] == count_params(space.build(genotype, (1, 40), 10))
+        assert 0.0 <= trial.value <= 1.0
+    # retrain_top rebuilds the chain space from what the study records.
+    retrained = retrain_top(study, 1, dataset=small_mnist1d, epochs=1)
+    assert retrained.trials[0].user_attrs["genotype"] == sorted(
+        study.trials, key=lambda t: (-t.value, t.number))[0].user_attrs["genotype"]

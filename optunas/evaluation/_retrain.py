@@ -11,7 +11,7 @@ import optuna
 from optunas.data import Dataset
 from optunas.evaluation._supernet import STUDY_ATTR_DATASET, STUDY_ATTR_SPACE
 from optunas.evaluation._train import TrainObjective
-from optunas.spaces import NB201, SearchSpace, get_space
+from optunas.spaces import NB201, Chain, SearchSpace, get_space
 
 #: The user attr a study of estimates gets, naming its retraining study, and the reverse.
 RETRAIN_STUDY_ATTR = "retrain_study"
@@ -22,8 +22,10 @@ _CLI_PREFIX = "optunas:"
 def _space_of(study: optuna.Study) -> SearchSpace:
     attrs = study.user_attrs
     recorded = attrs.get(STUDY_ATTR_SPACE)
-    if isinstance(recorded, Mapping) and recorded.get("name") == NB201.name:
-        return NB201(channels=recorded["channels"], cells_per_stage=recorded["cells_per_stage"])
+    spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
+    if isinstance(recorded, Mapping) and recorded.get("name") in spaces:
+        options = {k: v for k, v in recorded.items() if k != "name"}
+        return spaces[recorded["name"]](**options)
     if isinstance(attrs.get(_CLI_PREFIX + "space"), str):
         return get_space(attrs[_CLI_PREFIX + "space"])
     raise ValueError(

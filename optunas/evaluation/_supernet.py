@@ -34,8 +34,14 @@ from optunas.evaluation._train import (
     _to_device,
     resolve_objectives,
 )
-from optunas.nn import NB201Supernet, count_flops, count_params, recalibrate_batchnorm
-from optunas.spaces import NB201, SearchSpace, get_space
+from optunas.nn import (
+    ChainSupernet,
+    NB201Supernet,
+    count_flops,
+    count_params,
+    recalibrate_batchnorm,
+)
+from optunas.spaces import NB201, Chain, SearchSpace, get_space
 from optunas.spaces._base import input_dims
 
 SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
@@ -135,12 +141,38 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def space_options(space: SearchSpace) -> dict[str, Any]:
+    """The settings that rebuild ``space`` (``type(space)(**options)``), as JSON values."""
+    if isinstance(space, NB201):
+        return {"channels": space.channels, "cells_per_stage": space.cells_per_stage}
+    if isinstance(space, Chain):
+        return {
+            "min_layers": space.min_layers, "max_layers": space.max_layers,
+            "ops": list(space.ops), "kernels": list(space.kernels), "widths": list(space.widths),
+            "activations": list(space.activations), "stem_width": space.stem_width,
+        }
+    raise TypeError(f"no supernet for the space {space!r}")
+
+
+def _build_supernet(
+    space: SearchSpace, shape: Sequence[int], num_classes: int
+) -> NB201Supernet | ChainSupernet:
+    if isinstance(space, NB201):
+        return NB201Supernet(shape[0], num_classes, input_dims(shape), channels=space.channels,
+                             cells_per_stage=space.cells_per_stage)
+    return ChainSupernet(
+        shape[0], num_classes, input_dims(shape), max_layers=space.max_layers, ops=space.ops,
+        kernels=space.kernels, widths=space.widths, activations=space.activations,
+        stem_width=space.stem_width,
+    )
+
+
 class SupernetObjective:
     """An objective for ``study.optimize`` that scores each trial's architecture with
     weights inherited from a supernet, in well under a second instead of a training.
 
     ``mode="one-shot"`` (SPOS): :meth:`pretrain` trains the supernet once, each step on a
-    path drawn uniformly (or, ``sampling="fair"``, on every op of every edge); each trial
+    path drawn uniformly (or, for NB201, ``sampling="fair"``: every op of every edge); each trial
     then suggests a genotype through ``space`` with any sampler, takes the path's weights,
     re-estimates its batch-norm statistics on ``calibration_batches`` training batches and
     returns its validation accuracy. ``mode="enas"``: each trial first trains the shared
@@ -162,7 +194,9 @@ class SupernetObjective:
     in a two-objective study ``(accuracy, params)``; ``objectives`` chooses others.
 
     Args:
-        space: An :class:`~optunas.spaces.NB201` space or its name.
+        space: An :class:`~optunas.spaces.NB201` or :class:`~optunas.spaces.Chain` space, or
+            its name. A chain's supernet shares weights across widths and kernels by slicing
+            the widest (see :class:`~optunas.nn.ChainSupernet`).
         dataset: A :class:`~optunas.data.Dataset` or a name for :func:`~optunas.data.load_dataset`.
         mode: ``"one-shot"`` or ``"enas"``.
         checkpoint: File of the shared weights.
@@ -227,10 +261,13 @@ class SupernetObjective:
             raise ValueError("enas_steps must be positive and calibration_batches not negative")
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, "cosine")
         self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, NB201):
+        if not isinstance(self.space, (NB201, Chain)):
             raise TypeError(
-                f"SupernetObjective supports the NB201 space, not {self.space!r}"
+                f"SupernetObjective supports the NB201 and Chain spaces, not {self.space!r}"
             )
+        if sampling == "fair" and isinstance(self.space, Chain):
+            raise ValueError("sampling='fair' needs a cell space (NB201); a chain's paths "
+                             "differ in depth, so use sampling='uniform'")
         self.dataset = (
             load_dataset(dataset, root=data_root, download=download, seed=seed)
             if isinstance(dataset, str)
@@ -247,10 +284,8 @@ class SupernetObjective:
         shape = self.dataset.input_shape
         with _INIT_LOCK:
             torch.manual_seed(seed)
-            self.supernet = NB201Supernet(
-                shape[0], self.dataset.num_classes, input_dims(shape),
-                channels=self.space.channels, cells_per_stage=self.space.cells_per_stage,
-            ).to(self.device)
+            self.supernet = _build_supernet(self.space, shape, self.dataset.num_classes)
+            self.supernet.to(self.device)
         self._optimizer = self.recipe._optimizer(self.supernet)
         self.step = 0
         self.epoch = 0
@@ -271,9 +306,7 @@ class SupernetObjective:
         """What a checkpoint must match to be loaded by this objective."""
         return {
             "space": self.space.name,
-            "channels": self.space.channels,
-            "cells_per_stage": self.space.cells_per_stage,
-            "ops": list(self.supernet.ops),
+            **space_options(self.space),
             "dataset": self.dataset.name,
             "input_shape": list(self.dataset.input_shape),
             "num_classes": self.dataset.num_classes,
@@ -374,10 +407,7 @@ class SupernetObjective:
                     losses, correct = 0.0, 0
                     for k in range(steps_per_epoch):
                         index = order[k * batch : (k + 1) * batch]
-                        if self.sampling == "fair":
-                            paths = self.supernet.fair_paths(generator)
-                        else:
-                            paths = [self.supernet.sample_path(generator)]
+                        paths = self._sample(generator)
                         # Cosine over the configured length; past it the rate stays at zero.
                         progress = min(1.0, self.step / total_steps)
                         lr = self.recipe.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
@@ -400,6 +430,13 @@ class SupernetObjective:
             if bar is not None:
                 bar.close()
         return history
+
+    def _sample(self, generator: torch.Generator) -> list[Any]:
+        if self.sampling == "fair":
+            return self.supernet.fair_paths(generator)
+        if isinstance(self.supernet, ChainSupernet):
+            return [self.supernet.sample_path(generator, min_layers=self.space.min_layers)]
+        return [self.supernet.sample_path(generator)]
 
     def _train_path(self, path: Sequence[str], seed: int) -> None:
         x, y = self._train.tensors
@@ -425,17 +462,17 @@ class SupernetObjective:
             )
         if recorded is None:
             study.set_user_attr(STUDY_ATTR_CHECKPOINT, self.checkpoint)
-            study.set_user_attr(STUDY_ATTR_SPACE, {
-                "name": self.space.name, "channels": self.space.channels,
-                "cells_per_stage": self.space.cells_per_stage,
-            })
+            study.set_user_attr(STUDY_ATTR_SPACE, {"name": self.space.name,
+                                                   **space_options(self.space)})
             study.set_user_attr(STUDY_ATTR_DATASET, self.dataset.name)
         self._recorded.add(key)
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
         objectives = resolve_objectives(trial, self.objectives)
         genotype = self.space.suggest(trial)
-        path = self.supernet.check_path(genotype.ops)
+        path = self.supernet.check_path(
+            genotype.ops if isinstance(self.space, NB201) else genotype.layers
+        )
         self._record_study(trial)
         started = time.perf_counter()
         with self._lock:

@@ -6,11 +6,12 @@ from optunas.nn._count import count_flops, count_params
 from optunas.nn._nb201 import NB201_EDGES, NB201Cell, NB201Network
 from optunas.nn._population import PopulationNB201
 from optunas.nn._ops import ACTIVATIONS, KERNEL_OPS, LAYER_OPS, NB201_OPS, WIDENING_OPS
-from optunas.nn._supernet import NB201Supernet, recalibrate_batchnorm
+from optunas.nn._supernet import ChainSupernet, NB201Supernet, recalibrate_batchnorm
 
 __all__ = [
     "ACTIVATIONS",
     "ChainNetwork",
+    "ChainSupernet",
     "KERNEL_OPS",
     "LAYER_OPS",
     "LayerSpec",

@@ -1,7 +1,7 @@
 """Weight sharing: one network that holds every op of a space, one path active per forward.
 
-A path is plain data, the op name of each edge, so this module knows nothing of search
-spaces. The supernet's modules are laid out like :class:`~optunas.nn.NB201Network`'s, with
+A path is plain data (the op name of each edge, or a chain's layer specs), so this module
+knows nothing of search spaces. The supernet's modules are laid out like :class:`~optunas.nn.NB201Network`'s, with
 one more level per edge (the op name), so a path's weights copy into a standalone network
 one module at a time, and a path computes exactly what that network computes.
 """
@@ -11,10 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from optunas.nn._chain import ChainNetwork, LayerSpec
 from optunas.nn._nb201 import NB201_EDGES, NB201Network, ResidualReduction
-from optunas.nn._ops import NB201_OPS, batchnorm_cls, conv_cls
+from optunas.nn._ops import (
+    ACTIVATIONS,
+    KERNEL_OPS,
+    LAYER_OPS,
+    NB201_OPS,
+    WIDENING_OPS,
+    batchnorm_cls,
+    conv_cls,
+)
 
 
 class _SupernetCell(nn.Module):
@@ -201,3 +211,233 @@ def recalibrate_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> 
         for bn, momentum in zip(norms, momenta):
             bn.momentum = momentum
     return model.eval()
+
+
+def _conv_fn(dims: int):
+    return F.conv1d if dims == 1 else F.conv2d
+
+
+def _centre(weight: torch.Tensor, kernel: int, dims: int) -> torch.Tensor:
+    """The central ``kernel`` taps of a wider kernel, as once-for-all networks share them."""
+    crop = (weight.shape[-1] - kernel) // 2
+    if crop == 0:
+        return weight
+    window = slice(crop, crop + kernel)
+    return weight[(..., window)] if dims == 1 else weight[..., window, window]
+
+
+def _sliced_bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Batch norm over the first ``x.shape[1]`` channels of a wider one; in training the
+    running statistics of those channels update in place (the slices are views)."""
+    c = x.shape[1]
+    running = bn.running_mean is not None and (not bn.training or bn.track_running_stats)
+    return F.batch_norm(
+        x, bn.running_mean[:c] if running else None, bn.running_var[:c] if running else None,
+        bn.weight[:c], bn.bias[:c], bn.training, 0.1 if bn.momentum is None else bn.momentum,
+        bn.eps,
+    )
+
+
+class _SlicedConv(nn.Module):
+    """A ``conv`` or ``sep_conv`` layer at the widest width and kernel, then batch norm; a path
+    uses the first channels and the central taps."""
+
+    def __init__(self, max_in: int, max_out: int, max_kernel: int, dims: int, separable: bool) -> None:
+        super().__init__()
+        conv = conv_cls(dims)
+        self.dims, self.separable = dims, separable
+        if separable:
+            self.depthwise = conv(max_in, max_in, max_kernel, groups=max_in, bias=False)
+            self.pointwise = conv(max_in, max_out, 1, bias=False)
+        else:
+            self.conv = conv(max_in, max_out, max_kernel, bias=False)
+        self.bn = batchnorm_cls(dims)(max_out)
+
+    def weights(self, c_in: int, c_out: int, kernel: int) -> list[torch.Tensor]:
+        """The path's conv weights, in the order of the standalone layer's convs."""
+        if self.separable:
+            return [_centre(self.depthwise.weight[:c_in], kernel, self.dims),
+                    self.pointwise.weight[:c_out, :c_in]]
+        return [_centre(self.conv.weight[:c_out, :c_in], kernel, self.dims)]
+
+    def forward(self, x: torch.Tensor, c_out: int, kernel: int) -> torch.Tensor:
+        conv, c_in = _conv_fn(self.dims), x.shape[1]
+        weights = self.weights(c_in, c_out, kernel)
+        if self.separable:
+            x = conv(x, weights[0], None, 1, kernel // 2, 1, c_in)
+            x = conv(x, weights[1])
+        else:
+            x = conv(x, weights[0], None, 1, kernel // 2)
+        return _sliced_bn(self.bn, x)
+
+
+class ChainSupernet(nn.Module):
+    """Every chain network of a :class:`~optunas.nn.LayerSpec` space in one module: each layer
+    position holds the widest ``conv`` and ``sep_conv`` (a path takes the first channels and
+    the kernel's central taps, as slimmable and once-for-all networks do) and a projection
+    for each possible skip; a path of ``n`` layers uses the first ``n`` positions.
+
+    :meth:`network` copies a path's weights into a standalone
+    :class:`~optunas.nn.ChainNetwork`, which then computes what the supernet computes.
+
+    Args:
+        in_channels: Channels of the input.
+        num_classes: Classes of the output.
+        dims: 1 for signals, 2 for images.
+        max_layers: Layer positions.
+        ops: Layer ops a path may use (see :data:`~optunas.nn.LAYER_OPS`).
+        kernels: Kernel sizes (odd); the widest is stored.
+        widths: Output widths of ``conv`` and ``sep_conv``; the widest is stored.
+        activations: Activations a path may use.
+        stem_width: Width of the stem.
+
+    Example:
+        >>> import torch
+        >>> from optunas.nn import ChainSupernet, LayerSpec
+        >>> supernet = ChainSupernet(1, 10, dims=1, max_layers=3)
+        >>> path = [LayerSpec("conv", 5, 32, "gelu"), LayerSpec("max_pool", 3),
+        ...         LayerSpec("sep_conv", 3, 16, "relu", skips=(0,))]
+        >>> x = torch.randn(2, 1, 40)
+        >>> torch.equal(supernet.network(path).eval()(x), supernet.eval()(x, path))
+        True
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        dims: int,
+        max_layers: int = 6,
+        ops: Sequence[str] = LAYER_OPS,
+        kernels: Sequence[int] = (3, 5, 7),
+        widths: Sequence[int] = (16, 32, 64),
+        activations: Sequence[str] = tuple(ACTIVATIONS),
+        stem_width: int = 16,
+    ) -> None:
+        super().__init__()
+        if max_layers < 1 or not kernels or not widths or not ops or not activations:
+            raise ValueError("max_layers must be positive and ops, kernels, widths, "
+                             "activations non-empty")
+        self.in_channels, self.num_classes, self.dims = in_channels, num_classes, dims
+        self.max_layers, self.ops, self.kernels = max_layers, tuple(ops), tuple(kernels)
+        self.widths, self.activations, self.stem_width = tuple(widths), tuple(activations), stem_width
+        widest = max(stem_width, *widths)
+        self.stem = nn.Sequential(
+            conv_cls(dims)(in_channels, stem_width, 3, 1, 1, bias=False),
+            batchnorm_cls(dims)(stem_width),
+            nn.ReLU(),
+        )
+        self.layers = nn.ModuleList()
+        self.skips = nn.ModuleList()
+        for index in range(1, max_layers + 1):
+            self.layers.append(nn.ModuleDict({
+                op: _SlicedConv(widest, max(widths), max(kernels), dims, op == "sep_conv")
+                for op in WIDENING_OPS if op in self.ops
+            }))
+            self.skips.append(nn.ModuleList(
+                conv_cls(dims)(widest, widest, 1, bias=False) for _ in range(index - 1)
+            ))
+        self.acts = nn.ModuleDict({name: ACTIVATIONS[name]() for name in self.activations})
+        self.classifier = nn.Linear(widest, num_classes)
+
+    def check_path(self, path: Sequence[LayerSpec]) -> tuple[LayerSpec, ...]:
+        """``path`` as a tuple, or ``ValueError`` naming what lies outside the supernet."""
+        path = tuple(path)
+        if not 1 <= len(path) <= self.max_layers:
+            raise ValueError(f"a path has 1 to {self.max_layers} layers, got {len(path)}")
+        for index, spec in enumerate(path, start=1):
+            problems = []
+            if spec.op not in self.ops:
+                problems.append(f"op {spec.op!r} (not in {', '.join(self.ops)})")
+            if spec.op in KERNEL_OPS and spec.kernel not in self.kernels:
+                problems.append(f"kernel {spec.kernel} (not in {self.kernels})")
+            if spec.op in WIDENING_OPS and spec.width not in self.widths:
+                problems.append(f"width {spec.width} (not in {self.widths})")
+            if spec.op in WIDENING_OPS and spec.activation not in self.activations:
+                problems.append(f"activation {spec.activation!r} (not in {self.activations})")
+            if any(not 0 <= s < index - 1 for s in spec.skips):
+                problems.append(f"skips {spec.skips} (sources lie in 0..{index - 2})")
+            if problems:
+                raise ValueError(f"layer {index} is not in this supernet: {'; '.join(problems)}")
+        return path
+
+    def sample_path(self, generator: torch.Generator | None = None, min_layers: int = 1) -> tuple[LayerSpec, ...]:
+        """A path drawn as the Chain space draws one uniformly: the depth, then each layer's
+        choices, each skip with probability one half."""
+
+        def pick(options: Sequence):
+            return options[int(torch.randint(len(options), (1,), generator=generator))]
+
+        depth = pick(range(min_layers, self.max_layers + 1))
+        layers = []
+        for index in range(1, depth + 1):
+            op = pick(self.ops)
+            kernel = pick(self.kernels) if op in KERNEL_OPS else None
+            width = pick(self.widths) if op in WIDENING_OPS else None
+            act = pick(self.activations) if op in WIDENING_OPS else None
+            skips = tuple(j for j in range(index - 1) if pick((False, True)))
+            layers.append(LayerSpec(op, kernel, width, act, skips))
+        return tuple(layers)
+
+    def forward(self, x: torch.Tensor, path: Sequence[LayerSpec]) -> torch.Tensor:
+        path = self.check_path(path)
+        outputs, widths = [self.stem(x)], [self.stem_width]
+        for spec, position, projections in zip(path, self.layers, self.skips):
+            h = outputs[-1]
+            width = spec.width if spec.op in WIDENING_OPS else widths[-1]
+            if spec.op in WIDENING_OPS:
+                out = self.acts[spec.activation](position[spec.op](h, width, spec.kernel))
+            elif spec.op in ("max_pool", "avg_pool"):
+                out = self._pool(spec.op, h, spec.kernel)
+            else:
+                out = h
+            for source in spec.skips:
+                skip = outputs[source]
+                if skip.shape[2:] != out.shape[2:]:
+                    pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
+                    skip = pool(skip, out.shape[2:])
+                if widths[source] != width:
+                    skip = _conv_fn(self.dims)(skip, projections[source].weight[:width, :widths[source]])
+                out = out + skip
+            outputs.append(out)
+            widths.append(width)
+        features = outputs[-1].flatten(2).mean(dim=2)
+        return F.linear(features, self.classifier.weight[:, : widths[-1]], self.classifier.bias)
+
+    def _pool(self, op: str, x: torch.Tensor, kernel: int) -> torch.Tensor:
+        if op == "max_pool":
+            pool = F.max_pool1d if self.dims == 1 else F.max_pool2d
+            return pool(x, kernel, 2, kernel // 2)
+        pool = F.avg_pool1d if self.dims == 1 else F.avg_pool2d
+        return pool(x, kernel, 2, kernel // 2, count_include_pad=False)
+
+    @torch.no_grad()
+    def network(self, path: Sequence[LayerSpec]) -> ChainNetwork:
+        """A standalone :class:`~optunas.nn.ChainNetwork` of ``path`` holding a copy of the
+        path's slices of the weights and batch-norm statistics."""
+        path = self.check_path(path)
+        net = ChainNetwork(path, self.in_channels, self.num_classes, self.dims, self.stem_width)
+        net.to(self.classifier.weight.device)
+        net.stem.load_state_dict(self.stem.state_dict())
+        widths = [self.stem_width]
+        for spec, position, projections, layer, skips in zip(
+            path, self.layers, self.skips, net.layers, net.skips
+        ):
+            width = spec.width if spec.op in WIDENING_OPS else widths[-1]
+            if spec.op in WIDENING_OPS:
+                sliced = position[spec.op]
+                convs = [m for m in layer if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+                for conv, weight in zip(convs, sliced.weights(widths[-1], width, spec.kernel)):
+                    conv.weight.copy_(weight)
+                bn = next(m for m in layer if isinstance(m, _BATCHNORMS))
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(bn, name).copy_(getattr(sliced.bn, name)[:width])
+                bn.num_batches_tracked.copy_(sliced.bn.num_batches_tracked)
+            for source, project in zip(spec.skips, skips):
+                if isinstance(project.proj, (nn.Conv1d, nn.Conv2d)):
+                    project.proj.weight.copy_(projections[source].weight[:width, :widths[source]])
+            widths.append(width)
+        net.classifier.weight.copy_(self.classifier.weight[:, : widths[-1]])
+        net.classifier.bias.copy_(self.classifier.bias)
+        net.train(self.training)
+        return net
