@@ -48,9 +48,10 @@ class LearningCurvePruner(BasePruner):
 
     At each check, the trial's intermediate values are fitted by an ensemble of parametric
     learning-curve families (pow3, exp3, log-power, Weibull; each with its shape searched
-    on a grid and its linear part fitted in closed form, weighted by BIC) which predicts a
-    distribution of the value at the final step: a mixture of normals whose spread is the
-    residual noise plus the fit's own uncertainty. The trial is pruned when the probability
+    on a grid and its linear part fitted in closed form, weighted by its evidence) which
+    predicts a distribution of the value at the final step: a mixture of Student-t laws with
+    ``n - 2`` degrees of freedom for ``n`` points, whose spread is the residual noise plus the
+    fit's own uncertainty (so the first decisions, on three or four points, are cautious). The trial is pruned when the probability
     of reaching the target (the best final value so far, or ``percentile`` of the finished
     trials' final values) falls below ``threshold``.
 
@@ -136,5 +137,5 @@ class LearningCurvePruner(BasePruner):
     @staticmethod
     def probability(steps: np.ndarray, values: np.ndarray, final_step: int, target: float) -> float:
         """P(value at ``final_step`` >= ``target``) for a curve (larger is better)."""
-        means, sds, weights = predict(steps, values, final_step)
-        return prob_at_least(means, sds, weights, target)
+        means, sds, weights, dof = predict(steps, values, final_step)
+        return prob_at_least(means, sds, weights, target, dof)
