@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import optuna
 from optuna.storages import BaseStorage
@@ -12,17 +13,31 @@ STORAGE_HELP = (
     "an RDB URL (sqlite:///FILE, postgresql://USER@HOST/DB, mysql+pymysql://USER@HOST/DB), "
     "redis://HOST:PORT for a Redis journal, or journal:FILE for a journal file"
 )
+#: Seconds to wait for a database server before calling it unreachable: a host that drops
+#: packets would otherwise hang a worker for the operating system's TCP timeout (minutes).
+CONNECT_TIMEOUT = 10
+#: The extra that installs each dialect's default driver (what SQLAlchemy loads for the URL).
+_DRIVER_EXTRAS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql",
+                  "redis": "redis", "rediss": "redis"}
+#: Times a trial of a dead worker is re-queued before it stays FAIL.
+MAX_RETRY = 3
 
 
-def open_storage(url: str) -> BaseStorage:
+class StorageError(ValueError):
+    """A storage that cannot be opened: the message is one line that says why."""
+
+
+def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
     """Open ``url`` as an Optuna storage.
 
-    RDB URLs get a heartbeat, so a worker that dies mid-trial has that trial marked FAIL by
-    the next run instead of left RUNNING for ever.
+    RDB URLs get a heartbeat (unless ``heartbeat`` is false: it serves ``study.optimize``,
+    and ``ask``/``tell`` from a shell have no process to beat for them): a trial whose worker
+    died is marked FAIL by the next worker and queued again (up to ``MAX_RETRY`` times),
+    instead of being left RUNNING for ever.
 
     Raises:
-        ValueError: the string is not a storage URL this function knows, or the storage
-            cannot be opened.
+        StorageError: the string is not a storage URL this function knows, its driver is not
+            installed, or the server cannot be reached. A subclass of ValueError.
 
     Example:
         >>> from optunas._storage import open_storage
@@ -31,19 +46,73 @@ def open_storage(url: str) -> BaseStorage:
     """
     scheme, sep, rest = url.partition(":")
     dialect = scheme.split("+")[0].lower()
+    with warnings.catch_warnings():
+        # Heartbeats and journals are "experimental" in Optuna's words but are what a
+        # distributed study stands on; the warning is noise on every command.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _open(url, scheme, sep, rest, dialect, heartbeat)
+
+
+def _open(
+    url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: bool
+) -> BaseStorage:
     try:
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
-            return optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=90)
+            beat: dict = {}
+            if heartbeat:
+                retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+                beat = {"heartbeat_interval": 30, "grace_period": 90,
+                        "heartbeat_stale_trial_callback": retry}
+            return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
             backend = optuna.storages.journal.JournalRedisBackend(url)
-            return optuna.storages.JournalStorage(backend)
+            storage = optuna.storages.JournalStorage(backend)
+            # The backend connects lazily; ask now so a dead server is an error here, not a
+            # hang or a traceback at the first write.
+            backend._redis.ping()
+            return storage
         if scheme == "journal" and sep and rest:
             path = os.path.expanduser(rest)
             return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
     except Exception as exc:  # SQLAlchemy, drivers and Redis each raise their own kinds
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"cannot open storage {url!r}: {first_line}") from exc
-    raise ValueError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")
+        raise StorageError(_explain(url, dialect, exc)) from exc
+    raise StorageError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")
+
+
+def _engine_kwargs(dialect: str) -> dict:
+    if dialect in ("postgresql", "mysql", "mariadb"):
+        # Both psycopg and PyMySQL take this name; SQLite and the rest need nothing.
+        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+    return {}
+
+
+def _explain(url: str, dialect: str, exc: BaseException) -> str:
+    """One line that names the cause: a missing driver, a refused connection, or the rest."""
+    missing = _missing_module(exc)
+    if missing is not None:
+        extra = _DRIVER_EXTRAS.get(dialect)
+        hint = f"; install it with: pip install 'optunas[{extra}]'" if extra else ""
+        if dialect in ("mysql", "mariadb") and missing == "MySQLdb":
+            # mysqlclient needs a compiler; the extra brings PyMySQL, named in the URL.
+            hint = "; write the URL as mysql+pymysql://... and pip install 'optunas[mysql]'"
+        return f"cannot open storage {url!r}: its driver (module {missing!r}) is not installed{hint}"
+    # The driver's own message is the most precise one ("Connection refused", "database
+    # does not exist"); SQLAlchemy wraps it in a paragraph, so keep its first line.
+    root = exc
+    while root.__cause__ is not None and not str(root).strip():
+        root = root.__cause__
+    text = str(getattr(root, "orig", None) or root).strip()
+    first_line = text.splitlines()[0] if text else type(root).__name__
+    return f"cannot open storage {url!r}: {first_line}"
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError):
+            return seen.name
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def dashboard_target(url: str) -> str:

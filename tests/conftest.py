@@ -11,7 +11,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 #: The database servers the storage tests use (the README says how to start them).
 SERVICES = {
-    "postgresql": ("127.0.0.1", 5432, "postgresql+psycopg2://postgres@127.0.0.1:5432/test"),
+    "postgresql": ("127.0.0.1", 5432, "postgresql://postgres@127.0.0.1:5432/test"),
     "mysql": ("127.0.0.1", 3306, "mysql+pymysql://root@127.0.0.1:3306/test"),
     "redis": ("127.0.0.1", 6379, "redis://127.0.0.1:6379"),
 }

@@ -7,11 +7,27 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import optuna
 
 from optunas.samplers._evolution import EvolutionSampler
-from optunas.samplers._reinforce import ReinforceSampler
+
+
+def __getattr__(name: str) -> Any:
+    # ReinforceSampler's controller is a torch network; loading torch only when it is asked
+    # for keeps `import optunas.samplers` (and the command's Optuna sub-commands) light.
+    if name == "ReinforceSampler":
+        from optunas.samplers._reinforce import ReinforceSampler
+
+        return ReinforceSampler
+    raise AttributeError(f"module 'optunas.samplers' has no attribute {name!r}")
+
+
+def _reinforce(seed: int | None) -> optuna.samplers.BaseSampler:
+    from optunas.samplers._reinforce import ReinforceSampler
+
+    return ReinforceSampler(seed=seed)
 
 
 def _tpe(seed: int | None) -> optuna.samplers.BaseSampler:
@@ -39,7 +55,7 @@ SAMPLERS: dict[str, Callable[[int | None], optuna.samplers.BaseSampler]] = {
     "gp": _gp,
     "cmaes": _cmaes,
     "nsga2": lambda seed: optuna.samplers.NSGAIISampler(seed=seed),
-    "reinforce": lambda seed: ReinforceSampler(seed=seed),
+    "reinforce": _reinforce,
     "evolution": lambda seed: EvolutionSampler(seed=seed),
 }
 

@@ -1,0 +1,606 @@
+"""The NAS commands of ``optunas``: create a study with its configuration, run workers on it,
+or do both in one process; compare samplers and pruners on the tabular benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import optuna
+from optuna.trial import TrialState
+
+from optunas import __version__
+from optunas.cli import OPTUNA_COMMANDS
+from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
+from optunas.cli._config import (
+    EVALUATORS,
+    STUDY_SETTINGS,
+    UsageError,
+    check_directions,
+    describe,
+    directions,
+    record,
+    resolve,
+    stored_config,
+)
+from optunas.data import DATASETS, DatasetUnavailableError
+from optunas.evaluation import OBJECTIVES, OPTIMIZERS
+from optunas.pruners import PRUNERS, get_pruner
+from optunas.samplers import SAMPLERS, get_sampler
+from optunas.spaces import SPACES, get_space
+
+DEFAULT_STORAGE = "sqlite:///optunas.db"
+#: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
+#: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
+COMMAND_MODULES: list[str] = ["optunas.cli._supernet"]
+#: Trial states that count towards ``--until``: a trial of another worker that is still
+#: running will finish, so it is counted; a failed one will be tried again, so it is not.
+_COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage block: the message itself names the valid choices.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _choice(kind: str, valid: Sequence[str]) -> Any:
+    def parse(value: str) -> str:
+        if value not in valid:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {value!r}; choose from {', '.join(valid)}"
+            )
+        return value
+
+    parse.__name__ = kind
+    return parse
+
+
+def _positive(cast: type) -> Any:
+    def parse(value: str) -> Any:
+        try:
+            number = cast(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {cast.__name__}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+        return number
+
+    parse.__name__ = f"positive {cast.__name__}"
+    return parse
+
+
+def _names(kind: str, valid: Sequence[str]) -> Any:
+    def parse(value: str) -> list[str]:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in valid]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {(unknown or [value])[0]!r}; choose from {', '.join(valid)}"
+            )
+        return names
+
+    parse.__name__ = f"{kind} list"
+    return parse
+
+
+def _objectives(value: str) -> str:
+    names = [n.strip() for n in value.split(",")]
+    unknown = [n for n in names if n not in OBJECTIVES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown objective {unknown[0]!r}; choose from {', '.join(OBJECTIVES)} "
+            "(comma-separated for several)"
+        )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(f"objective {twice[0]!r} is named twice")
+    return ",".join(names)
+
+
+def _seed(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an int") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return number
+
+
+def _add_settings(parser: argparse.ArgumentParser) -> None:
+    """The options a study records (see ``optunas.cli._config``); None means "not given"."""
+    parser.add_argument(
+        "--space", type=_choice("space", tuple(SPACES)), default=None,
+        help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})",
+    )
+    parser.add_argument(
+        "--dataset", type=_choice("dataset", DATASETS), default=None,
+        help=f"dataset: {', '.join(DATASETS)} (default: {STUDY_SETTINGS['dataset']}, "
+        "generated offline)",
+    )
+    parser.add_argument(
+        "--sampler", type=_choice("sampler", tuple(SAMPLERS)), default=None,
+        help=f"sampler: {', '.join(SAMPLERS)} (default: the study's, else "
+        f"{STUDY_SETTINGS['sampler']})",
+    )
+    parser.add_argument(
+        "--pruner", type=_choice("pruner", tuple(PRUNERS)), default=None,
+        help=f"pruner: {', '.join(PRUNERS)} (default: the study's, else median for one "
+        "objective and none for several)",
+    )
+    parser.add_argument(
+        "--epochs", type=_positive(int), default=None,
+        help=f"training epochs per trial (default: {STUDY_SETTINGS['epochs']})",
+    )
+    parser.add_argument(
+        "--objectives", type=_objectives, default=None,
+        help=f"what to optimise, comma-separated from {', '.join(OBJECTIVES)}; e.g. "
+        "accuracy,params for a two-objective study (default: accuracy)",
+    )
+    parser.add_argument(
+        "--evaluator", type=_choice("evaluator", EVALUATORS), default=None,
+        help=f"how a trial is scored: {', '.join(EVALUATORS)} (default: train, a standalone "
+        "training of each architecture)",
+    )
+    parser.add_argument("--batch-size", type=_positive(int), default=None,
+                        help=f"minibatch size (default: {STUDY_SETTINGS['batch_size']})")
+    parser.add_argument("--lr", type=_positive(float), default=None,
+                        help=f"peak learning rate (default: {STUDY_SETTINGS['lr']})")
+    parser.add_argument(
+        "--optimizer", type=_choice("optimizer", OPTIMIZERS), default=None,
+        help=f"optimiser: {', '.join(OPTIMIZERS)} (default: {STUDY_SETTINGS['optimizer']})",
+    )
+
+
+def _add_storage(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    if required:
+        parser.add_argument("--storage", required=True, help=STORAGE_HELP)
+    else:
+        parser.add_argument(
+            "--storage", default=DEFAULT_STORAGE, help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})"
+        )
+
+
+def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> None:
+    parser.add_argument("--n-trials", type=_positive(int), default=None, help=n_trials_help)
+    parser.add_argument("--timeout", type=_positive(float), default=None,
+                        help="stop starting trials after this many seconds")
+    parser.add_argument("--seed", type=_seed, default=None,
+                        help="seed of the sampler and of training (0 or more)")
+    parser.add_argument("--data-root", default=None, help="folder of torchvision datasets")
+    parser.add_argument("--download", action="store_true",
+                        help="let torchvision download a missing dataset")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="optunas",
+        description="Neural architecture search on Optuna: create studies that carry their "
+        "configuration, run workers on them from any machine, compare samplers and pruners.",
+        epilog="Optuna's own commands work too, with the optunas samplers resolvable by name "
+        f"(e.g. --sampler ReinforceSampler): {', '.join(OPTUNA_COMMANDS)}. "
+        "See `optunas ask --help`.",
+    )
+    parser.add_argument("--version", action="version", version=f"optunas {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    create = commands.add_parser(
+        "create-study",
+        help="create a study that records its NAS configuration (Optuna's options too)",
+        description="Create a study and record its configuration (space, dataset, epochs, "
+        "objectives, evaluator, training recipe, sampler, pruner) in its user attrs, so "
+        "`optunas worker` runs it the same way on any machine. Prints the study name, as "
+        "`optuna create-study` does.",
+    )
+    _add_storage(create)
+    create.add_argument("--study-name", default=None,
+                        help="study to create (default: optunas-SPACE-DATASET)")
+    create.add_argument("--direction", choices=("minimize", "maximize"), default=None,
+                        help="Optuna's option; it must agree with --objectives")
+    create.add_argument("--directions", choices=("minimize", "maximize"), nargs="+",
+                        default=None, help="Optuna's option; it must agree with --objectives")
+    create.add_argument("--skip-if-exists", action="store_true",
+                        help="an existing study of that name is no error (if its "
+                        "configuration agrees)")
+    _add_settings(create)
+    create.set_defaults(handler=_create_study)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run trials of an existing study with its recorded configuration",
+        description="Run trials of a study with the configuration it recorded, on any "
+        "machine that reaches its storage; start as many workers as you like. Options "
+        "given for settings the study has not recorded (a study made by `optuna "
+        "create-study`) are recorded; options that contradict it are refused.",
+    )
+    _add_storage(worker, required=True)
+    worker.add_argument("--study-name", required=True, help="the study to work on")
+    worker.add_argument("--until", type=_positive(int), default=None,
+                        help="stop when the study as a whole has this many finished trials "
+                        "(counted across all workers)")
+    _add_work_options(worker, "trials this worker runs (default: no limit; see --until)")
+    _add_settings(worker)
+    worker.set_defaults(handler=_worker)
+
+    run = commands.add_parser(
+        "run",
+        help="create or resume a study and search for an architecture",
+        description="Create a study (or resume one of the same name) and add trials, each a "
+        "network trained on the dataset: create-study and worker in one process. The "
+        "configuration is stored in the study; a resumed run takes it from there.",
+    )
+    _add_storage(run)
+    run.add_argument(
+        "--study-name", default=None, help="study to create or resume (default: optunas-SPACE-DATASET)"
+    )
+    _add_work_options(run, "trials to add in this run (default: 20, or unlimited when "
+                           "--timeout is given)")
+    _add_settings(run)
+    run.set_defaults(handler=_run)
+
+    bench = commands.add_parser(
+        "bench", help="compare samplers or pruners on the tabular benchmark",
+        description="Run samplers or pruners side by side on the NB201 x MNIST-1D table "
+        "(every cell trained once, looked up in microseconds) over many seeds.",
+    )
+    kinds = bench.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+    samplers = kinds.add_parser(
+        "samplers", help="regret against trials, test accuracy and overhead per sampler",
+        description="For each sampler, S seeds x T trials: mean regret (best validation "
+        "accuracy in the table minus the best found, percentage points) with its standard "
+        "error at 10, 25, 50, 100 and 200 trials, the test accuracy of the best-by-validation "
+        "cell, and the median milliseconds per trial around trial 100 and 1,000.",
+    )
+    samplers.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
+                          default=["random", "tpe"], help="comma-separated sampler names")
+    samplers.add_argument("--overhead-trials", type=int, default=0,
+                          help="also time one run this long (1010 gives overhead at 100 and 1,000)")
+    samplers.add_argument("--gp-seeds", type=_positive(int), default=None,
+                          help="fewer seeds for the slow gp sampler")
+    samplers.add_argument("--real-epochs", type=_positive(int), default=None,
+                          help="train each cell for real for this many epochs instead of "
+                          "looking it up (regret is then the validation error)")
+    pruners = kinds.add_parser(
+        "pruners", help="epochs consumed and final regret per pruner",
+        description="For each sampler and pruner, S seeds x T trials: total epochs consumed "
+        "and the final regret.",
+    )
+    pruners.add_argument("--pruners", type=_names("pruner", tuple(PRUNERS)),
+                         default=list(PRUNERS), help="comma-separated pruner names")
+    pruners.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
+                         default=["random", "tpe"], help="comma-separated sampler names")
+    for sub in (samplers, pruners):
+        sub.add_argument("--seeds", type=_positive(int), default=30, help="seeds per method (default: 30)")
+        sub.add_argument("--trials", type=_positive(int), default=200, help="trials per study (default: 200)")
+        sub.add_argument("--jobs", type=_positive(int), default=1, help="worker processes (default: 1)")
+        sub.add_argument("--out", default="bench-results", help="folder for JSON and PNG (default: bench-results)")
+        sub.add_argument("--table", choices=("default", "pruning"), default="default",
+                         help="which shipped table: default, or pruning (the same cells trained "
+                         "so that early epochs tell more; default: default)")
+    bench.set_defaults(handler=_bench)
+
+    space = commands.add_parser(
+        "search-space", help="print a space's distributions as `optunas ask --search-space` takes them",
+        description="Print the space's parameters and their distributions as JSON, in the form "
+        "Optuna's `ask --search-space` takes, for a loop of `optunas ask` and `optunas tell` "
+        "around a training script of your own. Only spaces whose parameters do not depend on "
+        "each other have one (nb201; chain's layers exist only up to its depth).",
+    )
+    space.add_argument("--space", type=_choice("space", tuple(SPACES)),
+                       default=STUDY_SETTINGS["space"],
+                       help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})")
+    space.set_defaults(handler=_search_space)
+
+    commands.add_parser(
+        "list", help="list the spaces, datasets, samplers and pruners",
+        description="List the names --space, --dataset, --sampler and --pruner accept.",
+    ).set_defaults(handler=lambda args: _list())
+    for module in COMMAND_MODULES:
+        # Each module adds its own sub-commands and sets ``handler`` on them, so a group of
+        # commands lives in one file and this one only lists them.
+        importlib.import_module(module).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"optunas {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list() -> int:
+    for label, names in (
+        ("spaces", SPACES), ("datasets", DATASETS), ("samplers", SAMPLERS),
+        ("pruners", PRUNERS), ("objectives", OBJECTIVES),
+    ):
+        print(f"{label}: {', '.join(names)}")
+    return 0
+
+
+def _search_space(args: argparse.Namespace) -> int:
+    import json
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = get_space(args.space)
+    seen = []
+    for seed in range(8):  # a conditional space shows a different set of params soon
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+        trial = study.ask()
+        space.suggest(trial)
+        seen.append(trial.distributions)
+    if any(d.keys() != seen[0].keys() for d in seen):
+        raise UsageError(
+            f"space {args.space!r} is conditional (its params depend on earlier choices), so "
+            "no fixed --search-space describes it; use `optunas worker` or the Python API"
+        )
+    print(json.dumps({name: json.loads(optuna.distributions.distribution_to_json(dist))
+                      for name, dist in seen[0].items()}))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from optunas.benchmarks import _harness as harness
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.kind == "samplers":
+        limits = {"gp": args.gp_seeds} if args.gp_seeds else None
+        result = harness.bench_samplers(
+            args.samplers, seeds=args.seeds, trials=args.trials,
+            overhead_trials=args.overhead_trials, processes=args.jobs, seed_limits=limits,
+            real_epochs=args.real_epochs, variant=args.table,
+        )
+        harness.write_json(result, out / "samplers.json")
+        harness.plot_regret(result, out / "samplers.png")
+        print(harness.format_sampler_table(result))
+        print(f"\nWrote {out / 'samplers.json'} and {out / 'samplers.png'}")
+    else:
+        result = harness.bench_pruners(
+            args.pruners, samplers=args.samplers, seeds=args.seeds, trials=args.trials,
+            processes=args.jobs, variant=args.table,
+        )
+        harness.write_json(result, out / "pruners.json")
+        print(harness.format_pruner_table(result))
+        print(f"\nWrote {out / 'pruners.json'}")
+    return 0
+
+
+def _default_name(args: argparse.Namespace) -> str:
+    return args.study_name or (
+        f"optunas-{args.space or STUDY_SETTINGS['space']}-"
+        f"{args.dataset or STUDY_SETTINGS['dataset']}"
+    )
+
+
+def _open(url: str) -> optuna.storages.BaseStorage:
+    try:
+        return open_storage(url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _load(storage: optuna.storages.BaseStorage, name: str, url: str) -> optuna.Study | None:
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        return None
+    except Exception as exc:  # a reachable URL whose server refuses us mid-way
+        raise UsageError(f"cannot read storage {url!r}: {str(exc).strip().splitlines()[0]}") from None
+
+
+def _create_or_load(
+    storage: optuna.storages.BaseStorage, name: str, config: dict[str, Any],
+    wanted: list[str] | None = None,
+) -> tuple[optuna.Study, bool]:
+    """The study of that name, created with the objectives' directions if it does not exist
+    (by this process: another worker may win the race, which is no error)."""
+    try:
+        study = optuna.create_study(storage=storage, study_name=name,
+                                    directions=wanted or directions(config))
+        return study, True
+    except optuna.exceptions.DuplicatedStudyError:
+        return optuna.load_study(study_name=name, storage=storage), False
+
+
+def _create_study(args: argparse.Namespace) -> int:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if args.direction and args.directions:
+        raise UsageError("give --direction or --directions, not both")
+    storage = _open(args.storage)
+    name = _default_name(args)
+    existing = _load(storage, name, args.storage)
+    if existing is not None and not args.skip_if_exists:
+        raise UsageError(
+            f"study {name!r} already exists on {args.storage}; run `optunas worker "
+            f"--study-name {name} --storage {args.storage}`, or pass --skip-if-exists"
+        )
+    config = resolve(args, existing)
+    wanted = directions(config)
+    given = args.directions or ([args.direction] if args.direction else None)
+    if given is not None and given != wanted:
+        raise UsageError(
+            f"--direction{'s' if len(given) > 1 else ''} {' '.join(given)} does not fit "
+            f"objectives {config['objectives']}, which need {' '.join(wanted)}; leave the "
+            "direction out and optunas sets it"
+        )
+    study, created = _create_or_load(storage, name, config)
+    check_directions(study, config)
+    record(study, config)
+    print(name)
+    print(f"{'Created' if created else 'Kept existing'} study {name!r} on {args.storage}: "
+          f"{describe(config)}.", file=sys.stderr)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = _open(args.storage)
+    study = _load(storage, args.study_name, args.storage)
+    if study is None:
+        raise UsageError(
+            f"no study {args.study_name!r} on {args.storage}; create it first with "
+            f"`optunas create-study --study-name {args.study_name} --storage {args.storage}`"
+        )
+    adopted = not stored_config(study)
+    config = resolve(args, study)
+    check_directions(study, config)
+    objective = _objective(config, args)
+    record(study, config)
+    verb = "Adopted" if adopted else "Working on"
+    return _work(study, objective, config, args, verb)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = _open(args.storage)
+    name = _default_name(args)
+    existing = _load(storage, name, args.storage)
+    config = resolve(args, existing)
+    if existing is not None:
+        check_directions(existing, config)
+    objective = _objective(config, args)
+    study, created = _create_or_load(storage, name, config)
+    record(study, config)
+    if args.n_trials is None and args.timeout is None:
+        args.n_trials = 20
+    return _work(study, objective, config, args, "Created" if created else "Resuming")
+
+
+def _objective(config: dict[str, Any], args: argparse.Namespace) -> Any:
+    # Imported here so that `optunas --help` and bad input answer without loading torch.
+    from optunas.evaluation import TrainObjective
+
+    try:
+        return TrainObjective(
+            get_space(config["space"]), config["dataset"], epochs=config["epochs"],
+            batch_size=config["batch_size"], lr=config["lr"], optimizer=config["optimizer"],
+            objectives=config["objectives"].split(","),
+            seed=0 if args.seed is None else args.seed,
+            data_root=args.data_root, download=args.download,
+        )
+    except DatasetUnavailableError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class _BeyondQuota(Exception):
+    """This worker's trial would take the study past ``--until``: another worker got there."""
+
+
+def _work(
+    study: optuna.Study, objective: Any, config: dict[str, Any], args: argparse.Namespace,
+    verb: str,
+) -> int:
+    """Run trials on ``study`` until this worker's ``--n-trials``, the study's ``--until``,
+    ``--timeout`` or Ctrl-C."""
+    study.sampler = get_sampler(config["sampler"], args.seed)
+    study.pruner = get_pruner(config["pruner"])
+    until = getattr(args, "until", None)
+    done_before = len(study.trials)
+    print(f"{verb} study {study.study_name!r} on {args.storage} ({done_before} trial"
+          f"{'s' if done_before != 1 else ''} so far): {describe(config)}.", flush=True)
+    if until is not None and _count(study) >= until:
+        print(f"The study already has {_count(study)} finished or running trials "
+              f"(--until {until}); nothing to do.")
+        _report(study, config["objectives"].split(","), args.storage)
+        return 0
+    running: list[optuna.Trial] = []
+
+    def tracked(trial: optuna.Trial) -> Any:
+        running[:] = [trial]
+        if until is not None and _count(study, below=trial.number) >= until:
+            # Trials are numbered atomically by the storage, so exactly one of two workers
+            # racing for the last place finds the quota full: that trial is closed at once.
+            trial.set_user_attr("fail_reason", f"not run: the study reached --until {until}")
+            raise _BeyondQuota
+        return objective(trial)
+
+    callbacks = [] if until is None else [optuna.study.MaxTrialsCallback(until, states=_COUNTED)]
+    logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
+    try:
+        study.optimize(
+            tracked, n_trials=args.n_trials, timeout=args.timeout, callbacks=callbacks,
+            show_progress_bar=not args.no_progress, gc_after_trial=False,
+        )
+    except _BeyondQuota:
+        pass
+    except KeyboardInterrupt:
+        _fail_if_running(study, running)
+        print(
+            f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
+            f"resume study {study.study_name!r}.",
+            file=sys.stderr,
+        )
+        return 130
+    _report(study, config["objectives"].split(","), args.storage)
+    return 0
+
+
+def _count(study: optuna.Study, below: int | None = None) -> int:
+    trials = study.get_trials(deepcopy=False, states=_COUNTED)
+    return len(trials if below is None else [t for t in trials if t.number < below])
+
+
+class _QuietFailures(logging.Filter):
+    """Optuna logs a failed trial with its traceback; for Ctrl-C, or a trial closed because
+    the study is full, that is noise, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is _BeyondQuota:
+            return False
+        if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
+            record.exc_info = None
+        return True
+
+
+def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+    """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
+    being told (a storage write) could stay RUNNING, so close it here."""
+    for trial in running:
+        frozen = study._storage.get_trial(trial._trial_id)
+        if frozen.state == optuna.trial.TrialState.RUNNING:
+            study._storage.set_trial_user_attr(
+                trial._trial_id, "fail_reason", "interrupted (KeyboardInterrupt)"
+            )
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+
+
+def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:
+    states = [t.state.name for t in study.trials]
+    counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in sorted(set(states)))
+    print(f"\nStudy {study.study_name!r}: {len(states)} trial{'s' if len(states) != 1 else ''} "
+          f"({counts}).")
+    completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = [] if not completed else (
+        [study.best_trial] if len(objectives) == 1 else study.best_trials
+    )
+    if not best:
+        print("No trial has completed yet.")
+    for trial in best[:10]:
+        values = ", ".join(f"{name} {_fmt(name, v)}" for name, v in zip(objectives, trial.values))
+        print(
+            f"Best architecture (trial {trial.number}): validation {values}, "
+            f"{trial.user_attrs.get('params', 0):,} params\n  {trial.user_attrs.get('genotype')}"
+        )
+    if len(best) > 10:
+        print(f"... and {len(best) - 10} more on the Pareto front.")
+    print(f"Watch it in optuna-dashboard:\n  optuna-dashboard {dashboard_target(storage_url)}")
+
+
+def _fmt(name: str, value: float) -> str:
+    return f"{value:.4f}" if name == "accuracy" else f"{value:,.0f}"
+
+
