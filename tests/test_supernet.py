@@ -129,6 +129,7 @@ def test_pretrain_then_score_enqueued_architectures(tmp_path, small_mnist1d) -> 
         assert attrs["params"] == count_params(standalone)
         assert attrs["flops"] == count_flops(standalone, small_mnist1d.input_shape)
         assert attrs["latency_ms"] > 0 and attrs["eval_seconds"] > 0
+        assert attrs["supernet_valid_loss"] > 0
     # Another worker (a fresh objective on the same file) inherits the same weights.
     again = optuna.create_study(direction="maximize")
     again.enqueue_trial(space.params(CONV))
@@ -408,3 +409,68 @@ def test_a_chain_supernet_scores_trials(tmp_path, small_mnist1d) -> None:
     retrained = retrain_top(study, 1, dataset=small_mnist1d, epochs=1)
     assert retrained.trials[0].user_attrs["genotype"] == sorted(
         study.trials, key=lambda t: (-t.value, t.number))[0].user_attrs["genotype"]
+
+
+_ENAS_WORKER = """
+import sys, optuna, torch
+torch.set_num_threads(1)
+from torch.utils.data import TensorDataset
+from optunas._storage import open_storage
+from optunas.data import Dataset
+from optunas.evaluation import SupernetObjective
+from optunas.spaces import NB201
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.load_study(study_name=sys.argv[2], storage=open_storage(sys.argv[1]))
+x, y = torch.load(sys.argv[4])  # the test's data: no worker spends time generating its own
+data = Dataset("mnist1d", TensorDataset(x[:640], y[:640]), TensorDataset(x[640:], y[640:]),
+               TensorDataset(x[640:], y[640:]), (1, 40), 10)
+objective = SupernetObjective(NB201(channels=4), data, mode="enas", checkpoint=sys.argv[3],
+                              enas_steps=2)
+study.optimize(objective, n_trials=3)
+"""
+
+
+def test_two_worker_processes_share_one_checkpoint(tmp_path, study_name, small_mnist1d) -> None:
+    # The checkpoint is shared through the file system, whatever storage holds the trials.
+    from optunas._storage import open_storage
+
+    url = f"journal:{tmp_path / 'study.log'}"
+    optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize")
+    checkpoint, data = tmp_path / "enas.pt", tmp_path / "data.pt"
+    (x, y), (vx, vy) = small_mnist1d.train.tensors, small_mnist1d.valid.tensors
+    torch.save((torch.cat([x, vx]), torch.cat([y, vy])), data)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", _ENAS_WORKER, url, study_name, str(checkpoint),
+                          str(data)])
+        for _ in range(2)
+    ]
+    assert [w.wait(timeout=300) for w in workers] == [0, 0]
+    study = optuna.load_study(study_name=study_name, storage=open_storage(url))
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 6
+    # Each trial trained on top of all the steps before it: none were lost to a race.
+    assert sorted(t.user_attrs["supernet_step"] for t in study.trials) == [2, 4, 6, 8, 10, 12]
+    assert load_checkpoint(checkpoint)["step"] == 12
+    assert study.user_attrs["supernet:checkpoint"] == str(checkpoint)
+
+
+def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, capsys) -> None:
+    import argparse
+
+    from optunas.cli._supernet import register
+
+    parser = argparse.ArgumentParser(prog="optunas")
+    register(parser.add_subparsers(dest="command"))
+    checkpoint = str(tmp_path / "cli.pt")
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(["supernet", "pretrain", "--checkpoint", checkpoint,
+                                  "--no-progress", *argv])
+        return args.handler(args)
+
+    assert run("--epochs", "1") == 0
+    assert "epoch 1: loss" in capsys.readouterr().out
+    assert load_checkpoint(checkpoint)["epoch"] == 1
+    assert run("--epochs", "1") == 0  # done already: nothing trained
+    assert "epoch 1: loss" not in capsys.readouterr().out
+    assert run("--epochs", "1", "--space", "chain") == 2
+    assert "give this search another checkpoint" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """``optunas retrain``: train the best architectures of a study standalone, beside their
-estimates."""
+estimates; ``optunas supernet pretrain``: the one-shot phase of weight sharing on its own."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _positive_int(value: str) -> int:
 
 
 def register(commands: Any) -> None:
-    """Add the ``retrain`` sub-command to the sub-parser action ``commands``.
+    """Add the ``retrain`` and ``supernet pretrain`` sub-commands to the sub-parser action
+    ``commands``.
 
     Example:
         >>> import argparse
@@ -56,10 +57,62 @@ def register(commands: Any) -> None:
                          help="let torchvision download a missing dataset")
     retrain.set_defaults(handler=_retrain)
 
+    supernet = commands.add_parser(
+        "supernet", help="weight sharing: pretrain a supernet",
+        description="Commands of the supernet that one-shot searches score candidates with.",
+    )
+    actions = supernet.add_subparsers(dest="supernet_command", required=True)
+    pretrain = actions.add_parser(
+        "pretrain", help="train a supernet's shared weights on uniformly sampled paths",
+        description="Train the supernet of a space on paths drawn each step, saving the "
+        "checkpoint after every epoch; run it again to resume where it stopped. Several "
+        "processes on one checkpoint take turns an epoch at a time.",
+    )
+    pretrain.add_argument("--checkpoint", default="optunas-supernet.pt",
+                          help="file of the shared weights (default: optunas-supernet.pt)")
+    pretrain.add_argument("--space", choices=("nb201", "chain"), default="nb201",
+                          help="search space (default: nb201)")
+    pretrain.add_argument("--dataset", default="mnist1d", help="dataset name (default: mnist1d)")
+    pretrain.add_argument("--epochs", type=_positive_int, default=50,
+                          help="pretraining epochs (default: 50)")
+    pretrain.add_argument("--sampling", choices=("uniform", "fair"), default="uniform",
+                          help="one path per step, or every op of every edge (default: uniform)")
+    pretrain.add_argument("--batch-size", type=_positive_int, default=128,
+                          help="minibatch size (default: 128)")
+    pretrain.add_argument("--lr", type=float, default=0.01, help="peak learning rate (default: 0.01)")
+    pretrain.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    pretrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
+    pretrain.add_argument("--download", action="store_true",
+                          help="let torchvision download a missing dataset")
+    pretrain.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    pretrain.set_defaults(handler=_pretrain)
 
-def _fail(message: str) -> int:
-    print(f"optunas retrain: error: {message}", file=sys.stderr)
+
+def _fail(message: str, command: str = "retrain") -> int:
+    print(f"optunas {command}: error: {message}", file=sys.stderr)
     return 2
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from optunas.data import DatasetUnavailableError
+    from optunas.evaluation import SupernetObjective
+
+    try:
+        objective = SupernetObjective(
+            args.space, args.dataset, checkpoint=args.checkpoint, epochs=args.epochs,
+            batch_size=args.batch_size, lr=args.lr, sampling=args.sampling, seed=args.seed,
+            data_root=args.data_root, download=args.download,
+        )
+        history = objective.pretrain(show_progress_bar=not args.no_progress)
+    except (ValueError, DatasetUnavailableError) as exc:
+        # CheckpointMismatchError included: the file belongs to another space or dataset.
+        return _fail(str(exc), "supernet pretrain")
+    for record in history:
+        print(f"epoch {record['epoch']:.0f}: loss {record['loss']:.4f}, train accuracy "
+              f"{record['train_accuracy']:.4f}, {record['seconds']:.1f} s")
+    print(f"Supernet checkpoint {objective.checkpoint}: {objective.epoch} epochs, "
+          f"{objective.step} steps.")
+    return 0
 
 
 def _retrain(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from optunas.data import Dataset, load_dataset
-from optunas.evaluation._recipe import DivergedError, Recipe, check_choice, evaluate_accuracy
+from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.evaluation._train import (
     _INIT_LOCK,
     OBJECTIVES,
@@ -141,6 +141,20 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+@torch.no_grad()
+def _accuracy_and_loss(net: torch.nn.Module, data: Any, batch_size: int = 1024) -> tuple[float, float]:
+    """Top-1 accuracy and mean cross-entropy of ``net`` (in eval mode) on ``data``."""
+    x, y = data.tensors
+    net.eval()
+    correct, total = 0, 0.0
+    for start in range(0, len(y), batch_size):
+        logits = net(x[start : start + batch_size])
+        target = y[start : start + batch_size]
+        correct += int((logits.argmax(dim=1) == target).sum())
+        total += float(F.cross_entropy(logits, target, reduction="sum"))
+    return correct / max(1, len(y)), total / max(1, len(y))
+
+
 def space_options(space: SearchSpace) -> dict[str, Any]:
     """The settings that rebuild ``space`` (``type(space)(**options)``), as JSON values."""
     if isinstance(space, NB201):
@@ -190,7 +204,8 @@ class SupernetObjective:
     ``latency_ms`` and ``space`` as :class:`~optunas.evaluation.TrainObjective` records them
     (the costs of the standalone network), plus ``value_kind`` (``"supernet_estimate"``),
     ``supernet_mode``, ``supernet_step`` and ``supernet_epoch`` (the checkpoint the value
-    comes from), ``supernet_checkpoint`` and ``eval_seconds``. The value is the accuracy, or
+    comes from), ``supernet_checkpoint``, ``supernet_valid_loss`` (the path's validation
+    cross-entropy, another reading of the same weights) and ``eval_seconds``. The value is the accuracy, or
     in a two-objective study ``(accuracy, params)``; ``objectives`` chooses others.
 
     Args:
@@ -310,6 +325,7 @@ class SupernetObjective:
             "dataset": self.dataset.name,
             "input_shape": list(self.dataset.input_shape),
             "num_classes": self.dataset.num_classes,
+            "train_size": len(self.dataset.train),
         }
 
     def _payload(self) -> dict[str, Any]:
@@ -493,7 +509,7 @@ class SupernetObjective:
         costs = {"params": count_params(net), "flops": flops}
         if self._calibration:
             recalibrate_batchnorm(net, self._calibration)
-        accuracy = evaluate_accuracy(net, self._valid)
+        accuracy, loss = _accuracy_and_loss(net, self._valid)
         trial.set_user_attr("space", repr(self.space))
         trial.set_user_attr("genotype", str(genotype))
         trial.set_user_attr("genotype_json", genotype.to_json())
@@ -505,6 +521,7 @@ class SupernetObjective:
         trial.set_user_attr("supernet_step", step)
         trial.set_user_attr("supernet_epoch", epoch)
         trial.set_user_attr("supernet_checkpoint", self.checkpoint)
+        trial.set_user_attr("supernet_valid_loss", loss)
         trial.set_user_attr("eval_seconds", time.perf_counter() - started)
         scores = {"accuracy": accuracy, **costs}
         values = tuple(float(scores[name]) for name in objectives)
