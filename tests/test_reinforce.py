@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
 import optuna
 import pytest
-from optuna.testing.pytest_samplers import BasicSamplerTestCase, SingleOnlySamplerTestCase
+import torch
+from optuna.testing.pytest_samplers import (
+    BasicSamplerTestCase,
+    SingleOnlySamplerTestCase,
+)
 
 from optunas.samplers import ReinforceSampler, get_sampler
 
@@ -13,6 +24,12 @@ class TestReinforceBasic(BasicSamplerTestCase):
     @pytest.fixture
     def sampler(self):
         return lambda: ReinforceSampler(seed=0)
+
+
+class TestReinforceBasicUnseeded(BasicSamplerTestCase):
+    @pytest.fixture
+    def sampler(self):
+        return lambda: ReinforceSampler()
 
 
 class TestReinforceSingleOnly(SingleOnlySamplerTestCase):
@@ -103,3 +120,96 @@ def test_selectable_by_name() -> None:
     assert isinstance(get_sampler("reinforce", seed=0), ReinforceSampler)
     with pytest.raises(ValueError):
         ReinforceSampler(baseline_decay=1.0)
+
+
+# A worker as the CLI starts one (seed=None): it opens the study, starts a trial (which brings
+# its controller up to date with the finished trials) and prints what it would propose from.
+WORKER = textwrap.dedent(
+    """
+    import hashlib, json, sys, optuna, torch
+    from optunas.samplers import ReinforceSampler
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    sampler = ReinforceSampler()
+    study = optuna.load_study(study_name=sys.argv[2], storage=sys.argv[1], sampler=sampler)
+    cells = []
+    for _ in range(3):
+        trial = study.ask()
+        cells.append([trial.suggest_categorical(f"cell/edge_{e}", ["a", "b", "c", "d", "e"])
+                      for e in range(6)])
+    params = torch.cat([p.detach().reshape(-1) for p in sampler._controller.parameters()])
+    logits = sampler._controller.step(None, None, "cell/edge_0|('a', 'b', 'c', 'd', 'e')", 5, 5.0, 1.5)[1]
+    print(json.dumps({"digest": hashlib.sha256(params.numpy().tobytes()).hexdigest(),
+                      "probs": torch.softmax(logits, 0).tolist(), "cells": cells}))
+    """
+)
+
+
+def _digest(sampler: ReinforceSampler) -> str:
+    params = torch.cat([p.detach().reshape(-1) for p in sampler._controller.parameters()])
+    return hashlib.sha256(params.numpy().tobytes()).hexdigest()
+
+
+def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    study = optuna.create_study(storage=url, study_name="w", direction="maximize",
+                                sampler=ReinforceSampler())
+    study.optimize(_cells, n_trials=40)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    outs = []
+    for _ in range(2):  # two new processes, one after the other, on the same storage
+        proc = subprocess.run([sys.executable, "-c", WORKER, url, "w"], capture_output=True, text=True, check=False,
+                              env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    # Both replayed the same 40 trials into the same weights, hence the same policy ...
+    assert outs[0]["digest"] == outs[1]["digest"]
+    assert outs[0]["probs"] == outs[1]["probs"]
+    # ... the one the process that ran the study learnt trial by trial (its 41st trial
+    # brings it up to date) ...
+    study.ask()
+    assert _digest(study.sampler) == outs[0]["digest"]
+    # ... and one that learnt: not the uniform policy of a controller that saw nothing.
+    assert max(outs[0]["probs"]) - min(outs[0]["probs"]) > 0.01
+    # Each process draws its own architectures from it (18 choices alike by chance: < 1e-8).
+    assert outs[0]["cells"] != outs[1]["cells"]
+
+
+def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    study = optuna.create_study(storage=url, study_name="original", direction="maximize",
+                                sampler=ReinforceSampler())
+    study.optimize(_cells, n_trials=30)
+    study.ask()
+    optuna.copy_study(from_study_name="original", from_storage=url, to_storage=url, to_study_name="copy")
+    copy = optuna.load_study(study_name="copy", storage=url, sampler=ReinforceSampler())
+    copy.ask()
+    assert _digest(copy.sampler) == _digest(study.sampler)
+    # Another study (another name, its own stored seed) starts from other weights.
+    other = optuna.create_study(storage=url, study_name="other", sampler=ReinforceSampler())
+    other.ask()
+    fresh = optuna.create_study(storage=url, study_name="fresh", sampler=ReinforceSampler())
+    fresh.ask()
+    assert _digest(other.sampler) != _digest(fresh.sampler)
+
+
+def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = optuna.create_study(storage=url, study_name="s", direction="maximize",
+                                sampler=ReinforceSampler(snapshot_every=50))
+    study.optimize(_cells, n_trials=130)
+    study.ask()  # the study's own sampler learns from all 130 trials
+    joined = optuna.load_study(study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=50))
+    joined.ask()
+    replayed = optuna.load_study(study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=None))
+    replayed.ask()
+    # The snapshot covered trials 0-99: the new worker learnt from the last 30 only, where a
+    # worker without snapshots replays all 130 ...
+    assert joined.sampler._updates == 30
+    assert replayed.sampler._updates == 130
+    # ... and all three hold the same controller, bit for bit.
+    for a, b in [(joined.sampler, study.sampler), (replayed.sampler, study.sampler)]:
+        assert a._ema == b._ema
+        for p, q in zip(a._controller.parameters(), b._controller.parameters(), strict=True):
+            assert torch.equal(p, q)
+    with pytest.raises(ValueError):
+        ReinforceSampler(snapshot_every=0)

@@ -3,16 +3,23 @@ REINFORCE on the study's finished trials (Zoph & Le 2017; Pham et al. 2018)."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import math
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    IntDistribution,
+)
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
@@ -20,6 +27,28 @@ from optuna.trial import FrozenTrial, TrialState
 from optunas.samplers._common import _stable_hash
 
 _DTYPE = torch.float64  # double precision keeps replays in different processes bit-close
+
+#: Study system attrs: the controller's initial seed when the sampler has none, and the
+#: policy snapshots (one per sampler configuration, the latest only).
+_INIT_SEED_ATTR = "optunas:reinforce:init_seed"
+_SNAPSHOT_ATTR = "optunas:reinforce:snapshot:"
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run the controller's arithmetic on one thread. Its tensors are tiny (64 units), so
+    threads gain nothing, and on a busy machine a multithreaded BLAS call waits for all its
+    threads to be scheduled: 300 updates took 30 s with torch's default two threads against
+    2 s with one, on a two-core machine with another process running."""
+    threads = torch.get_num_threads()
+    if threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @dataclass
@@ -55,7 +84,7 @@ class _Controller:
     lstm: torch.nn.LSTMCell = field(init=False)
     start: torch.Tensor = field(init=False)
     tokens: dict[str, _Token] = field(default_factory=dict)
-    moments: dict[int, tuple[torch.Tensor, torch.Tensor, int]] = field(default_factory=dict)
+    moments: dict[str, tuple[torch.Tensor, torch.Tensor, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lstm = torch.nn.LSTMCell(self.hidden, self.hidden, dtype=_DTYPE)
@@ -93,26 +122,89 @@ class _Controller:
         # ENAS's shaping: a temperature, then a bounded range, which keeps exploring.
         return (h, c), tanh_constant * torch.tanh(logits / temperature)
 
-    def parameters(self) -> list[torch.Tensor]:
-        params = [*self.lstm.parameters(), self.start]
+    def named_parameters(self) -> list[tuple[str, torch.Tensor]]:
+        """Every weight under a name that is the same in every process (Adam's moments and
+        the snapshots are keyed by it)."""
+        params = [(f"lstm.{name}", p) for name, p in self.lstm.named_parameters()]
+        params.append(("start", self.start))
         for key in sorted(self.tokens):
-            params += self.tokens[key].tensors()
+            for part, p in zip(("query", "embed", "head_w", "head_b"), self.tokens[key].tensors()):
+                params.append((f"{key}\x1f{part}", p))
         return params
 
+    def parameters(self) -> list[torch.Tensor]:
+        return [p for _, p in self.named_parameters()]
+
     def adam_step(self, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        # Weights that joined late have taken fewer steps; those that share a step count are
+        # updated together (torch's foreach kernels: one call for all, not one per weight).
+        groups: dict[int, list[tuple[str, torch.Tensor]]] = {}
+        for name, p in self.named_parameters():
+            if p.grad is not None:
+                groups.setdefault(self.moments[name][2] + 1 if name in self.moments else 1, []).append((name, p))
         with torch.no_grad():
-            for p in self.parameters():
-                if p.grad is None:
-                    continue
-                m, v, t = self.moments.get(id(p), (torch.zeros_like(p), torch.zeros_like(p), 0))
-                t += 1
-                m.mul_(betas[0]).add_(p.grad, alpha=1 - betas[0])
-                v.mul_(betas[1]).addcmul_(p.grad, p.grad, value=1 - betas[1])
-                m_hat = m / (1 - betas[0] ** t)
-                v_hat = v / (1 - betas[1] ** t)
-                p.sub_(self.lr * m_hat / (v_hat.sqrt() + eps))
-                self.moments[id(p)] = (m, v, t)
-                p.grad = None
+            for t, named in groups.items():
+                ps = [p for _, p in named]
+                grads = [p.grad for p in ps]
+                ms, vs = [], []
+                for name, p in named:
+                    m, v, _ = self.moments.get(name) or (torch.zeros_like(p), torch.zeros_like(p), 0)
+                    ms.append(m)
+                    vs.append(v)
+                    self.moments[name] = (m, v, t)
+                torch._foreach_mul_(ms, betas[0])
+                torch._foreach_add_(ms, grads, alpha=1 - betas[0])
+                torch._foreach_mul_(vs, betas[1])
+                torch._foreach_addcmul_(vs, grads, grads, value=1 - betas[1])
+                denom = torch._foreach_div(vs, 1 - betas[1] ** t)
+                torch._foreach_sqrt_(denom)
+                torch._foreach_add_(denom, eps)
+                step = torch._foreach_div(ms, 1 - betas[0] ** t)
+                torch._foreach_mul_(step, self.lr)
+                torch._foreach_div_(step, denom)
+                torch._foreach_sub_(ps, step)
+                for p in ps:
+                    p.grad = None
+
+    def state(self) -> dict[str, Any]:
+        """The weights and Adam's moments as JSON-friendly data (float64 bytes in base64)."""
+        names, shapes, steps, arrays = [], [], [], []
+        for name, p in self.named_parameters():
+            m, v, t = self.moments.get(name, (torch.zeros_like(p), torch.zeros_like(p), 0))
+            names.append(name)
+            shapes.append(list(p.shape))
+            steps.append(t)
+            arrays += [p.detach().reshape(-1), m.reshape(-1), v.reshape(-1)]
+        data = torch.cat(arrays).numpy().astype("<f8").tobytes()
+        return {
+            "tokens": [[key, int(token.head_b.numel())] for key, token in sorted(self.tokens.items())],
+            "names": names, "shapes": shapes, "steps": steps,
+            "data": base64.b64encode(data).decode("ascii"),
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state` returned (bit for bit)."""
+        for key, size in state["tokens"]:
+            self.token(key, size)
+        params = dict(self.named_parameters())
+        if sorted(params) != sorted(state["names"]) or any(
+            list(params[name].shape) != shape for name, shape in zip(state["names"], state["shapes"])
+        ):
+            raise ValueError("the snapshot holds other weights than this controller")
+        flat = torch.from_numpy(np.frombuffer(base64.b64decode(state["data"]), dtype="<f8").astype(np.float64))
+        if flat.numel() != 3 * sum(params[name].numel() for name in state["names"]):
+            raise ValueError("the snapshot's data does not match its shapes")
+        offset = 0
+        self.moments.clear()
+        with torch.no_grad():
+            for name, shape, t in zip(state["names"], state["shapes"], state["steps"]):
+                p = params[name]
+                n = p.numel()
+                chunks = [flat[offset + k * n: offset + (k + 1) * n].reshape(shape).clone() for k in range(3)]
+                offset += 3 * n
+                p.copy_(chunks[0])
+                if t:
+                    self.moments[name] = (chunks[1], chunks[2], t)
 
 
 class ReinforceSampler(BaseSampler):
@@ -138,10 +230,29 @@ class ReinforceSampler(BaseSampler):
     trial, or one without a value, teaches nothing. Logits are shaped as in ENAS:
     ``tanh_constant * tanh(logits / temperature)``.
 
-    No state outside storage: the controller is a pure function of the seed, the arguments
-    and the finished trials, rebuilt incrementally (a cache of the trials already learned
-    from), so every process that sees the same history samples the same way, under any
-    storage, ``n_jobs > 1``, many processes, ``ask``/``tell`` and restarts. Trials are
+    No state outside storage: the controller is a pure function of its initial seed, the
+    arguments and the finished trials, rebuilt incrementally (a cache of the trials already
+    learned from), so every process that sees the same history holds the same controller,
+    under any storage, ``n_jobs > 1``, many processes, ``ask``/``tell`` and restarts.
+
+    With ``seed=None`` (the CLI's workers) the initial seed comes from the study: the first
+    process to use the study stores one in the study's system attrs
+    (``optunas:reinforce:init_seed``) and every process reads it from there. The value it
+    stores is a hash of the study name, so processes that start at the same moment store
+    the same value; once stored it goes wherever the study's attrs go, so a copy under
+    another name (``optuna.copy_study``) keeps the original's controller, as it keeps its
+    trials. The sampling noise stays each process's own (drawn from the OS's entropy), so
+    workers sharing a controller still propose different architectures. With a seed, that
+    seed sets both, and two processes with one seed and one history propose the same.
+
+    Replaying a long history is what a joining worker would wait for (about 10 ms an update
+    on one core), so every ``snapshot_every`` trials learned the policy (weights, Adam's
+    moments, the reward baseline) is stored in the study's system attrs with the number of
+    trials it covers, and a new process loads it and replays only the trials after it. The
+    snapshot is bit for bit the state a full replay reaches, so it changes no suggestion;
+    it takes about 1.2 MB of storage (one per sampler configuration, overwritten).
+
+    Trials are
     learned from in number order; a trial still running when ``max_lag`` later trials have
     started is skipped, and so is one that finished after the start of the trial
     ``max_lag`` numbers later (this uses the storage's timestamps, so machines sharing a
@@ -161,7 +272,10 @@ class ReinforceSampler(BaseSampler):
             get of one choice (at 1.5, 83% of five), which keeps a fast learner exploring.
         max_int_choices: Integers with at most this many values are modelled.
         max_lag: How long a slow trial may hold up learning, in trials.
-        seed: Seed of the controller's initial weights and of every sampling decision.
+        snapshot_every: Trials learned between stored policy snapshots; ``None`` stores none
+            (every new process then replays the whole history).
+        seed: Seed of the controller's initial weights and of every sampling decision. With
+            ``None``, the weights come from the study and the sampling from the OS's entropy.
 
     Example:
         >>> import optuna
@@ -187,10 +301,13 @@ class ReinforceSampler(BaseSampler):
         tanh_constant: float = 1.5,
         max_int_choices: int = 32,
         max_lag: int = 64,
+        snapshot_every: int | None = 100,
         seed: int | None = None,
     ) -> None:
         if hidden_size < 1 or max_int_choices < 1 or max_lag < 1:
             raise ValueError("hidden_size, max_int_choices and max_lag must be positive")
+        if snapshot_every is not None and snapshot_every < 1:
+            raise ValueError(f"snapshot_every must be positive or None, got {snapshot_every}")
         if not 0.0 <= baseline_decay < 1.0:
             raise ValueError(f"baseline_decay must lie in [0, 1), got {baseline_decay}")
         if temperature <= 0 or tanh_constant <= 0 or lr <= 0:
@@ -203,22 +320,73 @@ class ReinforceSampler(BaseSampler):
         self._tanh_constant = tanh_constant
         self._max_int_choices = max_int_choices
         self._max_lag = max_lag
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        self._snapshot_every = snapshot_every
+        self._seed = seed
         self._lock = threading.RLock()
-        self._reset(None)
+        self.reseed_rng()
+        self._updates = 0  # REINFORCE updates this object has run (replays included)
+        self._study_key: tuple[int, int] | None = None
+        self._controller: _Controller | None = None
+        self._live: OrderedDict[int, tuple[list[_Decision], Any]] = OrderedDict()
 
-    def _reset(self, study_key: tuple[int, int] | None) -> None:
-        self._study_key = study_key
-        self._controller = _Controller(self._hidden, self._seed, self._lr)
+    def _reset(self, study: Study) -> None:
+        self._study_key = (id(study._storage), study._study_id)
+        attrs = study._storage.get_study_system_attrs(study._study_id)
+        init_seed = self._seed if self._seed is not None else self._study_seed(study, attrs)
+        self._controller = _Controller(self._hidden, init_seed, self._lr)
         self._ema, self._n_rewards = 0.0, 0  # the reward baseline, before bias correction
         self._next = 0  # trials below this number have been learned from (or skipped)
         self._synced_for: int | None = None  # the trial whose start last read the storage
         self._live: OrderedDict[int, tuple[list[_Decision], Any]] = OrderedDict()
+        # The snapshot's key names everything the policy depends on besides the trials.
+        self._snapshot_key = _SNAPSHOT_ATTR + format(_stable_hash(
+            init_seed, self._hidden, self._lr, self._entropy_weight, self._baseline_decay,
+            self._temperature, self._tanh_constant, self._max_int_choices, self._max_lag,
+        ), "016x")
+        self._snapshot_at = 0  # the trials the latest snapshot known to be stored covers
+        if self._snapshot_every is not None:
+            self._restore(attrs.get(self._snapshot_key))
+
+    @staticmethod
+    def _study_seed(study: Study, attrs: dict[str, Any]) -> int:
+        seed = attrs.get(_INIT_SEED_ATTR)
+        if seed is None:
+            # Deterministic, not random: processes that meet a new study at the same
+            # moment all write the same value, whoever writes last.
+            seed = _stable_hash("reinforce", study.study_name) % 2**31
+            study._storage.set_study_system_attr(study._study_id, _INIT_SEED_ATTR, seed)
+        return int(seed)
+
+    def _restore(self, snapshot: Any) -> None:
+        assert self._controller is not None
+        if not isinstance(snapshot, dict) or snapshot.get("version") != 1:
+            return
+        try:
+            self._controller.load(snapshot["controller"])
+        except (KeyError, TypeError, ValueError):
+            # Not one this version can read: start over and replay, as without snapshots.
+            self._controller = _Controller(self._hidden, self._controller.seed, self._lr)
+            return
+        self._ema, self._n_rewards = float(snapshot["ema"]), int(snapshot["n_rewards"])
+        self._next = self._snapshot_at = int(snapshot["covers"])
+
+    def _store_snapshot(self, study: Study) -> None:
+        assert self._controller is not None
+        stored = study._storage.get_study_system_attrs(study._study_id).get(self._snapshot_key)
+        if isinstance(stored, dict) and int(stored.get("covers", 0)) >= self._next:
+            self._snapshot_at = int(stored["covers"])  # another worker got there first
+            return
+        snapshot = {"version": 1, "covers": self._next, "ema": self._ema,
+                    "n_rewards": self._n_rewards, "controller": self._controller.state()}
+        study._storage.set_study_system_attr(study._study_id, self._snapshot_key, snapshot)
+        self._snapshot_at = self._next
 
     def reseed_rng(self) -> None:
-        # Sampling is seeded per decision from (seed, trial number, param name), so that
-        # processes agree; there is no running generator to reseed.
-        pass
+        # With a seed, every sampling decision is seeded from (seed, trial number, param
+        # name), so that processes with one seed agree; without, the process's own noise.
+        if self._seed is None:
+            self._rng = np.random.default_rng(int.from_bytes(os.urandom(16), "little"))
+            self._random = RandomSampler(seed=int.from_bytes(os.urandom(4), "little"))
 
     # -- Optuna's sampler interface -------------------------------------------------------
 
@@ -231,7 +399,7 @@ class ReinforceSampler(BaseSampler):
         return {}
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        with self._lock:
+        with self._lock, _one_thread():
             self._sync(study, trial._trial_id)
 
     def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
@@ -243,11 +411,15 @@ class ReinforceSampler(BaseSampler):
         self._check_single_objective(study)
         key_size = self._key(param_name, param_distribution)
         if key_size is None:
+            if self._seed is None:
+                with self._lock:
+                    return self._random.sample_independent(study, trial, param_name, param_distribution)
             fallback = RandomSampler(seed=_stable_hash(self._seed, trial.number, param_name) % 2**32)
             return fallback.sample_independent(study, trial, param_name, param_distribution)
         key, size = key_size
-        with self._lock:
+        with self._lock, _one_thread():
             self._sync(study, trial._trial_id)
+            assert self._controller is not None
             decisions, state = self._trial_state(trial)
             with torch.no_grad():
                 state, logits = self._controller.step(
@@ -255,7 +427,10 @@ class ReinforceSampler(BaseSampler):
                     self._temperature, self._tanh_constant,
                 )
             probs = torch.softmax(logits, dim=0).numpy()
-            rng = np.random.default_rng([self._seed, trial.number, _stable_hash(param_name)])
+            if self._seed is None:
+                rng = self._rng
+            else:
+                rng = np.random.default_rng([self._seed, trial.number, _stable_hash(param_name)])
             index = int(rng.choice(size, p=probs / probs.sum()))
             decisions.append(_Decision(key, size, index))
             self._live[trial._trial_id] = (decisions, state)
@@ -310,6 +485,7 @@ class ReinforceSampler(BaseSampler):
 
     def _trial_state(self, trial: FrozenTrial) -> tuple[list[_Decision], Any]:
         """The controller state after the trial's choices so far (cached, or replayed)."""
+        assert self._controller is not None
         done = self._decisions(trial)
         cached = self._live.get(trial._trial_id)
         if cached is not None and [d.index for d in cached[0]] == [d.index for d in done] \
@@ -338,9 +514,8 @@ class ReinforceSampler(BaseSampler):
     def _sync(self, study: Study, trial_id: int) -> None:
         """Learn from the finished trials not learned from yet, in trial-number order; the
         storage is read once per trial, not once per suggestion."""
-        study_key = (id(study._storage), study._study_id)
-        if study_key != self._study_key:
-            self._reset(study_key)
+        if (id(study._storage), study._study_id) != self._study_key:
+            self._reset(study)
         elif trial_id == self._synced_for:
             return
         self._synced_for = trial_id
@@ -360,8 +535,11 @@ class ReinforceSampler(BaseSampler):
             elif reference is None:
                 break  # wait for it: it may still finish in time
             self._next += 1
+        if self._snapshot_every is not None and self._next - self._snapshot_at >= self._snapshot_every:
+            self._store_snapshot(study)
 
     def _learn(self, study: Study, trial: FrozenTrial) -> None:
+        assert self._controller is not None
         reward = self._reward(study, trial)
         decisions = self._decisions(trial)
         if reward is None or not decisions:
@@ -385,3 +563,4 @@ class ReinforceSampler(BaseSampler):
         loss = -advantage * log_prob - self._entropy_weight * entropy
         loss.backward()
         self._controller.adam_step()
+        self._updates += 1
