@@ -474,3 +474,15 @@ def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, cap
     assert "epoch 1: loss" not in capsys.readouterr().out
     assert run("--epochs", "1", "--space", "chain") == 2
     assert "give this search another checkpoint" in capsys.readouterr().err
+
+
+def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) -> None:
+    from optunas.samplers import ReinforceSampler
+
+    objective = SupernetObjective(NB201(channels=4), small_mnist1d, mode="enas",
+                                  checkpoint=tmp_path / "t.pt", enas_steps=1)
+    study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=0))
+    study.optimize(objective, n_trials=6, n_jobs=2)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 6
+    assert sorted(t.user_attrs["supernet_step"] for t in study.trials) == [1, 2, 3, 4, 5, 6]
+    assert load_checkpoint(tmp_path / "t.pt")["step"] == 6
