@@ -213,3 +213,15 @@ def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(tmp_path) -
             assert torch.equal(p, q)
     with pytest.raises(ValueError):
         ReinforceSampler(snapshot_every=0)
+
+
+def test_torch_keeps_its_thread_count() -> None:
+    # The controller runs on one thread while it works; the objective's training must not.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=0))
+        study.optimize(_cells, n_trials=5, n_jobs=2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)

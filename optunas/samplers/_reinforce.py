@@ -34,21 +34,32 @@ _INIT_SEED_ATTR = "optunas:reinforce:init_seed"
 _SNAPSHOT_ATTR = "optunas:reinforce:snapshot:"
 
 
+_threads_lock = threading.Lock()
+_threads_users = 0  # samplers inside _one_thread now
+_threads_saved = 1  # torch's thread count before the first of them entered
+
+
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     """Run the controller's arithmetic on one thread. Its tensors are tiny (64 units), so
     threads gain nothing, and on a busy machine a multithreaded BLAS call waits for all its
     threads to be scheduled: 300 updates took 30 s with torch's default two threads against
-    2 s with one, on a two-core machine with another process running."""
-    threads = torch.get_num_threads()
-    if threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
+    2 s with one, on a two-core machine with another process running. The count is shared
+    by the process, so the first sampler in saves it and the last one out restores it."""
+    global _threads_users, _threads_saved
+    with _threads_lock:
+        if _threads_users == 0:
+            _threads_saved = torch.get_num_threads()
+            if _threads_saved != 1:
+                torch.set_num_threads(1)
+        _threads_users += 1
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        with _threads_lock:
+            _threads_users -= 1
+            if _threads_users == 0 and _threads_saved != 1:
+                torch.set_num_threads(_threads_saved)
 
 
 @dataclass
@@ -245,8 +256,8 @@ class ReinforceSampler(BaseSampler):
     workers sharing a controller still propose different architectures. With a seed, that
     seed sets both, and two processes with one seed and one history propose the same.
 
-    Replaying a long history is what a joining worker would wait for (about 10 ms an update
-    on one core), so every ``snapshot_every`` trials learned the policy (weights, Adam's
+    Replaying a long history is what a joining worker would wait for (some milliseconds an
+    update: 5 to 15 s for 1,000 trials), so every ``snapshot_every`` trials learned the policy (weights, Adam's
     moments, the reward baseline) is stored in the study's system attrs with the number of
     trials it covers, and a new process loads it and replays only the trials after it. The
     snapshot is bit for bit the state a full replay reaches, so it changes no suggestion;
