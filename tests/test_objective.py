@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import optuna
 import pytest
@@ -99,3 +100,22 @@ def test_names_resolve_to_space_and_dataset() -> None:
     assert objective.dataset.input_shape == (1, 40)
     value = objective(optuna.trial.FixedTrial({"chain/num_layers": 1, "layer_1/op": "identity"}))
     assert 0.0 <= value <= 1.0 and not math.isnan(value)
+
+
+def _tabular_warnings(**study_kwargs) -> list:
+    from optunas.benchmarks import TabularObjective
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
+                                **study_kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(TabularObjective(), n_trials=20)
+    return [w for w in caught if "default MedianPruner" in str(w.message)]
+
+
+def test_the_tabular_objective_warns_once_under_the_default_pruner() -> None:
+    # Optuna's default MedianPruner stops most of the table's curves after a few epochs.
+    assert len(_tabular_warnings()) == 1
+    assert len(_tabular_warnings(pruner=optuna.pruners.MedianPruner())) == 1  # the same pruner
+    assert not _tabular_warnings(pruner=optuna.pruners.NopPruner())
+    assert not _tabular_warnings(pruner=optuna.pruners.MedianPruner(n_warmup_steps=2))  # chosen

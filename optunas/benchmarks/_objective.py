@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import optuna
@@ -22,9 +23,14 @@ class TabularObjective:
     the epochs to ``epochs``. Returns the final validation accuracy, or, in a two-objective
     study, ``(accuracy, params)``. The test accuracy is never shown to the study.
 
-    Because it reports intermediate values, the study's pruner acts on it, and Optuna's
-    default pruner is MedianPruner: create the study with
-    ``pruner=optuna.pruners.NopPruner()`` to see every curve to its end.
+    Because it reports intermediate values, the study's pruner acts on it, and a study
+    created without one gets Optuna's MedianPruner, which stops most of the table's curves
+    after a few epochs (182-195 of 200 trials) and leaves a search to compare final values of
+    pruned trials. Create the study with ``pruner=optuna.pruners.NopPruner()`` to see every
+    curve to its end, or with the pruner you mean to study. The objective warns once (per
+    instance) when it meets a MedianPruner with every one of Optuna's default settings:
+    that is the pruner a study gets by default, and an explicit ``MedianPruner()`` cannot
+    be told apart from it; a MedianPruner with any setting changed is taken as chosen.
 
     Args:
         table: The table; by default the one shipped with optunas.
@@ -33,7 +39,7 @@ class TabularObjective:
     Example:
         >>> import optuna
         >>> from optunas.benchmarks import TabularObjective
-        >>> study = optuna.create_study(direction="maximize",
+        >>> study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
         ...                             sampler=optuna.samplers.RandomSampler(seed=0))
         >>> study.optimize(TabularObjective(), n_trials=20)
         >>> study.best_trial.user_attrs["epochs"]
@@ -44,6 +50,7 @@ class TabularObjective:
         self.table = table if table is not None else load_nb201_table()
         self.objectives = tuple(objectives) if objectives else None
         self.space = NB201()
+        self._warned = False
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
         objectives = resolve_objectives(trial, self.objectives)
@@ -55,6 +62,7 @@ class TabularObjective:
         per_epoch = float(self.table.seconds[i]) / len(curve)
         epochs = len(curve)
         if len(objectives) == 1:
+            self._warn_on_default_pruner(trial)
             for epoch, value in enumerate(curve):
                 trial.report(float(value), epoch)
                 if trial.should_prune():
@@ -65,6 +73,22 @@ class TabularObjective:
                   "flops": float(self.table.flops[i])}
         values = tuple(scores[name] for name in objectives)
         return values if len(values) > 1 else values[0]
+
+    def _warn_on_default_pruner(self, trial: optuna.trial.BaseTrial) -> None:
+        study = getattr(trial, "study", None)  # a FixedTrial has none
+        if self._warned or study is None or not _is_default_median(study.pruner):
+            return
+        self._warned = True
+        warnings.warn(
+            "TabularObjective runs under Optuna's default MedianPruner, which stops most of the "
+            "table's curves after a few epochs; pass pruner=optuna.pruners.NopPruner() to "
+            "create_study to see every curve to its end, or the pruner you mean to use.",
+            stacklevel=3)
+
+
+def _is_default_median(pruner: optuna.pruners.BasePruner) -> bool:
+    """A MedianPruner with all of Optuna's default settings (what a study gets by default)."""
+    return type(pruner) is optuna.pruners.MedianPruner and vars(pruner) == vars(optuna.pruners.MedianPruner())
 
 
 def _record(trial: optuna.trial.BaseTrial, epochs: int, per_epoch: float) -> None:

@@ -83,10 +83,11 @@ def _curve_prefix(trial: FrozenTrial, sign: float, steps: tuple[int, ...]) -> np
     missing or not finite. Curves are lined up by the steps reported, so a study may count its
     epochs from 0 or from 1 and report every epoch or every fifth."""
     values = trial.intermediate_values
-    prefix = [values.get(s) for s in steps]
-    if any(v is None or not math.isfinite(v) for v in prefix):
+    try:
+        prefix = np.array([values[s] for s in steps], dtype=float)
+    except KeyError:
         return None
-    return sign * np.array(prefix, dtype=float)
+    return sign * prefix if np.isfinite(prefix).all() else None
 
 
 class PredictorPruner(BasePruner):
