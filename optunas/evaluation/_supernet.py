@@ -355,10 +355,17 @@ class SupernetObjective:
             payload = load_checkpoint(self.checkpoint, map_location=self.device)
         except FileNotFoundError:  # replaced between the stat and the open: take the newer
             return self._sync()
-        if payload.get("format") != _FORMAT or payload.get("config") != self.config():
+        theirs, ours = payload.get("config") or {}, self.config()
+        if payload.get("format") != _FORMAT or theirs != ours:
+            # Another space differs in every option; naming the space says it all.
+            keys = ["space"] if theirs.get("space") != ours["space"] else sorted(set(theirs) | set(ours))
+            differences = ", ".join(
+                f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
+                for key in keys if theirs.get(key) != ours.get(key)
+            ) or f"format {payload.get('format')!r}"
             raise CheckpointMismatchError(
-                f"checkpoint {self.checkpoint} holds a supernet for {payload.get('config')}, "
-                f"not {self.config()}; give this search another checkpoint path"
+                f"checkpoint {self.checkpoint} holds a supernet of another setting: "
+                f"{differences}; give this search another checkpoint path"
             )
         self.supernet.load_state_dict(payload["model"])
         self._optimizer.load_state_dict(payload["optimizer"])
@@ -387,7 +394,9 @@ class SupernetObjective:
         self.step += 1
         return total / len(paths), correct
 
-    def pretrain(self, epochs: int | None = None, *, show_progress_bar: bool = False) -> list[dict[str, float]]:
+    def pretrain(
+        self, epochs: int | None = None, *, show_progress_bar: bool = False
+    ) -> list[dict[str, Any]]:
         """Train the supernet on sampled paths until the checkpoint holds ``epochs`` epochs
         (by default the objective's ``epochs``), saving after each; returns one record
         (``epoch``, ``loss``, ``train_accuracy``, ``seconds``) per epoch trained here.
@@ -402,7 +411,7 @@ class SupernetObjective:
         batch = self.recipe.batch_size
         steps_per_epoch = math.ceil(len(y) / batch)
         total_steps = self.recipe.epochs * steps_per_epoch
-        history: list[dict[str, float]] = []
+        history: list[dict[str, Any]] = []
         bar = None
         if show_progress_bar:
             from tqdm.auto import tqdm
@@ -433,7 +442,7 @@ class SupernetObjective:
                     self.epoch += 1
                     self._save()
                 record = {
-                    "epoch": float(self.epoch), "loss": losses / len(y),
+                    "epoch": self.epoch, "loss": losses / len(y),
                     "train_accuracy": correct / len(y), "seconds": time.perf_counter() - started,
                 }
                 history.append(record)
