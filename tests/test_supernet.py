@@ -155,7 +155,7 @@ def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
 
 
 def test_resumed_pretraining_ends_with_the_uninterrupted_weights(tmp_path, small_mnist1d) -> None:
-    settings = dict(epochs=2, sampling="fair")
+    settings = {"epochs": 2, "sampling": "fair"}
     whole = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "a.pt", **settings)
     whole.pretrain()
     first = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "b.pt", **settings)
@@ -407,8 +407,8 @@ def test_a_chain_supernet_scores_trials(tmp_path, small_mnist1d) -> None:
         assert 0.0 <= trial.value <= 1.0
     # retrain_top rebuilds the chain space from what the study records.
     retrained = retrain_top(study, 1, dataset=small_mnist1d, epochs=1)
-    assert retrained.trials[0].user_attrs["genotype"] == sorted(
-        study.trials, key=lambda t: (-t.value, t.number))[0].user_attrs["genotype"]
+    best = min(study.trials, key=lambda t: (-t.value, t.number))
+    assert retrained.trials[0].user_attrs["genotype"] == best.user_attrs["genotype"]
 
 
 _ENAS_WORKER = """
@@ -486,3 +486,22 @@ def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) 
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 6
     assert sorted(t.user_attrs["supernet_step"] for t in study.trials) == [1, 2, 3, 4, 5, 6]
     assert load_checkpoint(tmp_path / "t.pt")["step"] == 6
+
+
+def test_a_joining_worker_takes_the_study_s_supernet(tmp_path, small_mnist1d) -> None:
+    space = NB201(channels=4)
+    first = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "j.pt", epochs=1,
+                              calibration_batches=2, seed=3)
+    first.pretrain()
+    storage = f"sqlite:///{tmp_path / 'j.db'}"
+    study = optuna.create_study(storage=storage, study_name="joined", direction="maximize")
+    study.enqueue_trial(space.params(MIXED))
+    study.optimize(first, n_trials=1)
+    joined = SupernetObjective.from_study(optuna.load_study(study_name="joined", storage=storage),
+                                          small_mnist1d)
+    assert joined.settings() == first.settings() and joined.space.channels == 4
+    study.enqueue_trial(space.params(MIXED))
+    study.optimize(joined, n_trials=1)
+    assert study.trials[1].value == study.trials[0].value
+    with pytest.raises(ValueError, match="records no supernet"):
+        SupernetObjective.from_study(optuna.create_study())

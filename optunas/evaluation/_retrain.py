@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
 import optuna
 
 from optunas.data import Dataset
-from optunas.evaluation._supernet import STUDY_ATTR_DATASET, STUDY_ATTR_SPACE
+from optunas.evaluation._supernet import STUDY_ATTR_DATASET, recorded_space
 from optunas.evaluation._train import TrainObjective
-from optunas.spaces import NB201, Chain, SearchSpace, get_space
+from optunas.spaces import SearchSpace, get_space
 
 #: The user attr a study of estimates gets, naming its retraining study, and the reverse.
 RETRAIN_STUDY_ATTR = "retrain_study"
 RETRAIN_OF_ATTR = "retrain_of"
 _CLI_PREFIX = "optunas:"
-
-
-def _space_of(study: optuna.Study) -> SearchSpace:
-    attrs = study.user_attrs
-    recorded = attrs.get(STUDY_ATTR_SPACE)
-    spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
-    if isinstance(recorded, Mapping) and recorded.get("name") in spaces:
-        options = {k: v for k, v in recorded.items() if k != "name"}
-        return spaces[recorded["name"]](**options)
-    if isinstance(attrs.get(_CLI_PREFIX + "space"), str):
-        return get_space(attrs[_CLI_PREFIX + "space"])
-    raise ValueError(
-        f"study {study.study_name!r} does not record its search space; pass space="
-    )
 
 
 def _dataset_of(study: optuna.Study) -> str:
@@ -122,7 +107,7 @@ def retrain_top(
         >>> trial.user_attrs["estimate"], 0.0 <= trial.value <= 1.0, retrained.study_name
         (0.5, True, 'search:retrain')
     """
-    space = space if space is not None else _space_of(study)
+    space = space if space is not None else recorded_space(study)
     space = get_space(space) if isinstance(space, str) else space
     dataset = dataset if dataset is not None else _dataset_of(study)
     name = study_name or f"{study.study_name}:retrain"

@@ -54,6 +54,7 @@ SUPERNET_ESTIMATE = "supernet_estimate"
 STUDY_ATTR_CHECKPOINT = "supernet:checkpoint"
 STUDY_ATTR_SPACE = "supernet:space"
 STUDY_ATTR_DATASET = "supernet:dataset"
+STUDY_ATTR_SETTINGS = "supernet:settings"
 
 _FORMAT = 1
 _logger = logging.getLogger("optunas.supernet")
@@ -153,6 +154,19 @@ def _accuracy_and_loss(net: torch.nn.Module, data: Any, batch_size: int = 1024) 
         correct += int((logits.argmax(dim=1) == target).sum())
         total += float(F.cross_entropy(logits, target, reduction="sum"))
     return correct / max(1, len(y)), total / max(1, len(y))
+
+
+def recorded_space(study: optuna.Study) -> SearchSpace:
+    """The search space a study records: a supernet's (``supernet:space``), else the
+    ``optunas`` command's (``optunas:space``, default settings)."""
+    attrs = study.user_attrs
+    recorded = attrs.get(STUDY_ATTR_SPACE)
+    spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
+    if isinstance(recorded, dict) and recorded.get("name") in spaces:
+        return spaces[recorded["name"]](**{k: v for k, v in recorded.items() if k != "name"})
+    if isinstance(attrs.get("optunas:space"), str):
+        return get_space(attrs["optunas:space"])
+    raise ValueError(f"study {study.study_name!r} does not record its search space; pass space=")
 
 
 def space_options(space: SearchSpace) -> dict[str, Any]:
@@ -314,6 +328,52 @@ class SupernetObjective:
             x[order[k * batch_size : (k + 1) * batch_size]]
             for k in range(min(calibration_batches, math.ceil(len(x) / batch_size)))
         ]
+
+    def settings(self) -> dict[str, Any]:
+        """The constructor's options besides space, dataset and checkpoint, as JSON values
+        (what :meth:`from_study` restores)."""
+        recipe = self.recipe
+        return {
+            "mode": self.mode, "epochs": recipe.epochs, "batch_size": recipe.batch_size,
+            "optimizer": recipe.optimizer, "lr": recipe.lr, "weight_decay": recipe.weight_decay,
+            "sampling": self.sampling, "enas_steps": self.enas_steps,
+            "calibration_batches": self.calibration_batches,
+            "objectives": list(self.objectives) if self.objectives else None, "seed": self.seed,
+        }
+
+    @classmethod
+    def from_study(
+        cls, study: optuna.Study, dataset: Dataset | str | None = None, **options: Any
+    ) -> SupernetObjective:
+        """The objective that scored ``study``: its checkpoint, space, dataset name and
+        settings as the study records them, so another worker or a restarted one scores
+        with the same weights. ``options`` override settings or add ``device``,
+        ``data_root``, ``download``.
+
+        Example:
+            >>> import os, tempfile, optuna
+            >>> from optunas.data import load_mnist1d
+            >>> from optunas.evaluation import SupernetObjective
+            >>> data = load_mnist1d(num_samples=500)
+            >>> path = os.path.join(tempfile.mkdtemp(), "supernet.pt")
+            >>> first = SupernetObjective("nb201", data, mode="enas", checkpoint=path, enas_steps=1)
+            >>> study = optuna.create_study(direction="maximize")
+            >>> study.optimize(first, n_trials=1)
+            >>> joined = SupernetObjective.from_study(study, data)
+            >>> joined.checkpoint == path, joined.mode, joined.space
+            (True, 'enas', NB201(channels=16, cells_per_stage=1))
+        """
+        attrs = study.user_attrs
+        if STUDY_ATTR_CHECKPOINT not in attrs:
+            raise ValueError(f"study {study.study_name!r} records no supernet checkpoint: it was "
+                             "not scored by a SupernetObjective")
+        settings = {k: v for k, v in dict(attrs.get(STUDY_ATTR_SETTINGS) or {}).items()
+                    if v is not None}
+        settings.update(options)
+        if dataset is None:
+            dataset = attrs.get(STUDY_ATTR_DATASET, "mnist1d")
+        return cls(recorded_space(study), dataset, checkpoint=attrs[STUDY_ATTR_CHECKPOINT],
+                   **settings)
 
     # -- the checkpoint -----------------------------------------------------------------
 
@@ -490,6 +550,7 @@ class SupernetObjective:
             study.set_user_attr(STUDY_ATTR_SPACE, {"name": self.space.name,
                                                    **space_options(self.space)})
             study.set_user_attr(STUDY_ATTR_DATASET, self.dataset.name)
+            study.set_user_attr(STUDY_ATTR_SETTINGS, self.settings())
         self._recorded.add(key)
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
