@@ -256,18 +256,18 @@ class ReinforceSampler(BaseSampler):
     workers sharing a controller still propose different architectures. With a seed, that
     seed sets both, and two processes with one seed and one history propose the same.
 
-    Replaying a long history is what a joining worker would wait for (some milliseconds an
-    update: 5 to 15 s for 1,000 trials), so every ``snapshot_every`` trials learned the policy (weights, Adam's
-    moments, the reward baseline) is stored in the study's system attrs with the number of
-    trials it covers, and a new process loads it and replays only the trials after it. The
-    snapshot is bit for bit the state a full replay reaches, so it changes no suggestion;
-    it takes about 1.2 MB of storage (one per sampler configuration, overwritten).
+    Replaying a long history is what a joining worker would otherwise wait for (some
+    milliseconds an update: 5 to 15 s for 1,000 trials), so every ``snapshot_every``
+    trials learned the policy (weights, Adam's moments, the reward baseline) is stored in
+    the study's system attrs with the number of trials it covers, and a new process loads
+    it and replays only the trials after it. The snapshot is bit for bit the state a full
+    replay reaches, so it changes no suggestion; it takes about 1.2 MB of storage (one per
+    sampler configuration, overwritten) for an NB201 cell.
 
-    Trials are
-    learned from in number order; a trial still running when ``max_lag`` later trials have
-    started is skipped, and so is one that finished after the start of the trial
-    ``max_lag`` numbers later (this uses the storage's timestamps, so machines sharing a
-    database should keep their clocks in sync).
+    Trials are learned from in number order; a trial still running when ``max_lag`` later
+    trials have started is skipped, and so is one that finished after the start of the
+    trial ``max_lag`` numbers later (this uses the storage's timestamps, so machines
+    sharing a database should keep their clocks in sync).
 
     Multi-objective studies are refused with a ``ValueError``.
 
