@@ -4,8 +4,9 @@
 
 For each setting: epochs consumed and final regret (pp of validation accuracy below the
 table's best) over the seeds, next to no pruning, and the share of decisions the regression
-made (the rest went to LearningCurvePruner). "no diffs" drops the first differences of the
-curve from the features (they are linear combinations of the values).
+made (the rest went to LearningCurvePruner). Each setting runs with and without the first
+differences of the curve among the features (linear combinations of the values; the pruner
+itself leaves them out).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import optuna
 from optunas.benchmarks import TabularObjective, load_nb201_table
 from optunas.pruners import LearningCurvePruner, PredictorPruner, _predictor
 
-WITH_DIFFS = _predictor._features
+NO_DIFFS = _predictor._features  # the pruner's own features: the values alone
 
 
-def _no_diffs(values: np.ndarray, params: float | None) -> np.ndarray:
+def _with_diffs(values: np.ndarray, params: float | None) -> np.ndarray:
+    diffs = np.diff(values) if len(values) > 1 else np.zeros(0)
     extra = [] if params is None else [np.log10(max(params, 1.0))]
-    return np.concatenate([[1.0], values, extra])
+    return np.concatenate([[1.0], values, diffs, extra])
 
 
 class _Counting(LearningCurvePruner):
@@ -53,7 +55,7 @@ class _CountingPredictor(PredictorPruner):
 
 
 def run(table, trials: int, seed: int, n_min: int | None, diffs: bool) -> tuple[int, float, float]:
-    _predictor._features = WITH_DIFFS if diffs else _no_diffs
+    _predictor._features = _with_diffs if diffs else NO_DIFFS
     pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
     if n_min is not None:
         pruner = _CountingPredictor(n_min, table.curves.shape[1] - 1)

@@ -24,10 +24,11 @@ from optunas.pruners._learning_curve import (
 
 
 def _features(values: np.ndarray, params: float | None) -> np.ndarray:
-    """The curve's values, its first differences, and optionally log10(params)."""
-    diffs = np.diff(values) if len(values) > 1 else np.zeros(0)
+    """The curve's values and optionally log10(params). First differences would be linear
+    combinations of the values: on the tables they changed neither the epochs saved nor the
+    regret beyond noise (studies/predictor_settings.py), so they are left out."""
     extra = [] if params is None else [math.log10(max(params, 1.0))]
-    return np.concatenate([[1.0], values, diffs, extra])
+    return np.concatenate([[1.0], values, extra])
 
 
 def _encode_choice(dist: BaseDistribution, value: object) -> list[float]:
@@ -95,9 +96,8 @@ class PredictorPruner(BasePruner):
 
     For a trial that has reported the steps ``s_1 < ... < s_k``, every COMPLETE trial with
     finite values at those same steps is a training example (steps may start anywhere and
-    skip: curves are lined up by the steps reported): features are its values at them, their
-    first differences and, with
-    ``use_params``, log10 of the user attr ``params`` (an architecture's size) and, with
+    skip: curves are lined up by the steps reported): features are its values at them and,
+    with ``use_params``, log10 of the user attr ``params`` (an architecture's size) and, with
     ``use_choices``, the trial's own choices (every ``trial.suggest_*`` value: one-hot over a
     categorical's choices, numbers scaled to [0, 1] over their range); the target is its final
     value. The choices let the regression learn which architectures end well, which a short
