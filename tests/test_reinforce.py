@@ -17,6 +17,7 @@ from optuna.testing.pytest_samplers import (
     SingleOnlySamplerTestCase,
 )
 
+from optunas._storage import open_storage
 from optunas.samplers import ReinforceSampler, get_sampler
 
 
@@ -192,8 +193,9 @@ def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
     assert _digest(other.sampler) != _digest(fresh.sampler)
 
 
-def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 's.db'}"
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(kind, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}" if kind == "sqlite" else open_storage(f"journal:{tmp_path / 's.log'}")
     study = optuna.create_study(storage=url, study_name="s", direction="maximize",
                                 sampler=ReinforceSampler(snapshot_every=50))
     study.optimize(_cells, n_trials=130)
