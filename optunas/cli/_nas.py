@@ -36,7 +36,7 @@ from optunas.spaces import SPACES, get_space
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
 #: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
-COMMAND_MODULES: list[str] = ["optunas.cli._supernet"]
+COMMAND_MODULES: list[str] = ["optunas.cli._supernet", "optunas.cli._dashboard"]
 #: Trial states that count towards ``--until``: a trial of another worker that is still
 #: running will finish, so it is counted; a failed one will be tried again, so it is not.
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
@@ -176,6 +176,11 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
     parser.add_argument("--download", action="store_true",
                         help="let torchvision download a missing dataset")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-draw", action="store_true",
+                        help="do not record a drawing of each architecture for the dashboard")
+    parser.add_argument("--artifact-dir", default=None,
+                        help="folder for the drawings (default: beside an SQLite or journal "
+                        "file; needed for a database server)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
 
 
@@ -491,6 +496,7 @@ def _objective(config: dict[str, Any], args: argparse.Namespace) -> Any:
             objectives=config["objectives"].split(","),
             seed=0 if args.seed is None else args.seed,
             data_root=args.data_root, download=args.download,
+            draw=not args.no_draw, artifact_store=args.artifact_dir,
         )
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
@@ -597,7 +603,13 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
         )
     if len(best) > 10:
         print(f"... and {len(best) - 10} more on the Pareto front.")
-    print(f"Watch it in optuna-dashboard:\n  optuna-dashboard {dashboard_target(storage_url)}")
+    from optunas.dashboard import default_artifact_dir
+
+    folder = default_artifact_dir(storage_url)
+    plain = f"optuna-dashboard {dashboard_target(storage_url)}"
+    print(f"Watch it in optuna-dashboard, with a drawing of each architecture:\n"
+          f"  optunas dashboard --storage {storage_url}")
+    print(f"  (or {plain}{f' --artifact-dir {folder}' if folder else ''})")
 
 
 def _fmt(name: str, value: float) -> str:

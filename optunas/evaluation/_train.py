@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import optuna
 import torch
@@ -62,6 +63,11 @@ class TrainObjective:
         device: A torch device; by default CUDA when available, else CPU.
         data_root: Folder of torchvision datasets.
         download: Let torchvision download a missing dataset.
+        draw: Record a drawing of each trial's architecture (``space.draw``) as an artifact
+            shown in the trial's note in optuna-dashboard (user attr ``draw_ms``: its cost).
+        artifact_store: Where drawings go: any Optuna artifact store, or a folder; by
+            default a folder beside the study's SQLite or journal file (``optunas.db`` ->
+            ``optunas-artifacts``), and nowhere for a database server.
 
     Example:
         >>> import optuna
@@ -90,7 +96,11 @@ class TrainObjective:
         device: str | torch.device | None = None,
         data_root: str | os.PathLike[str] | None = None,
         download: bool = False,
+        draw: bool = True,
+        artifact_store: Any = None,
     ) -> None:
+        self.draw = draw
+        self.artifact_store = artifact_store
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, schedule)
         for name in objectives or ():
             check_choice("objective", name, tuple(OBJECTIVES))
@@ -125,6 +135,10 @@ class TrainObjective:
         for key, value in costs.items():
             trial.set_user_attr(key, value)
         trial.set_user_attr("latency_ms", _latency_ms(model, self.dataset.input_shape, self.device))
+        if self.draw:
+            from optunas.dashboard import draw_trial
+
+            draw_trial(trial, self.space, genotype, self.artifact_store)
 
         accuracy, failure = self._train_and_report(trial, model, seed, len(objectives) == 1)
         if failure is not None:

@@ -97,8 +97,24 @@ class SearchSpace(abc.ABC):
         """
         return self.suggest(_ParamsTrial(dict(params)))
 
+    def draw(self, genotype: Any) -> str:
+        """An SVG drawing of ``genotype`` (shown for every trial in optuna-dashboard).
+
+        This default is a table of the genotype's fields; a space overrides it to draw its
+        own structure (NB201 draws its cell as a graph, Chain its layers as a column).
+        """
+        from optunas.dashboard import draw_table
+
+        data = genotype.to_dict() if isinstance(genotype, Genotype) else {"architecture": genotype}
+        return draw_table({key: _short(value) for key, value in data.items()}, self.name)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def input_dims(input_shape: Sequence[int]) -> int:

@@ -148,6 +148,22 @@ class Chain(SearchSpace):
             params.update({f"{prefix}skip_{j}": j in layer.skips for j in range(i - 1)})
         return params
 
+    def draw(self, genotype: ChainGenotype) -> str:
+        """The network as a column of layers (op, kernel, width, activation), its skip
+        connections as arcs.
+
+        Example:
+            >>> from optunas.nn import LayerSpec
+            >>> from optunas.spaces import Chain, ChainGenotype
+            >>> svg = Chain().draw(ChainGenotype((LayerSpec("conv", 3, 32, "relu"),
+            ...                                   LayerSpec("identity", skips=(0,)))))
+            >>> "conv 3, 32 wide, relu" in svg
+            True
+        """
+        from optunas.dashboard import draw_layers
+
+        return draw_layers(genotype.to_dict()["layers"], str(genotype))
+
     def build(
         self, genotype: ChainGenotype, input_shape: Sequence[int], num_classes: int
     ) -> nn.Module:

@@ -106,6 +106,19 @@ class NB201(SearchSpace):
         """The trial params that produce ``genotype`` (e.g. for ``study.enqueue_trial``)."""
         return {f"cell/edge_{e}": op for e, op in enumerate(genotype.ops)}
 
+    def draw(self, genotype: NB201Genotype) -> str:
+        """The cell as a graph of its four nodes, each edge labelled and coloured by its op.
+
+        Example:
+            >>> from optunas.spaces import NB201, NB201Genotype
+            >>> svg = NB201().draw(NB201Genotype(("nor_conv_3x3",) * 6))
+            >>> svg.count(">nor_conv_3x3<")
+            6
+        """
+        from optunas.dashboard import draw_cell
+
+        return draw_cell(genotype.ops, NB201_EDGES, str(genotype))
+
     def build(
         self, genotype: NB201Genotype, input_shape: Sequence[int], num_classes: int
     ) -> nn.Module:

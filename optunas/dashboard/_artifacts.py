@@ -1,0 +1,118 @@
+"""Each trial's architecture drawing uploaded as an Optuna artifact and shown in its note."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import optuna
+
+#: Folder of the artifact store beside an SQLite file: ``optunas.db`` -> ``optunas-artifacts``.
+ARTIFACT_SUFFIX = "-artifacts"
+
+
+def default_artifact_dir(storage: optuna.storages.BaseStorage | str) -> str | None:
+    """Where optunas keeps artifacts by default: beside the SQLite file or journal file of
+    the study; None for a database server (pass an artifact store or folder explicitly).
+
+    Example:
+        >>> from optunas.dashboard import default_artifact_dir
+        >>> default_artifact_dir("sqlite:///runs/optunas.db")
+        'runs/optunas-artifacts'
+        >>> default_artifact_dir("postgresql://me@host/db") is None
+        True
+    """
+    if isinstance(storage, optuna.storages._CachedStorage):
+        storage = storage._backend  # Optuna wraps an RDBStorage in a cache
+    url = storage if isinstance(storage, str) else getattr(storage, "url", None)
+    if url is None and isinstance(storage, optuna.storages.JournalStorage):
+        path = getattr(getattr(storage, "_backend", None), "_file_path", None)
+        return None if path is None else os.path.splitext(path)[0] + ARTIFACT_SUFFIX
+    if not url:
+        return None
+    if url.startswith("journal:"):
+        return os.path.splitext(url[len("journal:"):])[0] + ARTIFACT_SUFFIX
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return os.path.splitext(url[len("sqlite:///"):])[0] + ARTIFACT_SUFFIX
+    return None
+
+
+def artifact_store_for(study: optuna.Study, store: Any = None) -> Any:
+    """``store`` if given (any Optuna artifact store, or a folder), else the default folder
+    of the study's storage; None when there is none."""
+    if store is None:
+        folder = default_artifact_dir(study._storage)
+        if folder is None:
+            return None
+        store = folder
+    if isinstance(store, (str, os.PathLike)):
+        os.makedirs(store, exist_ok=True)
+        return optuna.artifacts.FileSystemArtifactStore(str(store))
+    return store
+
+
+def record_drawing(trial: optuna.trial.Trial, svg: str, store: Any, caption: str = "") -> str:
+    """Upload ``svg`` as an artifact of ``trial`` and show it in the trial's note (Markdown
+    that optuna-dashboard renders). Returns the artifact id.
+
+    Example:
+        >>> import optuna, tempfile
+        >>> from optunas.dashboard import record_drawing, draw_table
+        >>> study = optuna.create_study()
+        >>> trial = study.ask()
+        >>> store = optuna.artifacts.FileSystemArtifactStore(tempfile.mkdtemp())
+        >>> len(record_drawing(trial, draw_table({"x": 1}), store))
+        36
+    """
+    import optuna_dashboard
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, f"architecture-{trial.number}.svg")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(svg)
+        artifact_id = optuna.artifacts.upload_artifact(
+            artifact_store=store, file_path=path, study_or_trial=trial,
+            mimetype="image/svg+xml",
+        )
+    study_id, trial_id = trial.study._study_id, trial._trial_id
+    note = f"![architecture](/artifacts/{study_id}/{trial_id}/{artifact_id})"
+    if caption:
+        note += f"\n\n`{caption}`"
+    optuna_dashboard.save_note(trial, note)
+    return artifact_id
+
+
+def draw_trial(trial: Any, space: Any, genotype: Any, store: Any = None) -> str | None:
+    """Draw ``genotype`` with ``space.draw`` and record it for ``trial``, if the trial is a
+    real one of a study whose artifacts have a home (see :func:`artifact_store_for`).
+
+    The time it took, in milliseconds, goes to the user attr ``draw_ms``. Returns the
+    artifact id, or None when nothing was recorded. Used by the optunas objectives; call it
+    from an objective of your own to get the same drawing.
+
+    Example:
+        >>> import optuna, tempfile
+        >>> from optunas.dashboard import draw_trial
+        >>> from optunas.spaces import NB201
+        >>> study = optuna.create_study()
+        >>> trial = study.ask()
+        >>> genotype = NB201().suggest(trial)
+        >>> store = optuna.artifacts.FileSystemArtifactStore(tempfile.mkdtemp())
+        >>> draw_trial(trial, NB201(), genotype, store) is not None
+        True
+    """
+    import time
+    import warnings
+
+    if not isinstance(trial, optuna.trial.Trial):
+        return None  # FixedTrial and friends have no study to attach anything to
+    store = artifact_store_for(trial.study, store)
+    if store is None:
+        return None
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        artifact_id = record_drawing(trial, space.draw(genotype), store, str(genotype))
+    trial.set_user_attr("draw_ms", round(1000 * (time.perf_counter() - started), 2))
+    return artifact_id
