@@ -54,7 +54,10 @@ class SmallConvNet(SearchSpace):
             ]
             channels = genotype.width
         return nn.Sequential(
-            *layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Dropout(genotype.dropout),
+            *layers,
+            nn.AdaptiveAvgPool1d(1),
+            nn.Flatten(),
+            nn.Dropout(genotype.dropout),
             nn.Linear(channels, num_classes),
         )
 

@@ -19,8 +19,16 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 table = load_nb201_table()
 print(f"best cell in the table: validation {table.valid.max():.4f}")
 
-for sampler in (ReinforceSampler(seed=0), EvolutionSampler(seed=0), optuna.samplers.RandomSampler(seed=0)):
-    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=optuna.pruners.NopPruner())
+for sampler in (
+    ReinforceSampler(seed=0),
+    EvolutionSampler(seed=0),
+    optuna.samplers.RandomSampler(seed=0),
+):
+    study = optuna.create_study(
+        direction="maximize", sampler=sampler, pruner=optuna.pruners.NopPruner()
+    )
     study.optimize(TabularObjective(table), n_trials=200)
-    print(f"best {type(sampler).__name__:>16}: validation {study.best_value:.4f} "
-          f"after 200 trials; cell {study.best_trial.user_attrs.get('genotype', '')}")
+    print(
+        f"best {type(sampler).__name__:>16}: validation {study.best_value:.4f} "
+        f"after 200 trials; cell {study.best_trial.user_attrs.get('genotype', '')}"
+    )

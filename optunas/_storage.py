@@ -17,8 +17,13 @@ STORAGE_HELP = (
 #: packets would otherwise hang a worker for the operating system's TCP timeout (minutes).
 CONNECT_TIMEOUT = 10
 #: The extra that installs each dialect's default driver (what SQLAlchemy loads for the URL).
-_DRIVER_EXTRAS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql",
-                  "redis": "redis", "rediss": "redis"}
+_DRIVER_EXTRAS = {
+    "postgresql": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "redis": "redis",
+    "rediss": "redis",
+}
 #: Times a trial of a dead worker is re-queued before it stays FAIL.
 MAX_RETRY = 3
 
@@ -53,16 +58,17 @@ def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
         return _open(url, scheme, sep, rest, dialect, heartbeat)
 
 
-def _open(
-    url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: bool
-) -> BaseStorage:
+def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: bool) -> BaseStorage:
     try:
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
             beat: dict = {}
             if heartbeat:
                 retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
-                beat = {"heartbeat_interval": 30, "grace_period": 90,
-                        "heartbeat_stale_trial_callback": retry}
+                beat = {
+                    "heartbeat_interval": 30,
+                    "grace_period": 90,
+                    "heartbeat_stale_trial_callback": retry,
+                }
             return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
             backend = optuna.storages.journal.JournalRedisBackend(url)
@@ -95,7 +101,9 @@ def _explain(url: str, dialect: str, exc: BaseException) -> str:
         if dialect in ("mysql", "mariadb") and missing == "MySQLdb":
             # mysqlclient needs a compiler; the extra brings PyMySQL, named in the URL.
             hint = "; write the URL as mysql+pymysql://... and pip install 'optunas[mysql]'"
-        return f"cannot open storage {url!r}: its driver (module {missing!r}) is not installed{hint}"
+        return (
+            f"cannot open storage {url!r}: its driver (module {missing!r}) is not installed{hint}"
+        )
     # The driver's own message is the most precise one ("Connection refused", "database
     # does not exist"); SQLAlchemy wraps it in a paragraph, so keep its first line.
     root = exc

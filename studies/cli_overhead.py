@@ -22,8 +22,14 @@ import time
 import optuna
 
 BIN = os.path.dirname(sys.executable)
-SPACE = json.dumps({"x": {"name": "FloatDistribution",
-                          "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None}}})
+SPACE = json.dumps(
+    {
+        "x": {
+            "name": "FloatDistribution",
+            "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None},
+        }
+    }
+)
 
 
 def _timed(command: list[str]) -> tuple[float, str]:
@@ -33,14 +39,36 @@ def _timed(command: list[str]) -> tuple[float, str]:
 
 
 def _ask_tell(tool: str, storage: str, study: str, sampler: str | None) -> tuple[float, float]:
-    ask = [os.path.join(BIN, tool), "ask", "--storage", storage, "--study-name", study,
-           "--search-space", SPACE, "-f", "json"]
+    ask = [
+        os.path.join(BIN, tool),
+        "ask",
+        "--storage",
+        storage,
+        "--study-name",
+        study,
+        "--search-space",
+        SPACE,
+        "-f",
+        "json",
+    ]
     if sampler:
         ask += ["--sampler", sampler, "--sampler-kwargs", '{"seed": 0}']
     ask_s, out = _timed(ask)
     number = json.loads(out)["number"]
-    tell_s, _ = _timed([os.path.join(BIN, tool), "tell", "--storage", storage, "--study-name",
-                        study, "--trial-number", str(number), "--values", "0.5"])
+    tell_s, _ = _timed(
+        [
+            os.path.join(BIN, tool),
+            "tell",
+            "--storage",
+            storage,
+            "--study-name",
+            study,
+            "--trial-number",
+            str(number),
+            "--values",
+            "0.5",
+        ]
+    )
     return ask_s, tell_s
 
 
@@ -56,26 +84,33 @@ def main() -> None:
     for sampler in (None, "TPESampler"):
         times: dict[str, list[tuple[float, float]]] = {"optuna": [], "optunas": []}
         for tool in times:
-            optuna.create_study(study_name=f"{tool}-{sampler}", storage=storage,
-                                direction="maximize")
+            optuna.create_study(
+                study_name=f"{tool}-{sampler}", storage=storage, direction="maximize"
+            )
         for _ in range(args.calls):
             for tool in times:  # alternate, so load drifts hit both
                 times[tool].append(_ask_tell(tool, storage, f"{tool}-{sampler}", sampler))
-        medians = {tool: (statistics.median(a for a, _ in t), statistics.median(b for _, b in t))
-                   for tool, t in times.items()}
+        medians = {
+            tool: (statistics.median(a for a, _ in t), statistics.median(b for _, b in t))
+            for tool, t in times.items()
+        }
         rows.append((sampler or "(study default)", medians))
     print(f"storage {storage.split(':')[0]}, {args.calls} calls each, median seconds per call\n")
     print("| sampler | optuna ask | optunas ask | ratio | optuna tell | optunas tell | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for sampler, m in rows:
         (oa, ot), (na, nt) = m["optuna"], m["optunas"]
-        print(f"| {sampler} | {oa:.2f} | {na:.2f} | {na / oa:.2f} | {ot:.2f} | {nt:.2f} | "
-              f"{nt / ot:.2f} |")
+        print(
+            f"| {sampler} | {oa:.2f} | {na:.2f} | {na / oa:.2f} | {ot:.2f} | {nt:.2f} | "
+            f"{nt / ot:.2f} |"
+        )
     for sampler in ("EvolutionSampler", "ReinforceSampler"):
         optuna.create_study(study_name=sampler, storage=storage, direction="maximize")
         calls = [_ask_tell("optunas", storage, sampler, sampler) for _ in range(args.calls)]
-        print(f"| {sampler} | (not available) | {statistics.median(a for a, _ in calls):.2f} | "
-              f"| | {statistics.median(b for _, b in calls):.2f} | |")
+        print(
+            f"| {sampler} | (not available) | {statistics.median(a for a, _ in calls):.2f} | "
+            f"| | {statistics.median(b for _, b in calls):.2f} | |"
+        )
 
 
 if __name__ == "__main__":

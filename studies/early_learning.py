@@ -17,15 +17,18 @@ import statistics
 
 import numpy as np
 import optuna
+from sweep import SAMPLERS, build
 
 from optunas.benchmarks import TabularObjective
-from sweep import SAMPLERS, build
 
 
 def run(spec: str, seed: int, trials: int, window: int) -> float:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(direction="maximize", sampler=build(spec, SAMPLERS, seed=seed),
-                                pruner=optuna.pruners.NopPruner())
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=build(spec, SAMPLERS, seed=seed),
+        pruner=optuna.pruners.NopPruner(),
+    )
     study.optimize(TabularObjective(), n_trials=trials)
     values = np.array([t.value for t in study.trials])
     return float(values[-window:].mean() - values[:window].mean())
@@ -40,13 +43,21 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    print(f"| sampler | late {args.window} minus first {args.window} (pp) | sd (pp) "
-          f"| studies where it is <= 0 |")
+    print(
+        f"| sampler | late {args.window} minus first {args.window} (pp) | sd (pp) "
+        f"| studies where it is <= 0 |"
+    )
     print("|---|---|---|---|")
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for spec in args.samplers:
-            gains = [100 * g for g in pool.starmap(run, [(spec, s, args.trials, args.window) for s in seeds])]
+            gains = [
+                100 * g
+                for g in pool.starmap(run, [(spec, s, args.trials, args.window) for s in seeds])
+            ]
             sd = statistics.stdev(gains)
-            print(f"| {spec} | {statistics.fmean(gains):.2f} ± {sd / math.sqrt(len(gains)):.2f} | {sd:.2f} "
-                  f"| {sum(g <= 0 for g in gains)} / {len(gains)} |", flush=True)
+            print(
+                f"| {spec} | {statistics.fmean(gains):.2f} ± {sd / math.sqrt(len(gains)):.2f} | {sd:.2f} "
+                f"| {sum(g <= 0 for g in gains)} / {len(gains)} |",
+                flush=True,
+            )

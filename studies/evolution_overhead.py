@@ -29,7 +29,9 @@ def objective(trial: optuna.Trial) -> float:
 
 def cost_at(n: int, probe: int) -> tuple[float, float]:
     """(first, median of the rest) milliseconds per trial after ``n`` finished trials."""
-    history = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=n))
+    history = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=n)
+    )
     history.optimize(objective, n_trials=n)
     study = optuna.create_study(direction="maximize", sampler=EvolutionSampler(seed=0))
     study.add_trials(history.trials)

@@ -54,8 +54,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "optunas" / "benchmarks" / "data"
 SETTINGS: dict[str, tuple[BenchmarkSetting, Path, Path]] = {
     "default": (SETTING, ROOT / "studies" / "nb201_table", DATA / "nb201_mnist1d.npz"),
-    "pruning": (PRUNING_SETTING, ROOT / "studies" / "nb201_table_pruning",
-                DATA / "nb201_mnist1d_pruning.npz"),
+    "pruning": (
+        PRUNING_SETTING,
+        ROOT / "studies" / "nb201_table_pruning",
+        DATA / "nb201_mnist1d_pruning.npz",
+    ),
 }
 SHARD_SIZE = 100
 
@@ -68,14 +71,22 @@ def pruning_shards() -> list[tuple[int, list[int]]]:
     """The pruning table's shards: (shard number, its cells), a random mix fixed by seed 0, so
     no population is all one kind of cell."""
     cells = [int(i) for i in np.random.default_rng(0).permutation(canonical_cells())]
-    return [(k, cells[k * SHARD_SIZE:(k + 1) * SHARD_SIZE])
-            for k in range((len(cells) + SHARD_SIZE - 1) // SHARD_SIZE)]
+    return [
+        (k, cells[k * SHARD_SIZE : (k + 1) * SHARD_SIZE])
+        for k in range((len(cells) + SHARD_SIZE - 1) // SHARD_SIZE)
+    ]
 
 
 def build(index: int, setting: BenchmarkSetting) -> NB201Network:
     torch.manual_seed(index)  # each cell's initial weights are fixed by its row
-    return NB201Network(arch_ops(index), 1, 10, dims=1, channels=setting.channels,
-                        cells_per_stage=setting.cells_per_stage)
+    return NB201Network(
+        arch_ops(index),
+        1,
+        10,
+        dims=1,
+        channels=setting.channels,
+        cells_per_stage=setting.cells_per_stage,
+    )
 
 
 _DATA = None
@@ -93,28 +104,42 @@ def _train_one_by_one(cells: list[int], setting: BenchmarkSetting) -> tuple[list
         net = build(index, setting)
         curve: list[float] = []
         t0 = time.perf_counter()
-        setting.recipe.train(net, _DATA.train, _DATA.valid, seed=index,
-                             on_epoch=lambda epoch, acc: curve.append(acc))
+        setting.recipe.train(
+            net,
+            _DATA.train,
+            _DATA.valid,
+            seed=index,
+            on_epoch=lambda epoch, acc, curve=curve: curve.append(acc),
+        )
         seconds.append(time.perf_counter() - t0)
         curves.append(curve)
         tests.append(evaluate_accuracy(net, _DATA.test))
     return curves, tests, seconds
 
 
-def _member_accuracy(population: PopulationNB201, data: torch.utils.data.TensorDataset) -> np.ndarray:
+def _member_accuracy(
+    population: PopulationNB201, data: torch.utils.data.TensorDataset
+) -> np.ndarray:
     x, y = data.tensors
     population.eval()
     with torch.no_grad():
         return (population(x).argmax(dim=-1) == y[:, None]).double().mean(dim=0).numpy()
 
 
-def _train_population(cells: list[int], setting: BenchmarkSetting, seed: int) -> tuple[list, list, list]:
+def _train_population(
+    cells: list[int], setting: BenchmarkSetting, seed: int
+) -> tuple[list, list, list]:
     """Recipe.train's loop for a whole population: the sum of the members' mean losses, so each
     member gets its own gradient; one optimiser and schedule (elementwise, so per member)."""
     recipe = setting.recipe
     torch.manual_seed(seed)
-    population = PopulationNB201([arch_ops(i) for i in cells], 1, 10, channels=setting.channels,
-                                 cells_per_stage=setting.cells_per_stage)
+    population = PopulationNB201(
+        [arch_ops(i) for i in cells],
+        1,
+        10,
+        channels=setting.channels,
+        cells_per_stage=setting.cells_per_stage,
+    )
     x, y = _DATA.train.tensors
     steps = math.ceil(len(y) / recipe.batch_size)
     opt = recipe._optimizer(population)
@@ -127,10 +152,13 @@ def _train_population(cells: list[int], setting: BenchmarkSetting, seed: int) ->
         population.train()
         order = torch.randperm(len(y), generator=generator)
         for step in range(steps):
-            batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
+            batch = order[step * recipe.batch_size : (step + 1) * recipe.batch_size]
             logits = population(x[batch])
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                   y[batch].repeat_interleave(members), reduction="sum") / len(batch)
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]),
+                y[batch].repeat_interleave(members),
+                reduction="sum",
+            ) / len(batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -151,8 +179,13 @@ def train_shard(job: tuple[str, int, list[int]]) -> tuple[int, int, float]:
         curves, tests, seconds = _train_population(cells, setting, seed=shard)
     path = shards / f"shard-{shard:04d}.npz"
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, index=np.array(cells, dtype=np.int32), curve=np.array(curves, dtype=np.float32),
-             test=np.array(tests, dtype=np.float32), seconds=np.array(seconds, dtype=np.float32))
+    np.savez(
+        tmp,
+        index=np.array(cells, dtype=np.int32),
+        curve=np.array(curves, dtype=np.float32),
+        test=np.array(tests, dtype=np.float32),
+        seconds=np.array(seconds, dtype=np.float32),
+    )
     os.replace(tmp, path)  # atomic: a shard file is whole or absent
     return shard, len(cells), time.perf_counter() - started
 
@@ -162,25 +195,34 @@ def train(name: str, workers: int, limit: int | None) -> None:
     shards.mkdir(parents=True, exist_ok=True)
     if name == "default":
         cells = canonical_cells()
-        layout = [(k, cells[k * SHARD_SIZE:(k + 1) * SHARD_SIZE])
-                  for k in range((len(cells) + SHARD_SIZE - 1) // SHARD_SIZE)]
+        layout = [
+            (k, cells[k * SHARD_SIZE : (k + 1) * SHARD_SIZE])
+            for k in range((len(cells) + SHARD_SIZE - 1) // SHARD_SIZE)
+        ]
     else:
         layout = pruning_shards()
     jobs = [(name, k, cells) for k, cells in layout]
     todo = [job for job in jobs if not (shards / f"shard-{job[1]:04d}.npz").exists()]
     if limit is not None:
         todo = todo[:limit]
-    print(f"{sum(len(c) for _, c in layout)} canonical cells in {len(jobs)} shards; {len(todo)} shards to train "
-          f"with {workers} workers", flush=True)
+    print(
+        f"{sum(len(c) for _, c in layout)} canonical cells in {len(jobs)} shards; {len(todo)} shards to train "
+        f"with {workers} workers",
+        flush=True,
+    )
     started = time.perf_counter()
     done = 0
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker,
-                                                   initargs=(setting,)) as pool:
+    with multiprocessing.get_context("spawn").Pool(
+        workers, initializer=_init_worker, initargs=(setting,)
+    ) as pool:
         for shard, n, seconds in pool.imap_unordered(train_shard, todo):
             done += n
             elapsed = time.perf_counter() - started
-            print(f"shard {shard}: {n} cells in {seconds:.0f} s; {done} cells in {elapsed:.0f} s "
-                  f"({elapsed / done:.2f} s per cell)", flush=True)
+            print(
+                f"shard {shard}: {n} cells in {seconds:.0f} s; {done} cells in {elapsed:.0f} s "
+                f"({elapsed / done:.2f} s per cell)",
+                flush=True,
+            )
 
 
 def assemble(name: str) -> None:
@@ -188,7 +230,9 @@ def assemble(name: str) -> None:
     trained: dict[int, tuple[np.ndarray, float, float]] = {}
     for path in sorted(shards.glob("shard-*.npz")):
         with np.load(path) as shard:
-            for i, curve, test, seconds in zip(shard["index"], shard["curve"], shard["test"], shard["seconds"]):
+            for i, curve, test, seconds in zip(
+                shard["index"], shard["curve"], shard["test"], shard["seconds"]
+            ):
                 trained[int(i)] = (curve, float(test), float(seconds))
     missing = [i for i in canonical_cells() if i not in trained]
     if missing:
@@ -209,15 +253,26 @@ def assemble(name: str) -> None:
         seconds[i] = base_seconds * flops[i] / flops[c]
     table.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        table, curves=curves, test=test, params=params, flops=flops, seconds=seconds,
-        canonical=np.array([arch_index(canonical(arch_ops(i))) for i in range(NUM_ARCHS)], dtype=np.int32),
-        machine=np.array(f"{platform.machine()} {platform.processor() or ''} torch {torch.__version__}"),
+        table,
+        curves=curves,
+        test=test,
+        params=params,
+        flops=flops,
+        seconds=seconds,
+        canonical=np.array(
+            [arch_index(canonical(arch_ops(i))) for i in range(NUM_ARCHS)], dtype=np.int32
+        ),
+        machine=np.array(
+            f"{platform.machine()} {platform.processor() or ''} torch {torch.__version__}"
+        ),
     )
     print(f"wrote {table} ({table.stat().st_size / 1e6:.2f} MB, {NUM_ARCHS} rows)")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--setting", choices=sorted(SETTINGS), default="default")
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train")

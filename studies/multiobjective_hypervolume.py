@@ -25,7 +25,10 @@ def hypervolume_2d(points: np.ndarray) -> float:
     """Area dominated by ``points`` (both minimised, in [0, 1]) up to the reference (1, 1)."""
     front = points[np.argsort(points[:, 0])]
     area, best_y = 0.0, 1.0
-    for x, y in front:  # sweep left to right: each new lower point adds a strip [x, 1] x [y, best_y]
+    for (
+        x,
+        y,
+    ) in front:  # sweep left to right: each new lower point adds a strip [x, 1] x [y, best_y]
         if y < best_y:
             area += (1.0 - x) * (best_y - y)
             best_y = y
@@ -39,7 +42,9 @@ def _scaled(table, accuracies, params) -> np.ndarray:
 def run(sampler: str, seed: int, trials: int) -> float:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     table = load_nb201_table()
-    study = optuna.create_study(directions=["maximize", "minimize"], sampler=get_sampler(sampler, seed))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=get_sampler(sampler, seed)
+    )
     study.optimize(TabularObjective(table), n_trials=trials)
     values = np.array([t.values for t in study.trials if t.values is not None])
     return hypervolume_2d(_scaled(table, values[:, 0], values[:, 1]))
@@ -55,7 +60,7 @@ if __name__ == "__main__":
     table = load_nb201_table()
     best = hypervolume_2d(_scaled(table, table.valid, table.params))
     print(f"hypervolume of the table's whole front: {best:.4f}")
-    print("| sampler | seeds | hypervolume after %d trials |\n|---|---|---|" % args.trials)
+    print(f"| sampler | seeds | hypervolume after {args.trials} trials |\n|---|---|---|")
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for name in args.samplers.split(","):
             hv = pool.starmap(run, [(name, s, args.trials) for s in range(args.seeds)])

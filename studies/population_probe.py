@@ -39,9 +39,7 @@ xv, yv = data.valid.tensors
 cells = sorted({arch_index(canonical(arch_ops(i))) for i in range(NUM_ARCHS)})
 sample = np.random.default_rng(seed).choice(cells, size=G, replace=False)
 torch.manual_seed(0)
-pop = PopulationNB201(
-    [arch_ops(int(i)) for i in sample], 1, 10, channels=4, cells_per_stage=1
-)
+pop = PopulationNB201([arch_ops(int(i)) for i in sample], 1, 10, channels=4, cells_per_stage=1)
 opt = torch.optim.AdamW(pop.parameters(), lr=lr, weight_decay=5e-4)
 spe = math.ceil(len(y) / batch)
 sched = (
@@ -52,7 +50,7 @@ sched = (
 gen = torch.Generator().manual_seed(0)
 curves = []
 t0 = time.perf_counter()
-for e in range(epochs):
+for _ in range(epochs):
     pop.train()
     order = torch.randperm(len(y), generator=gen)
     for s in range(spe):
@@ -74,9 +72,7 @@ final = c[:, -1]
 print(
     f"subset {subset} batch {batch} {schedule} lr {lr} epochs {epochs}: {dt:.0f} s, {1000 * dt / G:.0f} ms/cell; median {100 * np.median(final):.1f} p90 {100 * np.percentile(final, 90):.1f} best {100 * final.max():.1f}; "
     + " ".join(
-        f"k{k}:{spearmanr(c[:, k - 1], final).statistic:.2f}"
-        for k in (1, 2, 3, 5, 7)
-        if k < epochs
+        f"k{k}:{spearmanr(c[:, k - 1], final).statistic:.2f}" for k in (1, 2, 3, 5, 7) if k < epochs
     ),
     flush=True,
 )

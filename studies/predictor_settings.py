@@ -49,7 +49,9 @@ class _CountingPredictor(PredictorPruner):
         self.last, self.checks = last, 0
 
     def prune(self, study, trial) -> bool:
-        done = any(t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False))
+        done = any(
+            t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False)
+        )
         self.checks += trial.last_step >= 2 and (trial.last_step < self.last or not done)
         return super().prune(study, trial)
 
@@ -59,13 +61,17 @@ def run(table, trials: int, seed: int, n_min: int | None, diffs: bool) -> tuple[
     pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
     if n_min is not None:
         pruner = _CountingPredictor(n_min, table.curves.shape[1] - 1)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed),
-                                pruner=pruner)
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed), pruner=pruner
+    )
     study.optimize(TabularObjective(table), n_trials=trials)
     epochs = sum(t.user_attrs.get("epochs", 0) for t in study.trials)
     regret = 100 * (float(table.valid.max()) - study.best_value)
-    regression = (1.0 - pruner._fallback.decisions / max(pruner.checks, 1)
-                  if isinstance(pruner, _CountingPredictor) else float("nan"))
+    regression = (
+        1.0 - pruner._fallback.decisions / max(pruner.checks, 1)
+        if isinstance(pruner, _CountingPredictor)
+        else float("nan")
+    )
     return epochs, regret, regression
 
 
@@ -78,10 +84,15 @@ if __name__ == "__main__":
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     table = load_nb201_table(variant=args.table)
-    settings = [("none", None, True)] + [(f"n_min_trials={n}{'' if d else ', no diffs'}", int(n), d)
-                                         for n in args.n_min.split(",") for d in (True, False)]
-    print(f"| setting ({args.table} table, {args.trials} trials, {args.seeds} seeds) | epochs | "
-          "final regret (pp) | decisions by the regression |")
+    settings = [("none", None, True)] + [
+        (f"n_min_trials={n}{'' if d else ', no diffs'}", int(n), d)
+        for n in args.n_min.split(",")
+        for d in (True, False)
+    ]
+    print(
+        f"| setting ({args.table} table, {args.trials} trials, {args.seeds} seeds) | epochs | "
+        "final regret (pp) | decisions by the regression |"
+    )
     print("|---|---|---|---|")
     for name, n_min, diffs in settings:
         rows = [run(table, args.trials, seed, n_min, diffs) for seed in range(args.seeds)]

@@ -32,12 +32,21 @@ def predictor_study(use_choices: bool, model: str) -> tuple[optuna.Study, optuna
     rng = np.random.default_rng(0)
     ops = ["a", "b", "c", "d", "e"]
     dists = {f"edge{i}": CategoricalDistribution(ops) for i in range(6)}
-    study = optuna.create_study(direction="maximize", pruner=PredictorPruner(use_choices=use_choices, model=model))
+    study = optuna.create_study(
+        direction="maximize", pruner=PredictorPruner(use_choices=use_choices, model=model)
+    )
     for _ in range(200):
-        curve = (0.5 + 0.4 * rng.random()) * (1 - 0.9 ** np.arange(1, 51)) + rng.normal(0, 0.005, 50)
-        study.add_trial(optuna.create_trial(
-            value=float(curve[-1]), intermediate_values={s: float(v) for s, v in enumerate(curve)},
-            params={name: ops[rng.integers(5)] for name in dists}, distributions=dists))
+        curve = (0.5 + 0.4 * rng.random()) * (1 - 0.9 ** np.arange(1, 51)) + rng.normal(
+            0, 0.005, 50
+        )
+        study.add_trial(
+            optuna.create_trial(
+                value=float(curve[-1]),
+                intermediate_values={s: float(v) for s, v in enumerate(curve)},
+                params={name: ops[rng.integers(5)] for name in dists},
+                distributions=dists,
+            )
+        )
     trial = study.ask(dists)
     for step in range(30):
         trial.report(0.3 + 0.01 * step, step)
@@ -49,11 +58,15 @@ if __name__ == "__main__":
     steps = np.arange(50)
     values = 0.9 - 0.5 * np.exp(-0.1 * steps) + np.random.default_rng(0).normal(0, 0.005, 50)
     LearningCurvePruner.probability(steps, values, 99, 0.9)  # warm-up
-    print(f"LearningCurvePruner, 50-step curve: {ms(lambda: LearningCurvePruner.probability(steps, values, 99, 0.9)):.2f} ms")
+    print(
+        f"LearningCurvePruner, 50-step curve: {ms(lambda: LearningCurvePruner.probability(steps, values, 99, 0.9)):.2f} ms"
+    )
     for model in ("direct", "chain"):
         for use_choices in (False, True):
             study, frozen = predictor_study(use_choices, model)
             first = ms(lambda s=study, f=frozen: s.pruner.prune(s, f), repeat=1)
             later = ms(lambda s=study, f=frozen: s.pruner.prune(s, f))
-            print(f"PredictorPruner model={model} use_choices={use_choices}, 200 curves: "
-                  f"first {first:.1f} ms, then {later:.2f} ms")
+            print(
+                f"PredictorPruner model={model} use_choices={use_choices}, 200 curves: "
+                f"first {first:.1f} ms, then {later:.2f} ms"
+            )

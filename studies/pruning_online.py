@@ -42,7 +42,13 @@ from optunas.benchmarks import load_nb201_table
 
 class Direct:
     def __init__(self, curves, ops, threshold=0.01, choice_ridge=1.0, warmup=1):
-        self.c, self.z, self.threshold, self.choice_ridge, self.warmup = curves, ops, threshold, choice_ridge, warmup
+        self.c, self.z, self.threshold, self.choice_ridge, self.warmup = (
+            curves,
+            ops,
+            threshold,
+            choice_ridge,
+            warmup,
+        )
 
     def _row(self, values: np.ndarray, z: np.ndarray) -> np.ndarray:
         return np.concatenate([[1.0], values, np.diff(values), z])
@@ -54,7 +60,9 @@ class Direct:
         x = np.array([self._row(self.c[j, :k], self.z[j]) for j in self.finished])
         penalty = np.r_[0.0, np.full(2 * k - 1, 1e-3), np.full(self.z.shape[1], self.choice_ridge)]
         coef, mse = ridge(x, self.c[self.finished, -1], penalty)
-        return float(ndtr((self._row(self.c[i, :k], self.z[i]) @ coef - best) / math.sqrt(mse + 1e-10)))
+        return float(
+            ndtr((self._row(self.c[i, :k], self.z[i]) @ coef - best) / math.sqrt(mse + 1e-10))
+        )
 
 
 class Chain:
@@ -63,14 +71,16 @@ class Chain:
         self.lags, self.warmup = lags, warmup
 
     def _row(self, values: np.ndarray, s: int, z: np.ndarray) -> np.ndarray:
-        return np.concatenate([[1.0], values[max(0, s - self.lags):s], z])
+        return np.concatenate([[1.0], values[max(0, s - self.lags) : s], z])
 
     def learn(self, seen: list[tuple[int, int]]) -> None:
         self.links = {}
         for s in range(1, self.c.shape[1]):
             rows = [i for i, length in seen if length > s]
             x = np.array([self._row(self.c[i], s, self.z[i]) for i in rows])
-            penalty = np.r_[0.0, np.full(min(s, self.lags), 1e-3), np.full(self.z.shape[1], self.choice_ridge)]
+            penalty = np.r_[
+                0.0, np.full(min(s, self.lags), 1e-3), np.full(self.z.shape[1], self.choice_ridge)
+            ]
             self.links[s] = ridge(x, self.c[rows, s], penalty)
 
     def _run(self, values: np.ndarray, z: np.ndarray, k: int, nudge: int | None = None) -> float:
@@ -81,8 +91,10 @@ class Chain:
 
     def p_success(self, i: int, k: int, best: float) -> float:
         mean = self._run(self.c[i], self.z[i], k)
-        var = sum((self._run(self.c[i], self.z[i], k, s) - mean) ** 2 * self.links[s][1]
-                  for s in range(k, self.c.shape[1]))
+        var = sum(
+            (self._run(self.c[i], self.z[i], k, s) - mean) ** 2 * self.links[s][1]
+            for s in range(k, self.c.shape[1])
+        )
         return float(ndtr((mean - best) / math.sqrt(var + 1e-10)))
 
 
@@ -112,8 +124,14 @@ def simulate(rule, rows: np.ndarray, startup: int = 5) -> tuple[int, float]:
         stop = epochs
         if t >= startup and sum(length == epochs for _, length in seen) >= min_finished:
             rule.learn(seen)
-            stop = next((k for k in range(max(1, rule.warmup), epochs)
-                         if rule.p_success(i, k, best) < rule.threshold), epochs)
+            stop = next(
+                (
+                    k
+                    for k in range(max(1, rule.warmup), epochs)
+                    if rule.p_success(i, k, best) < rule.threshold
+                ),
+                epochs,
+            )
         seen.append((i, stop))
         total += stop
         if stop == epochs:
@@ -124,17 +142,30 @@ def simulate(rule, rows: np.ndarray, startup: int = 5) -> tuple[int, float]:
 if __name__ == "__main__":
     from sweep import build
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--table", default="pruning", help="default or pruning")
     parser.add_argument("--rules", nargs="+", default=["direct:", "chain:"])
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--studies", type=int, default=60)
-    parser.add_argument("--prior-cells", type=int, default=0, help="learn the ops' effect from this many cells")
-    parser.add_argument("--prior-table", default="default", help="of this table (default or pruning)")
-    parser.add_argument("--curves", nargs="+", default=[],
-                        help="population_probe.py OUT files: studies draw from their cells and curves")
-    parser.add_argument("--table-curves", action="store_true",
-                        help="with --curves: those cells, with --table's curves")
+    parser.add_argument(
+        "--prior-cells", type=int, default=0, help="learn the ops' effect from this many cells"
+    )
+    parser.add_argument(
+        "--prior-table", default="default", help="of this table (default or pruning)"
+    )
+    parser.add_argument(
+        "--curves",
+        nargs="+",
+        default=[],
+        help="population_probe.py OUT files: studies draw from their cells and curves",
+    )
+    parser.add_argument(
+        "--table-curves",
+        action="store_true",
+        help="with --curves: those cells, with --table's curves",
+    )
     args = parser.parse_args()
     curves, rows, source = pool(args.table, args.curves, args.table_curves)
     table_ops = one_hot_ops(np.arange(len(load_nb201_table(variant=args.table).curves)))
@@ -151,21 +182,48 @@ if __name__ == "__main__":
         coef, _ = ridge(design, prior[cells, -1], np.r_[0.0, np.full(ops.shape[1], 1.0)])
         return 10 * (ops @ coef[1:])[:, None]
 
-    print(f"{source}: {args.studies} random-search studies of {args.trials} trials; "
-          f"no pruning spends {args.trials * curves.shape[1]} epochs"
-          + (f"; the ops as a score learnt from {args.prior_cells} cells of table {args.prior_table}"
-             if args.prior_cells else "") + "\n")
+    print(
+        f"{source}: {args.studies} random-search studies of {args.trials} trials; "
+        f"no pruning spends {args.trials * curves.shape[1]} epochs"
+        + (
+            f"; the ops as a score learnt from {args.prior_cells} cells of table {args.prior_table}"
+            if args.prior_cells
+            else ""
+        )
+        + "\n"
+    )
     if args.prior_cells:  # how alike the two tables rank the ops, each learnt from all its cells
         effects = []
         for table in (args.table, args.prior_table):
             finals = load_nb201_table(variant=table).curves[:, -1].astype(float)
-            coef = np.linalg.lstsq(np.column_stack([np.ones(len(table_ops)), table_ops]), finals, rcond=None)[0][1:]
-            effects.append((coef.reshape(6, -1) - coef.reshape(6, -1).mean(axis=1, keepdims=True)).ravel())
-        print(f"the ops' effects on the final, table {args.table} against {args.prior_table}: "
-              f"correlation {np.corrcoef(*effects)[0, 1]:.3f}\n")
+            coef = np.linalg.lstsq(
+                np.column_stack([np.ones(len(table_ops)), table_ops]), finals, rcond=None
+            )[0][1:]
+            effects.append(
+                (coef.reshape(6, -1) - coef.reshape(6, -1).mean(axis=1, keepdims=True)).ravel()
+            )
+        print(
+            f"the ops' effects on the final, table {args.table} against {args.prior_table}: "
+            f"correlation {np.corrcoef(*effects)[0, 1]:.3f}\n"
+        )
     print("| rule | epochs consumed | regret lost (pp) |\n|---|---|---|")
     for spec in args.rules:
-        out = np.array([simulate(build(spec, {"direct": Direct, "chain": Chain, "median": Median}, curves=curves,
-                                       ops=choice_features(j)), rows) for j, rows in enumerate(draws)])
+        out = np.array(
+            [
+                simulate(
+                    build(
+                        spec,
+                        {"direct": Direct, "chain": Chain, "median": Median},
+                        curves=curves,
+                        ops=choice_features(j),
+                    ),
+                    rows,
+                )
+                for j, rows in enumerate(draws)
+            ]
+        )
         se = out.std(axis=0, ddof=1) / math.sqrt(len(out))
-        print(f"| {spec} | {out[:, 0].mean():.0f} ± {se[0]:.0f} | {out[:, 1].mean():.2f} ± {se[1]:.2f} |", flush=True)
+        print(
+            f"| {spec} | {out[:, 0].mean():.0f} ± {se[0]:.0f} | {out[:, 1].mean():.2f} ± {se[1]:.2f} |",
+            flush=True,
+        )

@@ -24,7 +24,9 @@ import numpy as np
 from sweep import run, table
 
 
-def regret_by_budget(best: list[float], epochs: list[int], optimum: float, budgets: np.ndarray) -> np.ndarray:
+def regret_by_budget(
+    best: list[float], epochs: list[int], optimum: float, budgets: np.ndarray
+) -> np.ndarray:
     """Regret (pp) of the best trial completed within each budget of epochs; NaN beyond the
     epochs the study spent, and where nothing had completed yet."""
     spent = np.cumsum(epochs)
@@ -36,8 +38,12 @@ def regret_by_budget(best: list[float], epochs: list[int], optimum: float, budge
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pruners", nargs="+", default=["none", "median:n_startup_trials=5,n_warmup_steps=2"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pruners", nargs="+", default=["none", "median:n_startup_trials=5,n_warmup_steps=2"]
+    )
     parser.add_argument("--sampler", default="random")
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--seed-offset", type=int, default=0)
@@ -54,22 +60,38 @@ if __name__ == "__main__":
     shown = [reference_budget // 4, reference_budget // 3, reference_budget // 2, reference_budget]
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     target = None
-    print(f"table {args.table}, {args.sampler}, {args.seeds} seeds, {args.max_trials} trials a study; "
-          f"reference: {args.pruners[0]} after {args.trials} trials ({reference_budget} epochs)\n")
-    print("| pruner | " + " | ".join(f"regret at {b} epochs" for b in shown)
-          + " | epochs to reach the reference (+tolerance) | speed-up |")
+    print(
+        f"table {args.table}, {args.sampler}, {args.seeds} seeds, {args.max_trials} trials a study; "
+        f"reference: {args.pruners[0]} after {args.trials} trials ({reference_budget} epochs)\n"
+    )
+    print(
+        "| pruner | "
+        + " | ".join(f"regret at {b} epochs" for b in shown)
+        + " | epochs to reach the reference (+tolerance) | speed-up |"
+    )
     print("|---|" + "---|" * len(shown) + "---|---|")
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for pruner in args.pruners:
-            results = pool.starmap(run, [(args.sampler, pruner, s, args.max_trials, args.table) for s in seeds])
-            curves = np.array([regret_by_budget(best, epochs, optimum, budgets) for best, epochs, _ in results])
+            results = pool.starmap(
+                run, [(args.sampler, pruner, s, args.max_trials, args.table) for s in seeds]
+            )
+            curves = np.array(
+                [regret_by_budget(best, epochs, optimum, budgets) for best, epochs, _ in results]
+            )
             mean = curves.mean(axis=0)  # NaN wherever a study had not spent the budget
             se = curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
             if target is None:
                 target = float(mean[budgets == reference_budget][0]) + args.tolerance
             reached = np.flatnonzero(mean <= target)
             needed = int(budgets[reached[0]]) if len(reached) else None
-            cells = [f"{mean[b - 1]:.2f} ± {se[b - 1]:.2f}" if np.isfinite(mean[b - 1])
-                     else "(some studies spent less)" for b in shown]  # budgets[i] == i + 1
+            cells = [
+                f"{mean[b - 1]:.2f} ± {se[b - 1]:.2f}"
+                if np.isfinite(mean[b - 1])
+                else "(some studies spent less)"
+                for b in shown
+            ]  # budgets[i] == i + 1
             speedup = f"{reference_budget / needed:.2f}x" if needed else "not within the runs"
-            print(f"| {pruner} | " + " | ".join(cells) + f" | {needed or '-'} | {speedup} |", flush=True)
+            print(
+                f"| {pruner} | " + " | ".join(cells) + f" | {needed or '-'} | {speedup} |",
+                flush=True,
+            )

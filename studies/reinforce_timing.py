@@ -61,22 +61,34 @@ def first_suggestions(n: int, repeats: int, directory: str | None) -> dict[str, 
     times: dict[str, list[float]] = {name: [] for name in WORKERS}
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         url = f"sqlite:///{Path(tmp) / 'join.db'}"
-        study = optuna.create_study(study_name="s", storage=url, direction="maximize",
-                                    sampler=ReinforceSampler(), pruner=optuna.pruners.NopPruner())
+        study = optuna.create_study(
+            study_name="s",
+            storage=url,
+            direction="maximize",
+            sampler=ReinforceSampler(),
+            pruner=optuna.pruners.NopPruner(),
+        )
         study.optimize(TabularObjective(), n_trials=n)
         for _ in range(repeats):
             for name, kind in WORKERS.items():
-                out = subprocess.run([sys.executable, "-c", JOIN, url, kind], capture_output=True,
-                                     text=True, check=True)
+                out = subprocess.run(
+                    [sys.executable, "-c", JOIN, url, kind],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 times[name].append(float(out.stdout.strip().splitlines()[-1]))
     return times
 
 
 def study_seconds(sampler: str, n: int, directory: str | None) -> float:
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
-        study = optuna.create_study(storage=f"sqlite:///{Path(tmp) / 'study.db'}", direction="maximize",
-                                    sampler=get_sampler(sampler, seed=None),
-                                    pruner=optuna.pruners.NopPruner())
+        study = optuna.create_study(
+            storage=f"sqlite:///{Path(tmp) / 'study.db'}",
+            direction="maximize",
+            sampler=get_sampler(sampler, seed=None),
+            pruner=optuna.pruners.NopPruner(),
+        )
         objective = TabularObjective()
         started = time.perf_counter()
         study.optimize(objective, n_trials=n)
@@ -89,11 +101,15 @@ def row(measure: str, runs: list[float]) -> str:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--join-at", type=int, default=1000, help="finished trials before the worker joins")
+    parser.add_argument(
+        "--join-at", type=int, default=1000, help="finished trials before the worker joins"
+    )
     parser.add_argument("--trials", type=int, default=300, help="trials of the whole-study timing")
     parser.add_argument("--samplers", default="reinforce,tpe")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--dir", default=None, help="where the SQLite files go (default: the system's temp)")
+    parser.add_argument(
+        "--dir", default=None, help="where the SQLite files go (default: the system's temp)"
+    )
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     print("| measure | seconds (median) | runs |")

@@ -35,19 +35,29 @@ def chain_objective(trial: optuna.Trial) -> float:
     return 0.5 + 0.05 * convs + 0.1 * jitter
 
 
-def random_history(objective: Callable[[optuna.Trial], float], n: int, seed: int) -> list[optuna.trial.FrozenTrial]:
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed),
-                                pruner=optuna.pruners.NopPruner())
+def random_history(
+    objective: Callable[[optuna.Trial], float], n: int, seed: int
+) -> list[optuna.trial.FrozenTrial]:
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+        pruner=optuna.pruners.NopPruner(),
+    )
     study.optimize(objective, n_trials=n)
     return study.trials
 
 
-def cost_at(sampler: str, objective: Callable[[optuna.Trial], float],
-            history: Sequence[optuna.trial.FrozenTrial], probe: int) -> float:
+def cost_at(
+    sampler: str,
+    objective: Callable[[optuna.Trial], float],
+    history: Sequence[optuna.trial.FrozenTrial],
+    probe: int,
+) -> float:
     """Median milliseconds per trial of ``sampler`` on a study that already holds ``history``."""
     # NopPruner: Optuna's default MedianPruner would prune most of the table's curves.
-    study = optuna.create_study(direction="maximize", sampler=get_sampler(sampler, 0),
-                                pruner=optuna.pruners.NopPruner())
+    study = optuna.create_study(
+        direction="maximize", sampler=get_sampler(sampler, 0), pruner=optuna.pruners.NopPruner()
+    )
     study.add_trials(history)
     durations = []
     for _ in range(probe):

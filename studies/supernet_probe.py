@@ -45,7 +45,11 @@ def _score(objective, space: NB201, cells, with_loss: bool = False) -> tuple:
     started = time.perf_counter()
     study.optimize(objective, n_trials=len(cells))
     seconds = (time.perf_counter() - started) / len(cells)
-    result = [t.value for t in study.trials], [t.user_attrs["params"] for t in study.trials], seconds
+    result = (
+        [t.value for t in study.trials],
+        [t.user_attrs["params"] for t in study.trials],
+        seconds,
+    )
     if with_loss:
         result += ([t.user_attrs["supernet_valid_loss"] for t in study.trials],)
     return result
@@ -61,13 +65,22 @@ def _top_overlap(estimate, truth, share: float = 0.1) -> tuple[int, int]:
 def table(args: argparse.Namespace) -> dict:
     # --channels wider than the table's 4 asks whether a wider supernet ranks the narrow cells
     # better: the estimate comes from the wide weights, the truth from the table.
-    space = NB201(channels=args.channels or SETTING.channels, cells_per_stage=SETTING.cells_per_stage)
+    space = NB201(
+        channels=args.channels or SETTING.channels, cells_per_stage=SETTING.cells_per_stage
+    )
     data = SETTING.dataset()
     path = os.path.join(tempfile.mkdtemp(), "supernet.pt")
     objective = SupernetObjective(
-        space, data, checkpoint=path, epochs=args.epochs, batch_size=SETTING.recipe.batch_size,
-        lr=args.lr, optimizer=args.optimizer, sampling=args.sampling,
-        calibration_batches=args.calibration_batches, seed=args.seed,
+        space,
+        data,
+        checkpoint=path,
+        epochs=args.epochs,
+        batch_size=SETTING.recipe.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        sampling=args.sampling,
+        calibration_batches=args.calibration_batches,
+        seed=args.seed,
     )
     started = time.perf_counter()
     objective.pretrain()
@@ -79,14 +92,22 @@ def table(args: argparse.Namespace) -> dict:
     params = table_.params[[table_.index(c) for c in cells]]  # the table's, at its width
     hits, k = _top_overlap(estimates, truth)
     return {
-        "setting": "table", "epochs": args.epochs, "sampling": args.sampling, "seed": args.seed,
-        "cells": len(cells), "lr": args.lr, "calibration_batches": args.calibration_batches,
+        "setting": "table",
+        "epochs": args.epochs,
+        "sampling": args.sampling,
+        "seed": args.seed,
+        "cells": len(cells),
+        "lr": args.lr,
+        "calibration_batches": args.calibration_batches,
         "kendall": stats.kendalltau(estimates, truth).statistic,
         "spearman": stats.spearmanr(estimates, truth).statistic,
         "kendall_loss": stats.kendalltau([-v for v in losses], truth).statistic,
         "kendall_params": stats.kendalltau(params, truth).statistic,
-        "top10_overlap": f"{hits}/{k}", "channels": space.channels, "optimizer": args.optimizer,
-        "pretrain_seconds": pretrain_seconds, "seconds_per_candidate": per_cell,
+        "top10_overlap": f"{hits}/{k}",
+        "channels": space.channels,
+        "optimizer": args.optimizer,
+        "pretrain_seconds": pretrain_seconds,
+        "seconds_per_candidate": per_cell,
     }
 
 
@@ -94,8 +115,15 @@ def quickstart(args: argparse.Namespace) -> dict:
     space = NB201()  # 16 channels, one cell per stage: the default
     data = load_mnist1d(seed=args.seed)
     path = os.path.join(tempfile.mkdtemp(), "supernet.pt")
-    objective = SupernetObjective(space, data, checkpoint=path, epochs=args.epochs, lr=args.lr,
-                                  sampling=args.sampling, seed=args.seed)
+    objective = SupernetObjective(
+        space,
+        data,
+        checkpoint=path,
+        epochs=args.epochs,
+        lr=args.lr,
+        sampling=args.sampling,
+        seed=args.seed,
+    )
     started = time.perf_counter()
     objective.pretrain()
     pretrain_seconds = time.perf_counter() - started
@@ -103,14 +131,21 @@ def quickstart(args: argparse.Namespace) -> dict:
     estimates, params, per_cell = _score(objective, space, cells)
     one_epoch = TrainObjective(space, data, epochs=1, seed=args.seed)
     _, _, per_training = _score(one_epoch, space, cells[:3])
-    standalone_objective = TrainObjective(space, data, epochs=args.standalone_epochs, seed=args.seed)
+    standalone_objective = TrainObjective(
+        space, data, epochs=args.standalone_epochs, seed=args.seed
+    )
     standalone, _, _ = _score(standalone_objective, space, cells)
     return {
-        "setting": "quickstart", "epochs": args.epochs, "sampling": args.sampling,
-        "seed": args.seed, "cells": len(cells), "standalone_epochs": args.standalone_epochs,
+        "setting": "quickstart",
+        "epochs": args.epochs,
+        "sampling": args.sampling,
+        "seed": args.seed,
+        "cells": len(cells),
+        "standalone_epochs": args.standalone_epochs,
         "kendall": stats.kendalltau(estimates, standalone).statistic,
         "kendall_params": stats.kendalltau(params, standalone).statistic,
-        "pretrain_seconds": pretrain_seconds, "seconds_per_candidate": per_cell,
+        "pretrain_seconds": pretrain_seconds,
+        "seconds_per_candidate": per_cell,
         "seconds_per_1_epoch_training": per_training,
         "estimates": [round(v, 4) for v in estimates],
         "standalone": [round(v, 4) for v in standalone],
@@ -125,13 +160,21 @@ if __name__ == "__main__":
     parser.add_argument("--sampling", choices=("uniform", "fair"), default="uniform")
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--optimizer", choices=("adamw", "adam", "sgd"), default="adamw")
-    parser.add_argument("--channels", type=int, default=None,
-                        help="supernet width in the table setting (default: the table's)")
+    parser.add_argument(
+        "--channels",
+        type=int,
+        default=None,
+        help="supernet width in the table setting (default: the table's)",
+    )
     parser.add_argument("--calibration-batches", type=int, default=4)
     parser.add_argument("--standalone-epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (tiny networks: 1 is fastest on a shared CPU)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (tiny networks: 1 is fastest on a shared CPU)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -38,12 +38,21 @@ def _tpe(**kwargs: Any) -> optuna.samplers.BaseSampler:
         return optuna.samplers.TPESampler(**{"multivariate": True, "group": True, **kwargs})
 
 
-SAMPLERS = {"random": optuna.samplers.RandomSampler, "tpe": _tpe,
-            "reinforce": ReinforceSampler, "evolution": EvolutionSampler}
-PRUNERS = {"none": optuna.pruners.NopPruner, "median": optuna.pruners.MedianPruner,
-           "percentile": optuna.pruners.PercentilePruner,
-           "sha": optuna.pruners.SuccessiveHalvingPruner, "hyperband": optuna.pruners.HyperbandPruner,
-           "curve": LearningCurvePruner, "predictor": PredictorPruner}
+SAMPLERS = {
+    "random": optuna.samplers.RandomSampler,
+    "tpe": _tpe,
+    "reinforce": ReinforceSampler,
+    "evolution": EvolutionSampler,
+}
+PRUNERS = {
+    "none": optuna.pruners.NopPruner,
+    "median": optuna.pruners.MedianPruner,
+    "percentile": optuna.pruners.PercentilePruner,
+    "sha": optuna.pruners.SuccessiveHalvingPruner,
+    "hyperband": optuna.pruners.HyperbandPruner,
+    "curve": LearningCurvePruner,
+    "predictor": PredictorPruner,
+}
 
 
 def build(spec: str, registry: dict[str, Any], **extra: Any) -> Any:
@@ -60,25 +69,39 @@ def build(spec: str, registry: dict[str, Any], **extra: Any) -> Any:
 
 
 def table(name: str) -> Any:
-    return load_nb201_table(variant=name) if name in ("default", "pruning") else load_nb201_table(name)
+    return (
+        load_nb201_table(variant=name) if name in ("default", "pruning") else load_nb201_table(name)
+    )
 
 
-def run(sampler: str, pruner: str, seed: int, trials: int,
-        table_name: str) -> tuple[list[float], list[int], float]:
+def run(
+    sampler: str, pruner: str, seed: int, trials: int, table_name: str
+) -> tuple[list[float], list[int], float]:
     """One study: the best value after each trial, the epochs each trial spent, and the test
     accuracy of the cell the study returns (its best completed trial)."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed),
-                                pruner=build(pruner, PRUNERS))
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=build(sampler, SAMPLERS, seed=seed),
+        pruner=build(pruner, PRUNERS),
+    )
     cells = table(table_name)
     study.optimize(TabularObjective(cells), n_trials=trials)
-    values = [t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials]
+    values = [
+        t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials
+    ]
     test = float(cells.test[cells.index(study.best_trial.user_attrs["genotype"])])
-    return list(np.maximum.accumulate(values)), [t.user_attrs.get("epochs", 0) for t in study.trials], test
+    return (
+        list(np.maximum.accumulate(values)),
+        [t.user_attrs.get("epochs", 0) for t in study.trials],
+        test,
+    )
 
 
 def _cell(values: list[float]) -> str:
-    return f"{statistics.fmean(values):.2f} ± {statistics.stdev(values) / math.sqrt(len(values)):.2f}"
+    return (
+        f"{statistics.fmean(values):.2f} ± {statistics.stdev(values) / math.sqrt(len(values)):.2f}"
+    )
 
 
 if __name__ == "__main__":
@@ -96,21 +119,29 @@ if __name__ == "__main__":
     # The last column compares each pruner with the first one listed, seed by seed: with
     # RandomSampler a seed proposes the same cells whatever the pruner, so it is the regret that
     # pruning itself cost, free of the luck of the draw (other samplers adapt to what they see).
-    print("| sampler | pruner | epochs | " + " | ".join(f"regret@{c}" for c in checkpoints)
-          + f" | regret@{args.trials} minus first pruner's, same seed"
-          + " | test accuracy of the returned cell | minus first pruner's, same seed |")
+    print(
+        "| sampler | pruner | epochs | "
+        + " | ".join(f"regret@{c}" for c in checkpoints)
+        + f" | regret@{args.trials} minus first pruner's, same seed"
+        + " | test accuracy of the returned cell | minus first pruner's, same seed |"
+    )
     print("|---|---|---|" + "---|" * len(checkpoints) + "---|---|---|")
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for sampler in args.samplers:
             first = None
             for pruner in args.pruners:
-                results = pool.starmap(run, [(sampler, pruner, s, args.trials, args.table) for s in seeds])
+                results = pool.starmap(
+                    run, [(sampler, pruner, s, args.trials, args.table) for s in seeds]
+                )
                 final = [100 * (optimum - best[-1]) for best, _, _ in results]
                 test = [100 * t for _, _, t in results]
                 first = (final, test) if first is None else first
                 cells = [_cell([float(sum(e)) for _, e, _ in results])]
-                cells += [_cell([100 * (optimum - best[c - 1]) for best, _, _ in results]) for c in checkpoints]
+                cells += [
+                    _cell([100 * (optimum - best[c - 1]) for best, _, _ in results])
+                    for c in checkpoints
+                ]
                 cells.append(_cell([a - b for a, b in zip(final, first[0])]))
                 cells += [_cell(test), _cell([a - b for a, b in zip(test, first[1])])]
                 print(f"| {sampler} | {pruner} | " + " | ".join(cells) + " |", flush=True)

@@ -8,6 +8,9 @@ import optuna
 import pytest
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+# The tests train tiny networks, for which torch's thread pool costs more than it gains (on two
+# cores a test file ran 7x faster with one thread); subprocesses inherit the setting.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 #: The database servers the storage tests use (the README says how to start them).
 SERVICES = {
@@ -30,7 +33,9 @@ def service_url(name: str) -> str:
     host, port, url = SERVICES[name]
     if not _reachable(host, port):
         if os.environ.get("OPTUNAS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{name} at {host}:{port} is required (OPTUNAS_REQUIRE_SERVICES=1) but down")
+            pytest.fail(
+                f"{name} at {host}:{port} is required (OPTUNAS_REQUIRE_SERVICES=1) but down"
+            )
         pytest.skip(f"{name} is not running at {host}:{port}")
     return url
 

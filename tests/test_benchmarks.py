@@ -62,7 +62,9 @@ def test_table_has_every_cell_and_sane_values(any_table) -> None:
 def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(any_table) -> None:
     table = any_table
     assert all(arch_index(arch_ops(i)) == i for i in range(0, NUM_ARCHS, 13))
-    genotype = NB201Genotype(("nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1"))
+    genotype = NB201Genotype(
+        ("nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1")
+    )
     assert table.index(genotype) == table.index(str(genotype)) == arch_index(genotype.ops)
     for i in range(0, NUM_ARCHS, 97):
         c = arch_index(canonical(arch_ops(i)))
@@ -73,8 +75,14 @@ def test_rows_are_indexed_by_genotype_and_equivalent_cells_share_results(any_tab
 def test_costs_are_those_of_the_real_networks(any_table) -> None:
     table = any_table
     for i in (0, 777, 4242, 15_624):
-        net = NB201Network(arch_ops(i), 1, 10, dims=1, channels=SETTING.channels,
-                           cells_per_stage=SETTING.cells_per_stage)
+        net = NB201Network(
+            arch_ops(i),
+            1,
+            10,
+            dims=1,
+            channels=SETTING.channels,
+            cells_per_stage=SETTING.cells_per_stage,
+        )
         assert table.params[i] == count_params(net)
         assert table.flops[i] == count_flops(net, (1, 40))
 
@@ -82,11 +90,19 @@ def test_costs_are_those_of_the_real_networks(any_table) -> None:
 def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
     import torch
 
-    i = arch_index(("nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none", "avg_pool_3x3", "nor_conv_3x3"))
+    i = arch_index(
+        ("nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none", "avg_pool_3x3", "nor_conv_3x3")
+    )
     assert table.canonical[i] == i
     torch.manual_seed(i)
-    net = NB201Network(arch_ops(i), 1, 10, dims=1, channels=SETTING.channels,
-                       cells_per_stage=SETTING.cells_per_stage)
+    net = NB201Network(
+        arch_ops(i),
+        1,
+        10,
+        dims=1,
+        channels=SETTING.channels,
+        cells_per_stage=SETTING.cells_per_stage,
+    )
     data = SETTING.dataset()
     curve: list[float] = []
     SETTING.recipe.train(net, data.train, data.valid, seed=i, on_epoch=lambda e, a: curve.append(a))
@@ -118,8 +134,13 @@ def test_pruning_table_rows_are_reproduced_by_training_their_cells_alone() -> No
     table = load_nb201_table(variant="pruning")
     shard, cells = maker.pruning_shards()[3]
     torch.manual_seed(shard)  # as the script seeds a shard's population
-    population = PopulationNB201([arch_ops(i) for i in cells], 1, 10, channels=PRUNING_SETTING.channels,
-                                 cells_per_stage=PRUNING_SETTING.cells_per_stage)
+    population = PopulationNB201(
+        [arch_ops(i) for i in cells],
+        1,
+        10,
+        channels=PRUNING_SETTING.channels,
+        cells_per_stage=PRUNING_SETTING.cells_per_stage,
+    )
     data = PRUNING_SETTING.dataset()
 
     class FirstEpochDone(Exception):
@@ -131,8 +152,9 @@ def test_pruning_table_rows_are_reproduced_by_training_their_cells_alone() -> No
     own, neighbours = [], []
     for g in range(0, len(cells), 5):
         try:
-            PRUNING_SETTING.recipe.train(population.member(g), data.train, data.valid, seed=shard,
-                                         on_epoch=first_epoch)
+            PRUNING_SETTING.recipe.train(
+                population.member(g), data.train, data.valid, seed=shard, on_epoch=first_epoch
+            )
         except FirstEpochDone as done:
             accuracy = done.args[0]
         own.append(abs(accuracy - table.curves[cells[g]][0]))
@@ -167,27 +189,38 @@ def test_table_loads_without_network(monkeypatch) -> None:
 
 
 def test_objective_replays_the_curve_and_returns_the_final_accuracy(table) -> None:
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
-                                pruner=optuna.pruners.NopPruner())
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        pruner=optuna.pruners.NopPruner(),
+    )
     study.optimize(TabularObjective(table), n_trials=15)
     for trial in study.trials:
         i = table.index(NB201().genotype(trial.params))
-        assert [trial.intermediate_values[e] for e in range(table.epochs)] == pytest.approx(table.curves[i].tolist())
+        assert [trial.intermediate_values[e] for e in range(table.epochs)] == pytest.approx(
+            table.curves[i].tolist()
+        )
         assert trial.value == pytest.approx(float(table.valid[i]))
         assert trial.user_attrs["epochs"] == table.epochs
-        assert trial.user_attrs["simulated_seconds"] == pytest.approx(float(table.seconds[i]), rel=1e-5)
+        assert trial.user_attrs["simulated_seconds"] == pytest.approx(
+            float(table.seconds[i]), rel=1e-5
+        )
         assert "test" not in str(trial.user_attrs)  # the study never sees the test split
 
 
 def test_objective_obeys_the_pruner_and_charges_only_the_epochs_used(table) -> None:
-    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0))
+    study = optuna.create_study(
+        direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0)
+    )
     study.optimize(TabularObjective(table), n_trials=5)
     for trial in study.trials:
         i = table.index(NB201().genotype(trial.params))
         assert trial.state == optuna.trial.TrialState.PRUNED
         assert list(trial.intermediate_values) == [0]
         assert trial.user_attrs["epochs"] == 1
-        assert trial.user_attrs["simulated_seconds"] == pytest.approx(float(table.seconds[i]) / table.epochs, rel=1e-5)
+        assert trial.user_attrs["simulated_seconds"] == pytest.approx(
+            float(table.seconds[i]) / table.epochs, rel=1e-5
+        )
 
 
 def test_two_objective_variant_returns_accuracy_and_params(table) -> None:
@@ -230,25 +263,66 @@ def test_pruner_harness_counts_epochs(table) -> None:
 
 def test_bench_command_writes_json_and_png(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "random,nsga2",
-         "--seeds", "2", "--trials", "12", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "optunas",
+            "bench",
+            "samplers",
+            "--samplers",
+            "random,nsga2",
+            "--seeds",
+            "2",
+            "--trials",
+            "12",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "| random | 2 |" in result.stdout
     data = json.loads((tmp_path / "samplers.json").read_text())
     assert set(data["samplers"]) == {"random", "nsga2"}
     assert (tmp_path / "samplers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    bad = subprocess.run([sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "bohb"],
-                         capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "choose from tpe, random, gp, cmaes, nsga2, reinforce, evolution" in bad.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "optunas", "bench", "samplers", "--samplers", "bohb"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        bad.returncode == 2
+        and "choose from tpe, random, gp, cmaes, nsga2, reinforce, evolution" in bad.stderr
+    )
 
 
 def test_bench_pruners_on_the_pruning_table_from_the_command_line(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "optunas", "bench", "pruners", "--table", "pruning", "--pruners",
-         "none,median", "--samplers", "random", "--seeds", "2", "--trials", "20", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "optunas",
+            "bench",
+            "pruners",
+            "--table",
+            "pruning",
+            "--pruners",
+            "none,median",
+            "--samplers",
+            "random",
+            "--seeds",
+            "2",
+            "--trials",
+            "20",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "pruners.json").read_text())
@@ -256,11 +330,17 @@ def test_bench_pruners_on_the_pruning_table_from_the_command_line(tmp_path) -> N
     # two tables give different figures.
     pruning_table = load_nb201_table(variant="pruning")
     default_run = bench_pruners(["none"], samplers=["random"], seeds=2, trials=20)
-    pruning_run = bench_pruners(["none"], samplers=["random"], seeds=2, trials=20, variant="pruning")
+    pruning_run = bench_pruners(
+        ["none"], samplers=["random"], seeds=2, trials=20, variant="pruning"
+    )
     regret = data["random"]["none"]["regret_pp"]["20"][0]
     assert regret == pytest.approx(pruning_run["random"]["none"]["regret_pp"]["20"][0])
     assert regret != pytest.approx(default_run["random"]["none"]["regret_pp"]["20"][0])
     assert data["random"]["none"]["epochs"][0] == 20 * pruning_table.epochs
-    bad = subprocess.run([sys.executable, "-m", "optunas", "bench", "pruners", "--table", "nb101"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "optunas", "bench", "pruners", "--table", "nb101"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "invalid choice: 'nb101'" in bad.stderr

@@ -38,8 +38,19 @@ def test_help_explains_every_option() -> None:
     result = optunas("run", "--help")
     assert result.returncode == 0
     text = " ".join(result.stdout.split())  # argparse wraps lines
-    for option in ("--storage", "--study-name", "--space", "--dataset", "--sampler", "--pruner",
-                   "--n-trials", "--timeout", "--epochs", "--seed", "--objectives"):
+    for option in (
+        "--storage",
+        "--study-name",
+        "--space",
+        "--dataset",
+        "--sampler",
+        "--pruner",
+        "--n-trials",
+        "--timeout",
+        "--epochs",
+        "--seed",
+        "--objectives",
+    ):
         assert option in text
     assert "nb201, chain" in text and "tpe, random, gp, cmaes, nsga2, reinforce, evolution" in text
 
@@ -53,7 +64,9 @@ def test_list_names_everything() -> None:
 
 def test_run_then_resume_on_sqlite(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'optunas.db'}"
-    first = optunas("run", "--storage", url, "--study-name", "s", "--n-trials", "2", "--seed", "1", *FAST)
+    first = optunas(
+        "run", "--storage", url, "--study-name", "s", "--n-trials", "2", "--seed", "1", *FAST
+    )
     assert first.returncode == 0, first.stderr
     assert "Created study 's'" in first.stdout
     assert "Best architecture (trial" in first.stdout
@@ -61,7 +74,9 @@ def test_run_then_resume_on_sqlite(tmp_path) -> None:
     assert len(_trials(url, "s")) == 2
 
     # The second run takes space and epochs from the study and adds its trials.
-    second = optunas("run", "--storage", url, "--study-name", "s", "--n-trials", "1", "--no-progress")
+    second = optunas(
+        "run", "--storage", url, "--study-name", "s", "--n-trials", "1", "--no-progress"
+    )
     assert second.returncode == 0, second.stderr
     assert "Resuming study 's'" in second.stdout and "(2 trials so far)" in second.stdout
     trials = _trials(url, "s")
@@ -71,8 +86,16 @@ def test_run_then_resume_on_sqlite(tmp_path) -> None:
 
 def test_run_on_every_storage(storage_url, study_name) -> None:
     result = optunas(
-        "run", "--storage", storage_url, "--study-name", study_name, "--space", "chain",
-        "--n-trials", "2", *FAST,
+        "run",
+        "--storage",
+        storage_url,
+        "--study-name",
+        study_name,
+        "--space",
+        "chain",
+        "--n-trials",
+        "2",
+        *FAST,
     )
     assert result.returncode == 0, result.stderr
     trials = _trials(storage_url, study_name)
@@ -82,7 +105,9 @@ def test_run_on_every_storage(storage_url, study_name) -> None:
 
 def test_two_objective_study_prints_the_front(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'mo.db'}"
-    result = optunas("run", "--storage", url, "--objectives", "accuracy,params", "--n-trials", "3", *FAST)
+    result = optunas(
+        "run", "--storage", url, "--objectives", "accuracy,params", "--n-trials", "3", *FAST
+    )
     assert result.returncode == 0, result.stderr
     assert "validation accuracy" in result.stdout and "params" in result.stdout
     study = optuna.load_study(study_name="optunas-nb201-mnist1d", storage=url)
@@ -91,11 +116,13 @@ def test_two_objective_study_prints_the_front(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "option,value,valid",
-    [("--space", "resnet", "nb201, chain"),
-     ("--dataset", "imagenet", "mnist1d, mnist, fashion_mnist, cifar10"),
-     ("--sampler", "bohb", "tpe, random, gp, cmaes, nsga2, reinforce, evolution"),
-     ("--pruner", "asha", "none, median, sha, hyperband, curve, predictor"),
-     ("--objectives", "loss", "accuracy, params, flops")],
+    [
+        ("--space", "resnet", "nb201, chain"),
+        ("--dataset", "imagenet", "mnist1d, mnist, fashion_mnist, cifar10"),
+        ("--sampler", "bohb", "tpe, random, gp, cmaes, nsga2, reinforce, evolution"),
+        ("--pruner", "asha", "none, median, sha, hyperband, curve, predictor"),
+        ("--objectives", "loss", "accuracy, params, flops"),
+    ],
 )
 def test_unknown_names_get_one_line_and_status_2(option, value, valid, tmp_path) -> None:
     result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'x.db'}", option, value)
@@ -108,11 +135,13 @@ def test_unknown_names_get_one_line_and_status_2(option, value, valid, tmp_path)
 
 @pytest.mark.parametrize(
     "args,message",
-    [(["--epochs", "0"], "--epochs: must be greater than 0"),
-     (["--epochs", "-3"], "--epochs: must be greater than 0"),
-     (["--n-trials", "0"], "--n-trials: must be greater than 0"),
-     (["--n-trials", "two"], "'two' is not a int"),
-     (["--timeout", "-1"], "--timeout: must be greater than 0")],
+    [
+        (["--epochs", "0"], "--epochs: must be greater than 0"),
+        (["--epochs", "-3"], "--epochs: must be greater than 0"),
+        (["--n-trials", "0"], "--n-trials: must be greater than 0"),
+        (["--n-trials", "two"], "'two' is not a int"),
+        (["--timeout", "-1"], "--timeout: must be greater than 0"),
+    ],
 )
 def test_non_positive_numbers_are_refused(args, message) -> None:
     result = optunas("run", *args)
@@ -121,10 +150,12 @@ def test_non_positive_numbers_are_refused(args, message) -> None:
 
 @pytest.mark.parametrize(
     "url,message",
-    [("notaurl", "malformed storage URL 'notaurl'"),
-     ("sqlite:/missing-slashes.db", "malformed storage URL"),
-     ("postgresql://nobody@127.0.0.1:1/none", "cannot open storage"),
-     ("sqlite:////no/such/folder/x.db", "cannot open storage")],
+    [
+        ("notaurl", "malformed storage URL 'notaurl'"),
+        ("sqlite:/missing-slashes.db", "malformed storage URL"),
+        ("postgresql://nobody@127.0.0.1:1/none", "cannot open storage"),
+        ("sqlite:////no/such/folder/x.db", "cannot open storage"),
+    ],
 )
 def test_bad_storage_urls_are_clear_errors(url, message) -> None:
     result = optunas("run", "--storage", url, "--n-trials", "1")
@@ -133,8 +164,15 @@ def test_bad_storage_urls_are_clear_errors(url, message) -> None:
 
 
 def test_reinforce_refuses_two_objectives_in_one_line(tmp_path) -> None:
-    result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'r.db'}", "--sampler", "reinforce",
-                     "--objectives", "accuracy,params")
+    result = optunas(
+        "run",
+        "--storage",
+        f"sqlite:///{tmp_path / 'r.db'}",
+        "--sampler",
+        "reinforce",
+        "--objectives",
+        "accuracy,params",
+    )
     assert result.returncode == 2 and "one objective" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -142,16 +180,35 @@ def test_reinforce_refuses_two_objectives_in_one_line(tmp_path) -> None:
 def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'nas.db'}"
     for sampler, pruner in (("reinforce", "curve"), ("evolution", "predictor")):
-        result = optunas("run", "--storage", url, "--study-name", sampler, "--sampler", sampler,
-                         "--pruner", pruner, "--epochs", "2", "--n-trials", "2", "--no-progress")
+        result = optunas(
+            "run",
+            "--storage",
+            url,
+            "--study-name",
+            sampler,
+            "--sampler",
+            sampler,
+            "--pruner",
+            pruner,
+            "--epochs",
+            "2",
+            "--n-trials",
+            "2",
+            "--no-progress",
+        )
         assert result.returncode == 0, result.stderr
         assert len(_trials(url, sampler)) == 2
 
 
 def test_resume_refuses_contradicting_settings(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    assert optunas("run", "--storage", url, "--study-name", "c", "--n-trials", "1", *FAST).returncode == 0
-    result = optunas("run", "--storage", url, "--study-name", "c", "--epochs", "3", "--n-trials", "1")
+    assert (
+        optunas("run", "--storage", url, "--study-name", "c", "--n-trials", "1", *FAST).returncode
+        == 0
+    )
+    result = optunas(
+        "run", "--storage", url, "--study-name", "c", "--epochs", "3", "--n-trials", "1"
+    )
     assert result.returncode == 2
     assert "created with --epochs 1, not 3" in result.stderr
     assert len(_trials(url, "c")) == 1
@@ -161,28 +218,61 @@ def test_resume_refuses_another_training_recipe(tmp_path) -> None:
     # The recipe changes a trial's value as much as the epochs: mixing recipes in one study
     # would rank architectures on incomparable numbers.
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    assert optunas("run", "--storage", url, "--study-name", "r", "--n-trials", "1", *FAST).returncode == 0
-    for option, value, stored in (("--lr", "0.05", "0.01"), ("--batch-size", "64", "128"),
-                                  ("--optimizer", "sgd", "adamw")):
-        result = optunas("run", "--storage", url, "--study-name", "r", option, value, "--n-trials", "1")
+    assert (
+        optunas("run", "--storage", url, "--study-name", "r", "--n-trials", "1", *FAST).returncode
+        == 0
+    )
+    for option, value, stored in (
+        ("--lr", "0.05", "0.01"),
+        ("--batch-size", "64", "128"),
+        ("--optimizer", "sgd", "adamw"),
+    ):
+        result = optunas(
+            "run", "--storage", url, "--study-name", "r", option, value, "--n-trials", "1"
+        )
         assert result.returncode == 2, (option, result.stderr)
         assert f"created with {option} {stored}, not {value}" in result.stderr
     assert len(_trials(url, "r")) == 1
 
 
 def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
-    result = optunas("run", "--storage", f"sqlite:///{tmp_path / 'd.db'}", "--dataset", "mnist",
-                     "--data-root", str(tmp_path / "empty"), "--n-trials", "1")
+    result = optunas(
+        "run",
+        "--storage",
+        f"sqlite:///{tmp_path / 'd.db'}",
+        "--dataset",
+        "mnist",
+        "--data-root",
+        str(tmp_path / "empty"),
+        "--n-trials",
+        "1",
+    )
     assert result.returncode == 2
     assert "dataset 'mnist' is not under" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'int.db'}"
-    args = ["run", "--storage", url, "--study-name", "i", "--epochs", "30", "--n-trials", "3",
-            "--pruner", "none", "--no-progress"]
-    proc = subprocess.Popen([sys.executable, "-m", "optunas", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    args = [
+        "run",
+        "--storage",
+        url,
+        "--study-name",
+        "i",
+        "--epochs",
+        "30",
+        "--n-trials",
+        "3",
+        "--pruner",
+        "none",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optunas", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # wait for a trial in the middle of training
@@ -191,8 +281,11 @@ def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None
                 trials = _trials(url, "i")
             except (KeyError, Exception):
                 continue
-            if trials and trials[-1].state == optuna.trial.TrialState.RUNNING \
-                    and trials[-1].intermediate_values:
+            if (
+                trials
+                and trials[-1].state == optuna.trial.TrialState.RUNNING
+                and trials[-1].intermediate_values
+            ):
                 break
         else:
             pytest.fail("no trial started training in time")
@@ -207,8 +300,20 @@ def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None
     assert "interrupted" in trials[-1].user_attrs["fail_reason"]
     assert not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
 
-    resumed = optunas("run", "--storage", url, "--study-name", "i", "--n-trials", "1",
-                      "--sampler", "random", "--no-progress", "--epochs", "30")
+    resumed = optunas(
+        "run",
+        "--storage",
+        url,
+        "--study-name",
+        "i",
+        "--n-trials",
+        "1",
+        "--sampler",
+        "random",
+        "--no-progress",
+        "--epochs",
+        "30",
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert len(_trials(url, "i")) == len(trials) + 1
     assert _trials(url, "i")[-1].state == optuna.trial.TrialState.COMPLETE

@@ -19,8 +19,13 @@ CHEAP = ["--epochs", "1", "--sampler", "random", "--pruner", "none"]
 
 
 def optunas(*args: str, timeout: float = 300, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "optunas", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "optunas", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 def _study(url: str, name: str) -> optuna.Study:
@@ -37,17 +42,46 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
 
 
 def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None:
-    created = optunas("create-study", "--study-name", study_name, "--storage", storage_url,
-                      "--epochs", "1", "--sampler", "random", "--pruner", "none")
+    created = optunas(
+        "create-study",
+        "--study-name",
+        study_name,
+        "--storage",
+        storage_url,
+        "--epochs",
+        "1",
+        "--sampler",
+        "random",
+        "--pruner",
+        "none",
+    )
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == study_name  # as `optuna create-study` prints it
     config = _study(storage_url, study_name).user_attrs["optunas:config"]
     assert config["version"] == 1 and config["epochs"] == 1 and config["sampler"] == "random"
 
-    command = [sys.executable, "-m", "optunas", "worker", "--study-name", study_name,
-               "--storage", storage_url, "--until", "12", "--no-progress"]
-    workers = [subprocess.Popen(command + ["--seed", str(seed)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    command = [
+        sys.executable,
+        "-m",
+        "optunas",
+        "worker",
+        "--study-name",
+        study_name,
+        "--storage",
+        storage_url,
+        "--until",
+        "12",
+        "--no-progress",
+    ]
+    workers = [
+        subprocess.Popen(
+            command + ["--seed", str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
     outputs = [w.communicate(timeout=600) for w in workers]
     for worker, (_, stderr) in zip(workers, outputs):
         assert worker.returncode == 0, stderr
@@ -63,24 +97,56 @@ def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None
 def test_a_plain_optuna_study_is_adopted_and_keeps_its_settings(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'plain.db'}"
     optuna_cli = os.path.join(os.path.dirname(sys.executable), "optuna")
-    made = subprocess.run([optuna_cli, "create-study", "--study-name", "plain", "--storage", url,
-                           "--direction", "maximize"], capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [
+            optuna_cli,
+            "create-study",
+            "--study-name",
+            "plain",
+            "--storage",
+            url,
+            "--direction",
+            "maximize",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert made.returncode == 0, made.stderr
-    first = optunas("worker", "--study-name", "plain", "--storage", url, "--n-trials", "1",
-                    "--no-progress", "--epochs", "2", "--space", "chain", *CHEAP[2:])
+    first = optunas(
+        "worker",
+        "--study-name",
+        "plain",
+        "--storage",
+        url,
+        "--n-trials",
+        "1",
+        "--no-progress",
+        "--epochs",
+        "2",
+        "--space",
+        "chain",
+        *CHEAP[2:],
+    )
     assert first.returncode == 0, first.stderr
     assert "Adopted study 'plain'" in first.stdout
     # A second worker names nothing: it runs what the first recorded.
-    second = optunas("worker", "--study-name", "plain", "--storage", url, "--n-trials", "1",
-                     "--no-progress")
+    second = optunas(
+        "worker", "--study-name", "plain", "--storage", url, "--n-trials", "1", "--no-progress"
+    )
     assert second.returncode == 0, second.stderr
-    assert "Working on study 'plain'" in second.stdout and "space chain, dataset mnist1d, 2 epochs" in second.stdout
+    assert (
+        "Working on study 'plain'" in second.stdout
+        and "space chain, dataset mnist1d, 2 epochs" in second.stdout
+    )
     trials = _study(url, "plain").trials
     assert [len(t.intermediate_values) for t in trials] == [2, 2]
     assert all(t.user_attrs["space"] == "chain" for t in trials)
     # ... and refuses what contradicts it.
-    _one_line_error(optunas("worker", "--study-name", "plain", "--storage", url, "--epochs", "3"),
-                    "created with --epochs 2, not 3")
+    _one_line_error(
+        optunas("worker", "--study-name", "plain", "--storage", url, "--epochs", "3"),
+        "created with --epochs 2, not 3",
+    )
 
 
 def _nb201_search_space() -> str:
@@ -89,14 +155,21 @@ def _nb201_search_space() -> str:
     study = optuna.create_study()
     trial = study.ask()
     NB201().suggest(trial)
-    return json.dumps({name: json.loads(optuna.distributions.distribution_to_json(dist))
-                       for name, dist in trial.distributions.items()})
+    return json.dumps(
+        {
+            name: json.loads(optuna.distributions.distribution_to_json(dist))
+            for name, dist in trial.distributions.items()
+        }
+    )
 
 
-@pytest.mark.parametrize("sampler, kwargs", [
-    ("EvolutionSampler", {"seed": 0, "population_size": 10, "tournament_size": 3}),
-    ("ReinforceSampler", {"seed": 0}),
-])
+@pytest.mark.parametrize(
+    "sampler, kwargs",
+    [
+        ("EvolutionSampler", {"seed": 0, "population_size": 10, "tournament_size": 3}),
+        ("ReinforceSampler", {"seed": 0}),
+    ],
+)
 def test_ask_and_tell_drive_a_study_that_learns(sampler, kwargs, tmp_path) -> None:
     """A shell loop of `optunas ask` and `optunas tell` with a NAS sampler named as Optuna
     names its own: the sampler rebuilds its state from storage at every call and learns."""
@@ -108,15 +181,36 @@ def test_ask_and_tell_drive_a_study_that_learns(sampler, kwargs, tmp_path) -> No
     table, space, search_space = load_nb201_table(), NB201(), _nb201_search_space()
     values = []
     for _ in range(30):
-        asked = optunas("ask", "--study-name", "s", "--storage", url, "--sampler", sampler,
-                        "--sampler-kwargs", json.dumps(kwargs), "--search-space", search_space,
-                        "-f", "json")
+        asked = optunas(
+            "ask",
+            "--study-name",
+            "s",
+            "--storage",
+            url,
+            "--sampler",
+            sampler,
+            "--sampler-kwargs",
+            json.dumps(kwargs),
+            "--search-space",
+            search_space,
+            "-f",
+            "json",
+        )
         assert asked.returncode == 0, asked.stderr
         assert "ExperimentalWarning" not in asked.stderr
         trial = json.loads(asked.stdout)
         value = table.lookup(space.genotype(trial["params"]))["valid"]
-        told = optunas("tell", "--study-name", "s", "--storage", url, "--trial-number",
-                       str(trial["number"]), "--values", str(value))
+        told = optunas(
+            "tell",
+            "--study-name",
+            "s",
+            "--storage",
+            url,
+            "--trial-number",
+            str(trial["number"]),
+            "--values",
+            str(value),
+        )
         assert told.returncode == 0, told.stderr
         values.append(value)
     assert len(_study(url, "s").get_trials(states=FINISHED)) == 30
@@ -125,16 +219,36 @@ def test_ask_and_tell_drive_a_study_that_learns(sampler, kwargs, tmp_path) -> No
 
 def test_optuna_commands_read_the_study(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    assert optunas("run", "--storage", url, "--study-name", "r", "--n-trials", "2", *CHEAP,
-                   "--no-progress").returncode == 0
+    assert (
+        optunas(
+            "run", "--storage", url, "--study-name", "r", "--n-trials", "2", *CHEAP, "--no-progress"
+        ).returncode
+        == 0
+    )
     for command in (["trials"], ["best-trial"], ["studies"], ["study-names"]):
-        result = optunas(*command, "--storage", url, *(["--study-name", "r"] if command[0] in
-                                                      ("trials", "best-trial") else []), "-f", "json")
+        result = optunas(
+            *command,
+            "--storage",
+            url,
+            *(["--study-name", "r"] if command[0] in ("trials", "best-trial") else []),
+            "-f",
+            "json",
+        )
         assert result.returncode == 0, (command, result.stderr)
         assert "ExperimentalWarning" not in result.stderr
         json.loads(result.stdout)
-    attr = optunas("study", "set-user-attr", "--storage", url, "--study-name", "r",
-                   "--key", "owner", "--value", "me")
+    attr = optunas(
+        "study",
+        "set-user-attr",
+        "--storage",
+        url,
+        "--study-name",
+        "r",
+        "--key",
+        "owner",
+        "--value",
+        "me",
+    )
     assert attr.returncode == 0, attr.stderr
     assert _study(url, "r").user_attrs["owner"] == "me"
     assert optunas("delete-study", "--storage", url, "--study-name", "r").returncode == 0
@@ -157,37 +271,111 @@ def study_with_defaults(tmp_path_factory) -> str:
     return url
 
 
-@pytest.mark.parametrize("args, words", [
-    (["ask", "--study-name", "s", "--sampler", "BohbSampler"], ["unknown sampler 'BohbSampler'",
-                                                                "ReinforceSampler"]),
-    (["ask", "--study-name", "s", "--sampler", "TPESampler", "--sampler-kwargs", "{seed: 0}"],
-     ["--sampler-kwargs is not JSON"]),
-    (["ask", "--study-name", "s", "--sampler", "TPESampler", "--sampler-kwargs", "[0]"],
-     ["must be a JSON object"]),
-    (["ask", "--study-name", "s", "--sampler", "EvolutionSampler", "--sampler-kwargs",
-      '{"sed": 0}'], ["unexpected keyword argument 'sed'"]),
-    (["ask", "--study-name", "missing"], ["create-study"]),
-    (["worker", "--study-name", "missing"], ["no study 'missing'", "optunas create-study"]),
-    (["worker", "--study-name", "s", "--sampler", "bohb"], ["unknown sampler 'bohb'"]),
-    (["worker", "--study-name", "s", "--pruner", "asha"], ["unknown pruner 'asha'"]),
-    (["worker", "--study-name", "s", "--epochs", "3"], ["created with --epochs 10, not 3"]),
-    (["worker", "--study-name", "s", "--objectives", "params"],
-     ["created with --objectives accuracy, not params"]),
-    (["create-study", "--study-name", "s"], ["already exists", "--skip-if-exists"]),
-    (["create-study", "--study-name", "m", "--direction", "minimize"],
-     ["--direction minimize does not fit objectives accuracy"]),
-    (["create-study", "--study-name", "m", "--objectives", "accuracy,params",
-      "--directions", "maximize", "maximize"], ["need maximize minimize"]),
-    (["create-study", "--study-name", "m", "--objectives", "accuracy,params", "--sampler",
-      "reinforce"], ["supports one objective"]),
-    (["create-study", "--study-name", "m", "--objectives", "accuracy,params", "--sampler",
-      "cmaes"], ["supports one objective"]),
-    (["create-study", "--study-name", "m", "--objectives", "accuracy,params", "--pruner",
-      "median"], ["cannot prune a study of 2 objectives"]),
-    (["create-study", "--study-name", "m", "--objectives", "accuracy,accuracy"],
-     ["'accuracy' is named twice"]),
-    (["run", "--study-name", "m", "--seed", "-1"], ["must be 0 or more"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (
+            ["ask", "--study-name", "s", "--sampler", "BohbSampler"],
+            ["unknown sampler 'BohbSampler'", "ReinforceSampler"],
+        ),
+        (
+            [
+                "ask",
+                "--study-name",
+                "s",
+                "--sampler",
+                "TPESampler",
+                "--sampler-kwargs",
+                "{seed: 0}",
+            ],
+            ["--sampler-kwargs is not JSON"],
+        ),
+        (
+            ["ask", "--study-name", "s", "--sampler", "TPESampler", "--sampler-kwargs", "[0]"],
+            ["must be a JSON object"],
+        ),
+        (
+            [
+                "ask",
+                "--study-name",
+                "s",
+                "--sampler",
+                "EvolutionSampler",
+                "--sampler-kwargs",
+                '{"sed": 0}',
+            ],
+            ["unexpected keyword argument 'sed'"],
+        ),
+        (["ask", "--study-name", "missing"], ["create-study"]),
+        (["worker", "--study-name", "missing"], ["no study 'missing'", "optunas create-study"]),
+        (["worker", "--study-name", "s", "--sampler", "bohb"], ["unknown sampler 'bohb'"]),
+        (["worker", "--study-name", "s", "--pruner", "asha"], ["unknown pruner 'asha'"]),
+        (["worker", "--study-name", "s", "--epochs", "3"], ["created with --epochs 10, not 3"]),
+        (
+            ["worker", "--study-name", "s", "--objectives", "params"],
+            ["created with --objectives accuracy, not params"],
+        ),
+        (["create-study", "--study-name", "s"], ["already exists", "--skip-if-exists"]),
+        (
+            ["create-study", "--study-name", "m", "--direction", "minimize"],
+            ["--direction minimize does not fit objectives accuracy"],
+        ),
+        (
+            [
+                "create-study",
+                "--study-name",
+                "m",
+                "--objectives",
+                "accuracy,params",
+                "--directions",
+                "maximize",
+                "maximize",
+            ],
+            ["need maximize minimize"],
+        ),
+        (
+            [
+                "create-study",
+                "--study-name",
+                "m",
+                "--objectives",
+                "accuracy,params",
+                "--sampler",
+                "reinforce",
+            ],
+            ["supports one objective"],
+        ),
+        (
+            [
+                "create-study",
+                "--study-name",
+                "m",
+                "--objectives",
+                "accuracy,params",
+                "--sampler",
+                "cmaes",
+            ],
+            ["supports one objective"],
+        ),
+        (
+            [
+                "create-study",
+                "--study-name",
+                "m",
+                "--objectives",
+                "accuracy,params",
+                "--pruner",
+                "median",
+            ],
+            ["cannot prune a study of 2 objectives"],
+        ),
+        (
+            ["create-study", "--study-name", "m", "--objectives", "accuracy,accuracy"],
+            ["'accuracy' is named twice"],
+        ),
+        (["run", "--study-name", "m", "--seed", "-1"], ["must be 0 or more"]),
+    ],
+)
 def test_bad_input_is_one_line_and_status_2(args, words, study_with_defaults) -> None:
     url = study_with_defaults
     result = optunas(*args, "--storage", url)
@@ -226,16 +414,21 @@ def test_messages_are_true(tmp_path) -> None:
     assert first.returncode == 0 and "Created study 'm'" in first.stderr
     assert "1 epoch," in first.stderr and "1 epochs" not in first.stderr
     again = optunas("create-study", "--study-name", "m", "--storage", url, "--skip-if-exists")
-    assert again.returncode == 0 and "Created" not in again.stderr and "Kept existing" in again.stderr
+    assert (
+        again.returncode == 0 and "Created" not in again.stderr and "Kept existing" in again.stderr
+    )
 
 
 def test_ctrl_c_during_start_up_is_exit_130_without_traceback(tmp_path) -> None:
     import signal
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    proc = subprocess.Popen([sys.executable, "-m", "optunas", "run", "--storage", url,
-                             "--n-trials", "1", *CHEAP], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optunas", "run", "--storage", url, "--n-trials", "1", *CHEAP],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.0)  # loading torch and the dataset: no trial yet
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
@@ -254,9 +447,17 @@ def _readme(marker: str, fence: str) -> str:
 
 
 def _bash(script: str, cwd, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    env = dict(
+        os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"
+    )
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
@@ -265,14 +466,22 @@ def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
     block = _readme("readme-workers", "bash")
     url = service_url("postgresql")
     assert url in block  # the README's URL is the one the tests' server answers
-    lines = [line for line in block.replace("\\\n", " ").splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     create, worker = lines
     # Smaller where it would be long: 1 epoch, 4 trials, two workers side by side.
     create = create.replace("--study-name nas", f"--study-name {study_name}").replace(
-        "--epochs 10", "--epochs 1")
-    worker = worker.replace("--study-name nas", f"--study-name {study_name}").replace(
-        "--until 100", "--until 4") + " --no-progress"
+        "--epochs 10", "--epochs 1"
+    )
+    worker = (
+        worker.replace("--study-name nas", f"--study-name {study_name}").replace(
+            "--until 100", "--until 4"
+        )
+        + " --no-progress"
+    )
     result = _bash(f"{create}\n({worker}) & ({worker}) & wait", tmp_path)
     assert result.returncode == 0, result.stderr
     study = _study(url, study_name)
@@ -294,13 +503,12 @@ def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
 
 def test_readme_storage_urls_work_as_written(tmp_path) -> None:
     import re
+    from pathlib import Path
 
     from conftest import service_url
 
-    from pathlib import Path
-
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    table = text[text.index("<!-- readme-storages -->"):].split("\n\n")[0]
+    table = text[text.index("<!-- readme-storages -->") :].split("\n\n")[0]
     urls = re.findall(r"\| `([a-z+]+:[^`]+)` \|$", table, re.M)
     assert len(urls) == 4, urls
     for url in urls:
@@ -308,9 +516,73 @@ def test_readme_storage_urls_work_as_written(tmp_path) -> None:
             if url.startswith(name):
                 service_url(name)  # skipped, or failed under CI, when the server is down
         name = f"readme-{os.getpid()}-{urls.index(url)}-{time.time_ns()}"
-        made = optunas("create-study", "--study-name", name, "--storage", url, *CHEAP,
-                       cwd=tmp_path)
+        made = optunas("create-study", "--study-name", name, "--storage", url, *CHEAP, cwd=tmp_path)
         assert made.returncode == 0, (url, made.stderr)
-        ran = optunas("worker", "--study-name", name, "--storage", url, "--n-trials", "1",
-                      "--no-progress", cwd=tmp_path)
+        ran = optunas(
+            "worker",
+            "--study-name",
+            name,
+            "--storage",
+            url,
+            "--n-trials",
+            "1",
+            "--no-progress",
+            cwd=tmp_path,
+        )
         assert ran.returncode == 0, (url, ran.stderr)
+
+
+def test_a_supernet_study_on_any_storage(storage_url, study_name, tmp_path) -> None:
+    """`optunas run --evaluator supernet` pretrains once, scores trials with inherited
+    weights; a worker on the same study reuses the recorded checkpoint; retrain trains the
+    best standalone beside its estimate."""
+    checkpoint = tmp_path / "supernet.pt"
+    first = optunas(
+        "run",
+        "--evaluator",
+        "supernet",
+        "--study-name",
+        study_name,
+        "--storage",
+        storage_url,
+        "--checkpoint",
+        str(checkpoint),
+        "--n-trials",
+        "3",
+        "--epochs",
+        "1",
+        "--sampler",
+        "random",
+        "--no-progress",
+    )
+    assert first.returncode == 0, first.stderr
+    assert "supernet (one-shot), 1 pretraining epoch," in first.stdout
+    worker = optunas(
+        "worker",
+        "--study-name",
+        study_name,
+        "--storage",
+        storage_url,
+        "--n-trials",
+        "2",
+        "--no-progress",
+    )
+    assert worker.returncode == 0, worker.stderr
+    trials = _study(storage_url, study_name).get_trials(states=FINISHED)
+    assert len(trials) == 5
+    assert {t.user_attrs["value_kind"] for t in trials} == {"supernet_estimate"}
+    assert {t.user_attrs["supernet_checkpoint"] for t in trials} == {str(checkpoint)}
+    assert {t.user_attrs["supernet_epoch"] for t in trials} == {1}  # pretrained once
+    retrained = optunas(
+        "retrain",
+        "--study-name",
+        study_name,
+        "--storage",
+        storage_url,
+        "--top-k",
+        "1",
+        "--epochs",
+        "1",
+    )
+    assert retrained.returncode == 0, retrained.stderr
+    assert "Retrained 1 architecture of" in retrained.stdout

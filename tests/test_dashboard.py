@@ -27,17 +27,23 @@ def test_the_nb201_cell_draws_every_edge_but_none() -> None:
     svg = NB201().draw(NB201Genotype.from_string(CELL))
     labels = re.findall(r">([a-z_0-9x]+)</text>", svg)
     assert sorted(lab for lab in labels if not lab.isdigit()) == sorted(
-        ["nor_conv_3x3", "skip_connect", "avg_pool_3x3", "nor_conv_1x1"])
+        ["nor_conv_3x3", "skip_connect", "avg_pool_3x3", "nor_conv_1x1"]
+    )
     assert svg.count('stroke-width="3"') == 4 and svg.count("<circle") == 4
 
 
 def test_the_chain_draws_its_layers_and_one_arc_per_skip() -> None:
-    genotype = ChainGenotype((LayerSpec("conv", 5, 32, "gelu"), LayerSpec("max_pool", 3),
-                              LayerSpec("sep_conv", 3, 64, "relu", skips=(0, 1))))
+    genotype = ChainGenotype(
+        (
+            LayerSpec("conv", 5, 32, "gelu"),
+            LayerSpec("max_pool", 3),
+            LayerSpec("sep_conv", 3, 64, "relu", skips=(0, 1)),
+        )
+    )
     svg = Chain().draw(genotype)
     assert "conv 5, 32 wide, gelu" in svg and "max_pool 3" in svg
     assert "sep_conv 3, 64 wide, relu" in svg
-    assert svg.count('stroke-dasharray') == 2  # skip0 and skip1
+    assert svg.count("stroke-dasharray") == 2  # skip0 and skip1
     assert svg.count("<rect") == 5  # stem, three layers, classifier
     assert draw_layers([]).count("<rect") == 2
 
@@ -68,10 +74,15 @@ def test_artifacts_live_beside_the_storage_file() -> None:
 
 def _study_with_drawings(folder, small_mnist1d, draw: bool = True) -> optuna.Study:
     url = f"sqlite:///{folder / 'study.db'}"
-    study = optuna.create_study(study_name="d", storage=url, direction="maximize",
-                                sampler=optuna.samplers.RandomSampler(seed=0))
-    study.optimize(TrainObjective(NB201(channels=4), small_mnist1d, epochs=1, draw=draw),
-                   n_trials=2)
+    study = optuna.create_study(
+        study_name="d",
+        storage=url,
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+    )
+    study.optimize(
+        TrainObjective(NB201(channels=4), small_mnist1d, epochs=1, draw=draw), n_trials=2
+    )
     return study
 
 
@@ -86,7 +97,8 @@ def test_every_trial_gets_its_drawing_as_artifact_and_note(tmp_path, small_mnist
         (meta,) = optuna.artifacts.get_all_artifact_meta(trial, storage=study._storage)
         assert meta.mimetype == "image/svg+xml" and meta.artifact_id in files
         body = note.get_note_from_system_attrs(
-            study._storage.get_study_system_attrs(study._study_id), trial._trial_id)["body"]
+            study._storage.get_study_system_attrs(study._study_id), trial._trial_id
+        )["body"]
         assert f"/artifacts/{study._study_id}/{trial._trial_id}/{meta.artifact_id}" in body
         assert trial.user_attrs["genotype"] in body
         svg = (store / meta.artifact_id).read_text()
@@ -120,9 +132,19 @@ def test_the_dashboard_shows_each_architecture_in_a_real_browser(tmp_path, small
     study = _study_with_drawings(tmp_path, small_mnist1d)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "optunas", "dashboard", "--storage",
-         f"sqlite:///{tmp_path / 'study.db'}", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "optunas",
+            "dashboard",
+            "--storage",
+            f"sqlite:///{tmp_path / 'study.db'}",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -135,10 +157,17 @@ def test_the_dashboard_shows_each_architecture_in_a_real_browser(tmp_path, small
                 assert time.monotonic() < deadline and server.poll() is None, "no dashboard"
                 time.sleep(0.5)
         page = f"{base}/dashboard/studies/{study._study_id}/trials"
-        browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                  "--virtual-time-budget=20000", "--window-size=1400,1000"]
-        dom = subprocess.run([*browse, "--dump-dom", page], capture_output=True, text=True,
-                             timeout=120).stdout
+        browse = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=20000",
+            "--window-size=1400,1000",
+        ]
+        dom = subprocess.run(
+            [*browse, "--dump-dom", page], capture_output=True, text=True, timeout=120
+        ).stdout
         # The note of the first trial, rendered by the dashboard, holds the drawing.
         images = re.findall(r'<img alt="architecture"[^>]*src="([^"]+)"', dom)
         assert images, dom[:2000]
@@ -146,8 +175,9 @@ def test_the_dashboard_shows_each_architecture_in_a_real_browser(tmp_path, small
             assert response.headers["Content-Type"].startswith("image/svg+xml")
             assert b"<svg" in response.read()
         screenshot = tmp_path / "trial.png"
-        subprocess.run([*browse, f"--screenshot={screenshot}", page], capture_output=True,
-                       timeout=120)
+        subprocess.run(
+            [*browse, f"--screenshot={screenshot}", page], capture_output=True, timeout=120
+        )
         assert screenshot.stat().st_size > 10_000
     finally:
         server.terminate()

@@ -24,11 +24,14 @@ def readme_block(marker: str) -> str:
 def test_readme_api_example_runs_as_written(tmp_path) -> None:
     script = tmp_path / "api_example.py"
     script.write_text(readme_block("readme-api-example"))
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     assert "accuracy 0." in result.stdout and " params" in result.stdout
-    study = optuna.load_study(study_name="api-example", storage=f"sqlite:///{tmp_path / 'api-example.db'}")
+    study = optuna.load_study(
+        study_name="api-example", storage=f"sqlite:///{tmp_path / 'api-example.db'}"
+    )
     assert len(study.trials) == 5
 
 
@@ -47,7 +50,12 @@ def test_readme_custom_space_trains(small_mnist1d) -> None:
 
 def test_examples_run(tmp_path) -> None:
     for example in sorted((ROOT / "examples").glob("*.py")):
-        result = subprocess.run([sys.executable, str(example)], cwd=tmp_path, capture_output=True,
-                                text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, str(example)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert result.returncode == 0, f"{example.name}: {result.stderr}"
         assert "best" in result.stdout, example.name

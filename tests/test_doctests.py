@@ -11,7 +11,8 @@ import pytest
 import optunas
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(optunas.__path__, "optunas.")
+    name
+    for _, name, _ in pkgutil.walk_packages(optunas.__path__, "optunas.")
     if not name.endswith("__main__")
 )
 
@@ -28,6 +29,14 @@ def test_public_classes_have_examples() -> None:
     from optunas.nn import ChainNetwork, NB201Network
     from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, SearchSpace
 
-    for obj in (TrainObjective, NB201, Chain, NB201Genotype, ChainGenotype, SearchSpace,
-                NB201Network, ChainNetwork):
+    for obj in (
+        TrainObjective,
+        NB201,
+        Chain,
+        NB201Genotype,
+        ChainGenotype,
+        SearchSpace,
+        NB201Network,
+        ChainNetwork,
+    ):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"

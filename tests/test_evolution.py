@@ -39,8 +39,9 @@ def test_it_improves_and_children_differ_from_parents_by_little() -> None:
     # Without crossover, each child is its parent with one choice changed (plus retries).
     params = [t.params for t in study.trials]
     one_away = sum(
-        1 for child in params[20:]
-        if min(sum(child[k] != p[k] for k in child) for p in params[:params.index(child)]) == 1
+        1
+        for child in params[20:]
+        if min(sum(child[k] != p[k] for k in child) for p in params[: params.index(child)]) == 1
     )
     assert one_away > 0.8 * len(params[20:])
 
@@ -55,16 +56,29 @@ def test_crossover_combines_parents(crossover) -> None:
     # param from one of them; one-point crossover takes a head from one and the tail from the
     # other, uniform crossover mixes them param by param.
     population = 10
-    sampler = EvolutionSampler(population_size=population, tournament_size=3, crossover_prob=1.0,
-                               crossover=crossover, mutation_prob=0.0, max_retries=0, seed=1)
+    sampler = EvolutionSampler(
+        population_size=population,
+        tournament_size=3,
+        crossover_prob=1.0,
+        crossover=crossover,
+        mutation_prob=0.0,
+        max_retries=0,
+        seed=1,
+    )
     study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(_cells, n_trials=60)
     one_point = []
     for k in range(population, 60):
-        child, members = _edges(study.trials[k]), [_edges(t) for t in study.trials[k - population:k]]
-        assert any(all(c in (x, y) for c, x, y in zip(child, a, b)) for a in members for b in members)
-        one_point.append(any(child == a[:cut] + b[cut:] for a in members for b in members
-                             for cut in range(7)))
+        child, members = (
+            _edges(study.trials[k]),
+            [_edges(t) for t in study.trials[k - population : k]],
+        )
+        assert any(
+            all(c in (x, y) for c, x, y in zip(child, a, b)) for a in members for b in members
+        )
+        one_point.append(
+            any(child == a[:cut] + b[cut:] for a in members for b in members for cut in range(7))
+        )
     if crossover == "one_point":
         assert all(one_point)
     else:
@@ -77,18 +91,26 @@ def _choices_and_lr(trial: optuna.Trial) -> float:
 
 
 def _finished(study: optuna.Study, op: str, lr: float) -> None:
-    study.add_trial(optuna.create_trial(
-        params={"op": op, "lr": lr}, value=_choices_and_lr(optuna.trial.FixedTrial({"op": op, "lr": lr})),
-        distributions={"op": optuna.distributions.CategoricalDistribution(["a", "b", "c"]),
-                       "lr": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True)}))
+    study.add_trial(
+        optuna.create_trial(
+            params={"op": op, "lr": lr},
+            value=_choices_and_lr(optuna.trial.FixedTrial({"op": op, "lr": lr})),
+            distributions={
+                "op": optuna.distributions.CategoricalDistribution(["a", "b", "c"]),
+                "lr": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True),
+            },
+        )
+    )
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_a_child_differing_only_in_a_float_is_a_repeat(seed) -> None:
     # "a" and "b" were tried; the one new architecture is "c". A child of "a" whose mutation
     # moved only the learning rate is still "a", and must be mutated again.
-    study = optuna.create_study(direction="maximize",
-                                sampler=EvolutionSampler(population_size=2, tournament_size=2, seed=seed))
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=EvolutionSampler(population_size=2, tournament_size=2, seed=seed),
+    )
     _finished(study, "a", 1e-2)
     _finished(study, "b", 1e-3)
     study.optimize(_choices_and_lr, n_trials=1)
@@ -143,8 +165,12 @@ _OPS6 = ["a", "b", "c", "d", "e", "f"]
 
 
 def _uniform_member(study: optuna.Study, op: str, value: float) -> None:
-    dists = {f"cell/edge_{e}": optuna.distributions.CategoricalDistribution(_OPS6) for e in range(6)}
-    study.add_trial(optuna.create_trial(params={name: op for name in dists}, distributions=dists, value=value))
+    dists = {
+        f"cell/edge_{e}": optuna.distributions.CategoricalDistribution(_OPS6) for e in range(6)
+    }
+    study.add_trial(
+        optuna.create_trial(params={name: op for name in dists}, distributions=dists, value=value)
+    )
 
 
 def _parent_of(child: tuple, members: list[str]) -> str:
@@ -164,8 +190,16 @@ def test_aging_and_tournament_selection(tournament_size) -> None:
     # replacement) always picks its best member, "f"; a tournament of one picks any member.
     parents = []
     for seed in range(40):
-        study = optuna.create_study(direction="maximize", sampler=EvolutionSampler(
-            population_size=5, tournament_size=tournament_size, crossover_prob=0.0, max_retries=0, seed=seed))
+        study = optuna.create_study(
+            direction="maximize",
+            sampler=EvolutionSampler(
+                population_size=5,
+                tournament_size=tournament_size,
+                crossover_prob=0.0,
+                max_retries=0,
+                seed=seed,
+            ),
+        )
         _uniform_member(study, "a", 100.0)
         for value, op in enumerate(["b", "c", "d", "e", "f"]):
             _uniform_member(study, op, float(value))
@@ -175,17 +209,23 @@ def test_aging_and_tournament_selection(tournament_size) -> None:
     if tournament_size == 5:
         assert set(parents) == {"f"}
     else:  # each member about 8 times in 40
-        assert set(parents) == {"b", "c", "d", "e", "f"} and max(map(parents.count, set(parents))) <= 16
+        assert (
+            set(parents) == {"b", "c", "d", "e", "f"}
+            and max(map(parents.count, set(parents))) <= 16
+        )
 
 
 def test_mutation_respects_distributions() -> None:
     import numpy as np
 
     rng = np.random.default_rng(0)
-    dists = [optuna.distributions.IntDistribution(1, 6), optuna.distributions.IntDistribution(16, 64, step=16),
-             optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True),
-             optuna.distributions.FloatDistribution(0.0, 0.5, step=0.1),
-             optuna.distributions.CategoricalDistribution(["relu", "gelu", "tanh"])]
+    dists = [
+        optuna.distributions.IntDistribution(1, 6),
+        optuna.distributions.IntDistribution(16, 64, step=16),
+        optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True),
+        optuna.distributions.FloatDistribution(0.0, 0.5, step=0.1),
+        optuna.distributions.CategoricalDistribution(["relu", "gelu", "tanh"]),
+    ]
     starts = [3, 32, 1e-2, 0.2, "gelu"]
     for dist, start in zip(dists, starts):
         for _ in range(50):
@@ -218,8 +258,10 @@ def test_two_objectives_move_the_front() -> None:
     # 27.5-30.5, random search 24.0-26.5.
     for seed in range(3):
         areas = []
-        for sampler in (EvolutionSampler(population_size=20, tournament_size=5, seed=seed),
-                        optuna.samplers.RandomSampler(seed=seed)):
+        for sampler in (
+            EvolutionSampler(population_size=20, tournament_size=5, seed=seed),
+            optuna.samplers.RandomSampler(seed=seed),
+        ):
             study = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
             study.optimize(objective, n_trials=150)
             areas.append(_staircase_area({tuple(t.values) for t in study.best_trials}))
@@ -229,23 +271,33 @@ def test_two_objectives_move_the_front() -> None:
 def test_conditional_space_and_restart(tmp_path) -> None:
     def objective(trial):
         n = trial.suggest_int("num_layers", 1, 5)
-        return sum(trial.suggest_categorical(f"layer_{i}/op", ["conv", "pool"]) == "conv" for i in range(n)) \
-            + trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return sum(
+            trial.suggest_categorical(f"layer_{i}/op", ["conv", "pool"]) == "conv" for i in range(n)
+        ) + trial.suggest_float("lr", 1e-4, 1e-1, log=True)
 
     url = f"sqlite:///{tmp_path / 'e.db'}"
-    study = optuna.create_study(storage=url, study_name="e", direction="maximize",
-                                sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0))
+    study = optuna.create_study(
+        storage=url,
+        study_name="e",
+        direction="maximize",
+        sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0),
+    )
     study.optimize(objective, n_trials=30)
-    resumed = optuna.load_study(study_name="e", storage=url,
-                                sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0))
+    resumed = optuna.load_study(
+        study_name="e",
+        storage=url,
+        sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0),
+    )
     resumed.optimize(objective, n_trials=1)
     resumed.optimize(objective, n_trials=29, n_jobs=2)
     assert len(resumed.trials) == 60
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in resumed.trials)
     # The restart loses nothing: the first trial after it is the child an uninterrupted
     # study (in memory, one process) makes at that number.
-    uninterrupted = optuna.create_study(direction="maximize",
-                                        sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0))
+    uninterrupted = optuna.create_study(
+        direction="maximize",
+        sampler=EvolutionSampler(population_size=10, tournament_size=3, seed=0),
+    )
     uninterrupted.optimize(objective, n_trials=31)
     assert [t.params for t in uninterrupted.trials] == [t.params for t in resumed.trials[:31]]
 

@@ -44,7 +44,9 @@ def test_nb201_parameter_count_is_the_formula() -> None:
     conv = NB201Network(["nor_conv_3x3"] * 6, 1, classes, dims=1, channels=c, cells_per_stage=1)
     # Each nor_conv_3x3 edge adds a bias-free conv (w*w*3) and a batch norm (2w).
     per_cell = lambda w: 6 * (w * w * 3 + 2 * w)  # noqa: E731
-    assert count_params(conv) - count_params(none) == per_cell(c) + per_cell(2 * c) + per_cell(4 * c)
+    assert count_params(conv) - count_params(none) == per_cell(c) + per_cell(2 * c) + per_cell(
+        4 * c
+    )
     # The skeleton alone: stem, two reductions, head.
     stem = 1 * c * 3 + 2 * c
     reduction = lambda a, b: (b * a * 3 + 2 * b) + (b * b * 3 + 2 * b) + a * b  # noqa: E731
@@ -64,12 +66,16 @@ def test_chain_parameter_count_is_the_formula() -> None:
     net = ChainNetwork([LayerSpec("conv", 5, 32, "relu")], in_channels=1, num_classes=10, dims=1)
     stem = 1 * 16 * 3 + 2 * 16
     assert count_params(net) == stem + (16 * 32 * 5 + 2 * 32) + (32 * 10 + 10)
-    sep = ChainNetwork([LayerSpec("sep_conv", 5, 32, "relu")], in_channels=1, num_classes=10, dims=1)
+    sep = ChainNetwork(
+        [LayerSpec("sep_conv", 5, 32, "relu")], in_channels=1, num_classes=10, dims=1
+    )
     assert count_params(sep) == stem + (16 * 5 + 16 * 32 + 2 * 32) + (32 * 10 + 10)
     # A skip from the stem (16 wide) into a 32-wide layer needs a 1x1 projection.
     skip = ChainNetwork(
         [LayerSpec("conv", 5, 32, "relu"), LayerSpec("conv", 3, 32, "relu", skips=(0,))],
-        in_channels=1, num_classes=10, dims=1,
+        in_channels=1,
+        num_classes=10,
+        dims=1,
     )
     assert count_params(skip) == count_params(net) + (32 * 32 * 3 + 2 * 32) + 16 * 32
 
@@ -77,7 +83,9 @@ def test_chain_parameter_count_is_the_formula() -> None:
 def test_chain_pooling_halves_resolution_and_keeps_width() -> None:
     net = ChainNetwork(
         [LayerSpec("max_pool", 3), LayerSpec("avg_pool", 5), LayerSpec("identity", skips=(0, 1))],
-        in_channels=1, num_classes=10, dims=2,
+        in_channels=1,
+        num_classes=10,
+        dims=2,
     )
     captured = []
     for layer in net.layers:

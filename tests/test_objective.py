@@ -40,14 +40,18 @@ def test_same_seed_same_result(small_mnist1d) -> None:
     for _ in range(2):
         study = optuna.create_study(direction="maximize")
         _enqueue(study, NB201(channels=4), CONV_CELL)
-        study.optimize(TrainObjective(NB201(channels=4), small_mnist1d, epochs=2, seed=7), n_trials=1)
+        study.optimize(
+            TrainObjective(NB201(channels=4), small_mnist1d, epochs=2, seed=7), n_trials=1
+        )
         values.append(study.trials[0].intermediate_values)
     assert values[0] == values[1]
 
 
 def test_pruner_stops_training_after_the_reported_epoch(small_mnist1d) -> None:
     # ThresholdPruner(lower=2) prunes any accuracy, so the first report must stop the trial.
-    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0))
+    study = optuna.create_study(
+        direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0)
+    )
     study.optimize(TrainObjective(Chain(max_layers=2), small_mnist1d, epochs=5), n_trials=2)
     for trial in study.trials:
         assert trial.state == optuna.trial.TrialState.PRUNED
@@ -77,7 +81,9 @@ def test_objectives_must_match_the_study(small_mnist1d) -> None:
     objective = TrainObjective(NB201(channels=4), small_mnist1d, epochs=1)
     with pytest.raises(ValueError, match="maximized"):
         optuna.create_study(direction="minimize").optimize(objective, n_trials=1)
-    flops = TrainObjective(NB201(channels=4), small_mnist1d, epochs=1, objectives=["accuracy", "flops"])
+    flops = TrainObjective(
+        NB201(channels=4), small_mnist1d, epochs=1, objectives=["accuracy", "flops"]
+    )
     study = optuna.create_study(directions=["maximize", "minimize"])
     study.optimize(flops, n_trials=1)
     assert study.trials[0].values[1] == study.trials[0].user_attrs["flops"]
@@ -85,9 +91,14 @@ def test_objectives_must_match_the_study(small_mnist1d) -> None:
 
 @pytest.mark.parametrize(
     "kwargs,match",
-    [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"lr": -1.0}, "lr"),
-     ({"optimizer": "lamb"}, "adamw, adam, sgd"), ({"schedule": "step"}, "onecycle"),
-     ({"objectives": ["loss"]}, "accuracy, params, flops")],
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"lr": -1.0}, "lr"),
+        ({"optimizer": "lamb"}, "adamw, adam, sgd"),
+        ({"schedule": "step"}, "onecycle"),
+        ({"objectives": ["loss"]}, "accuracy, params, flops"),
+    ],
 )
 def test_bad_settings_are_refused(small_mnist1d, kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
@@ -105,8 +116,9 @@ def test_names_resolve_to_space_and_dataset() -> None:
 def _tabular_warnings(**study_kwargs) -> list:
     from optunas.benchmarks import TabularObjective
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
-                                **study_kwargs)
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0), **study_kwargs
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         study.optimize(TabularObjective(), n_trials=20)

@@ -14,7 +14,14 @@ def _members(n: int, channels: int):
     rng = random.Random(0)
     genotypes = [tuple(rng.choice(list(NB201_OPS)) for _ in range(6)) for _ in range(n)]
     genotypes[0] = ("nor_conv_3x3",) * 6  # every op appears somewhere
-    genotypes[1] = ("nor_conv_1x1", "avg_pool_3x3", "skip_connect", "none", "nor_conv_1x1", "avg_pool_3x3")
+    genotypes[1] = (
+        "nor_conv_1x1",
+        "avg_pool_3x3",
+        "skip_connect",
+        "none",
+        "nor_conv_1x1",
+        "avg_pool_3x3",
+    )
     nets = []
     for g, ops in enumerate(genotypes):
         torch.manual_seed(g)
@@ -26,7 +33,10 @@ def test_population_matches_its_members_before_and_after_training() -> None:
     genotypes, nets = _members(6, channels=4)
     population = PopulationNB201.from_members(nets, genotypes, channels=4, cells_per_stage=2)
     generator = torch.Generator().manual_seed(0)
-    x, y = torch.randn(96, 1, 40, generator=generator), torch.randint(0, 10, (96,), generator=generator)
+    x, y = (
+        torch.randn(96, 1, 40, generator=generator),
+        torch.randint(0, 10, (96,), generator=generator),
+    )
 
     def outputs():
         for net in nets:

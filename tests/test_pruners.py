@@ -35,10 +35,14 @@ def _study_with_finished(direction: str, pruner, finals=(0.80, 0.85, 0.90, 0.82,
     study = optuna.create_study(direction=direction, pruner=pruner)
     for final in finals:
         curve = _rising(final)
-        study.add_trial(optuna.create_trial(
-            value=sign * curve[-1], intermediate_values={s: sign * v for s, v in enumerate(curve)},
-            params={}, distributions={},
-        ))
+        study.add_trial(
+            optuna.create_trial(
+                value=sign * curve[-1],
+                intermediate_values={s: sign * v for s, v in enumerate(curve)},
+                params={},
+                distributions={},
+            )
+        )
     return study, sign
 
 
@@ -54,8 +58,14 @@ def _decide(study, sign, curve) -> list[bool]:
 
 
 @pytest.mark.parametrize("direction", ["maximize", "minimize"])
-@pytest.mark.parametrize("make", [LearningCurvePruner, lambda: PredictorPruner(n_min_trials=5),
-                                  lambda: PredictorPruner(n_min_trials=5, model="chain")])
+@pytest.mark.parametrize(
+    "make",
+    [
+        LearningCurvePruner,
+        lambda: PredictorPruner(n_min_trials=5),
+        lambda: PredictorPruner(n_min_trials=5, model="chain"),
+    ],
+)
 def test_a_curve_that_levels_off_low_is_pruned_a_rising_one_kept(direction, make) -> None:
     study, sign = _study_with_finished(direction, make())
     low = [0.5 * (1 - 0.5 ** (s + 1)) for s in range(STEPS)]  # flat at 0.5 by step 5
@@ -79,7 +89,9 @@ def test_warmup_startup_and_multi_objective_rules() -> None:
     low = [0.3] * 8
     answers = _decide(study, sign, low)
     assert not any(answers[:6]) and answers[6]
-    fresh = optuna.create_study(direction="maximize", pruner=LearningCurvePruner(n_startup_trials=5))
+    fresh = optuna.create_study(
+        direction="maximize", pruner=LearningCurvePruner(n_startup_trials=5)
+    )
     assert not any(_decide(fresh, 1.0, low))  # nothing completed yet: nothing to compare with
     with pytest.raises(ValueError):
         LearningCurvePruner(threshold=0.0)
@@ -93,11 +105,14 @@ def _low_then(trial_steps: int, value: float = 0.3) -> list[float]:
     return [value] * trial_steps
 
 
-@pytest.mark.parametrize("make", [LearningCurvePruner, lambda **kw: PredictorPruner(n_min_trials=5, **kw)],
-                         ids=["curve", "predictor"])
+@pytest.mark.parametrize(
+    "make",
+    [LearningCurvePruner, lambda **kw: PredictorPruner(n_min_trials=5, **kw)],
+    ids=["curve", "predictor"],
+)
 def test_percentile_aims_at_a_percentile_of_the_finals_not_the_best(make) -> None:
     # Heading for 0.83: below the best final (0.90), above the 10th percentile (0.81).
-    curve = _rising(0.83)[:STEPS - 2]
+    curve = _rising(0.83)[: STEPS - 2]
     study, sign = _study_with_finished("maximize", make())
     assert any(_decide(study, sign, curve))
     study, sign = _study_with_finished("maximize", make(percentile=10.0))
@@ -105,7 +120,9 @@ def test_percentile_aims_at_a_percentile_of_the_finals_not_the_best(make) -> Non
 
 
 def test_interval_steps_checks_every_so_many_steps_after_warmup() -> None:
-    study, sign = _study_with_finished("maximize", LearningCurvePruner(n_warmup_steps=2, interval_steps=3))
+    study, sign = _study_with_finished(
+        "maximize", LearningCurvePruner(n_warmup_steps=2, interval_steps=3)
+    )
     answers = _decide(study, sign, _low_then(12))
     assert answers == [(k - 2) % 3 == 0 and k >= 2 for k in range(12)]
 
@@ -167,8 +184,12 @@ def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
         return _rising(ceiling, rate)[-1]
 
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    pruned = optuna.create_study(storage=url, direction="maximize", pruner=get_pruner(name),
-                                 sampler=optuna.samplers.RandomSampler(seed=0))
+    pruned = optuna.create_study(
+        storage=url,
+        direction="maximize",
+        pruner=get_pruner(name),
+        sampler=optuna.samplers.RandomSampler(seed=0),
+    )
     pruned.optimize(objective, n_trials=60)
     full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
     full.optimize(objective, n_trials=60)
@@ -205,8 +226,9 @@ def _sized_objective(trial) -> float:
 def _late_poor_trials(pruner, objective, poor) -> tuple[optuna.Study, list, list]:
     """60 random-search trials: the study, the poor ones after the 20th, and those of them
     stopped before their curves part."""
-    study = optuna.create_study(direction="maximize", pruner=pruner,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0)
+    )
     study.optimize(objective, n_trials=60)
     late_poor = [t for t in study.trials[20:] if poor(t.params)]
     return study, late_poor, [t for t in late_poor if len(t.intermediate_values) < 5]
@@ -215,14 +237,19 @@ def _late_poor_trials(pruner, objective, poor) -> tuple[optuna.Study, list, list
 @pytest.mark.parametrize("first_step", [0, 1])
 @pytest.mark.parametrize("model", ["direct", "chain"])
 @pytest.mark.parametrize("use_choices", [True, False])
-def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(use_choices, model, first_step) -> None:
+def test_choices_let_the_predictor_stop_what_the_curve_cannot_tell(
+    use_choices, model, first_step
+) -> None:
     # Epochs counted from 1 as well as from 0: the regression lines curves up by step.
     pruner = PredictorPruner(use_choices=use_choices, n_min_trials=5, n_warmup_steps=0, model=model)
     study, late_bad, stopped_early = _late_poor_trials(
-        pruner, lambda t: _cell_objective(t, first_step), lambda p: p["cell"] == "bad")
+        pruner, lambda t: _cell_objective(t, first_step), lambda p: p["cell"] == "bad"
+    )
     if use_choices:
         assert len(late_bad) >= 10 and len(stopped_early) == len(late_bad)
-        full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+        full = optuna.create_study(
+            direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0)
+        )
         full.optimize(_cell_objective, n_trials=60)
         assert study.best_value == full.best_value
     else:  # the control: identical early curves give the regression nothing to go on
@@ -244,8 +271,11 @@ class _CountingFallback(LearningCurvePruner):
 def _fallbacks(model: str, first_step: int, stride: int) -> tuple[int, list]:
     """Decisions a 60-trial study left to the fallback when it reports its 20 values at steps
     ``first_step``, ``first_step + stride``, ...; and the fallback warnings it raised."""
+
     def objective(trial):
-        curve = _rising(trial.suggest_float("ceiling", 0.5, 0.95), trial.suggest_float("rate", 0.7, 0.9))
+        curve = _rising(
+            trial.suggest_float("ceiling", 0.5, 0.95), trial.suggest_float("rate", 0.7, 0.9)
+        )
         for k, value in enumerate(curve):
             trial.report(value, first_step + stride * k)
             if trial.should_prune():
@@ -254,8 +284,9 @@ def _fallbacks(model: str, first_step: int, stride: int) -> tuple[int, list]:
 
     pruner = PredictorPruner(n_min_trials=5, model=model)
     pruner._fallback = _CountingFallback()
-    study = optuna.create_study(direction="maximize", pruner=pruner,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        direction="maximize", pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0)
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         study.optimize(objective, n_trials=60)
@@ -281,9 +312,14 @@ def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
     for name, pruner in (("predictor", predictor), ("curve", LearningCurvePruner())):
         study = optuna.create_study(direction="maximize", pruner=pruner)
         for final in (0.80, 0.85, 0.90, 0.82, 0.88, 0.86):
-            study.add_trial(optuna.create_trial(
-                value=_rising(final)[-1], params={}, distributions={},
-                intermediate_values={2 * s: v for s, v in enumerate(_rising(final))}))
+            study.add_trial(
+                optuna.create_trial(
+                    value=_rising(final)[-1],
+                    params={},
+                    distributions={},
+                    intermediate_values={2 * s: v for s, v in enumerate(_rising(final))},
+                )
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             answers = []
@@ -295,7 +331,9 @@ def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
         curves[name] = (answers, [w for w in caught if "falls back" in str(w.message)])
     assert curves["predictor"][0] == curves["curve"][0] and any(curves["curve"][0])
-    assert len(curves["predictor"][1]) == 1 and "(steps 1, 3)" in str(curves["predictor"][1][0].message)
+    assert len(curves["predictor"][1]) == 1 and "(steps 1, 3)" in str(
+        curves["predictor"][1][0].message
+    )
     assert not curves["curve"][1]
 
 
@@ -303,16 +341,23 @@ def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
 @pytest.mark.parametrize("use_params", [True, False])
 def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(use_params, model) -> None:
     pruner = PredictorPruner(use_params=use_params, n_min_trials=5, n_warmup_steps=0, model=model)
-    study, late_small, stopped_early = _late_poor_trials(pruner, _sized_objective, lambda p: not p["big"])
+    study, late_small, stopped_early = _late_poor_trials(
+        pruner, _sized_objective, lambda p: not p["big"]
+    )
     assert len(late_small) >= 10
     assert len(stopped_early) == (len(late_small) if use_params else 0)
     assert study.best_value == 0.9
 
 
 def test_choices_are_encoded_one_hot_scaled_and_zero_when_not_sampled() -> None:
-    dists = {"op": CategoricalDistribution(["a", "b", "c"]), "width": IntDistribution(1, 64, log=True),
-             "rate": FloatDistribution(0.0, 0.5)}
-    full = optuna.create_trial(params={"op": "b", "width": 8, "rate": 0.1}, distributions=dists, value=0.0)
+    dists = {
+        "op": CategoricalDistribution(["a", "b", "c"]),
+        "width": IntDistribution(1, 64, log=True),
+        "rate": FloatDistribution(0.0, 0.5),
+    }
+    full = optuna.create_trial(
+        params={"op": "b", "width": 8, "rate": 0.1}, distributions=dists, value=0.0
+    )
     branch = optuna.create_trial(params={"op": "c"}, distributions={"op": dists["op"]}, value=0.0)
     layout = _choice_layout([branch, full])
     assert list(layout) == ["op", "rate", "width"]
@@ -347,13 +392,21 @@ def test_a_predictor_decision_with_200_finished_50_step_curves(use_choices, mode
     rng = np.random.default_rng(0)
     ops = ["a", "b", "c", "d", "e"]
     dists = {f"edge{i}": CategoricalDistribution(ops) for i in range(6)}
-    study = optuna.create_study(direction="maximize",
-                                pruner=PredictorPruner(use_choices=use_choices, model=model))
+    study = optuna.create_study(
+        direction="maximize", pruner=PredictorPruner(use_choices=use_choices, model=model)
+    )
     for _ in range(200):
-        curve = (0.5 + 0.4 * rng.random()) * (1 - 0.9 ** np.arange(1, 51)) + rng.normal(0, 0.005, 50)
-        study.add_trial(optuna.create_trial(
-            value=float(curve[-1]), intermediate_values={s: float(v) for s, v in enumerate(curve)},
-            params={name: ops[rng.integers(5)] for name in dists}, distributions=dists))
+        curve = (0.5 + 0.4 * rng.random()) * (1 - 0.9 ** np.arange(1, 51)) + rng.normal(
+            0, 0.005, 50
+        )
+        study.add_trial(
+            optuna.create_trial(
+                value=float(curve[-1]),
+                intermediate_values={s: float(v) for s, v in enumerate(curve)},
+                params={name: ops[rng.integers(5)] for name in dists},
+                distributions=dists,
+            )
+        )
     trial = study.ask(dists)
     for step in range(30):
         trial.report(0.3 + 0.01 * step, step)
@@ -364,13 +417,19 @@ def test_a_predictor_decision_with_200_finished_50_step_curves(use_choices, mode
     assert study.pruner.prune(study, study._storage.get_trial(trial._trial_id))
 
 
-@pytest.mark.parametrize("pruner", [LearningCurvePruner(),
-                                    PredictorPruner(use_choices=True, n_min_trials=5),
-                                    PredictorPruner(use_choices=True, n_min_trials=5, model="chain")],
-                         ids=["curve", "predictor-choices", "predictor-chain"])
+@pytest.mark.parametrize(
+    "pruner",
+    [
+        LearningCurvePruner(),
+        PredictorPruner(use_choices=True, n_min_trials=5),
+        PredictorPruner(use_choices=True, n_min_trials=5, model="chain"),
+    ],
+    ids=["curve", "predictor-choices", "predictor-chain"],
+)
 def test_pruners_work_on_every_storage_minimising_with_tpe(pruner, storage_url, study_name) -> None:
     """The loss of :func:`_cell_objective`'s cells, minimised by TPE, through each storage:
     the pruners read everything back from the storage they are given."""
+
     def loss(trial) -> float:
         cell = trial.suggest_categorical("cell", ["good", "bad"])
         ceiling = trial.suggest_float("ceiling", 0.5, 0.95) if cell == "good" else 0.5
@@ -381,9 +440,13 @@ def test_pruners_work_on_every_storage_minimising_with_tpe(pruner, storage_url, 
                 raise optuna.TrialPruned()
         return 1.0 - curve[-1]
 
-    study = optuna.create_study(storage=open_storage(storage_url), study_name=study_name,
-                                direction="minimize", pruner=pruner,
-                                sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=10))
+    study = optuna.create_study(
+        storage=open_storage(storage_url),
+        study_name=study_name,
+        direction="minimize",
+        pruner=pruner,
+        sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=10),
+    )
     study.optimize(loss, n_trials=40)
     trials = optuna.load_study(study_name=study_name, storage=open_storage(storage_url)).trials
     states = [t.state for t in trials]
@@ -427,8 +490,15 @@ def test_two_workers_prune_one_study_together(kind, tmp_path, study_name) -> Non
     url = service_url("postgresql") if kind == "postgresql" else f"journal:{tmp_path / 'p.log'}"
     optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, "-c", PRUNING_WORKER, url, study_name, str(seed)],
-                              stderr=subprocess.PIPE, text=True, env=env) for seed in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", PRUNING_WORKER, url, study_name, str(seed)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for seed in (1, 2)
+    ]
     for proc in procs:
         _, stderr = proc.communicate(timeout=300)
         assert proc.returncode == 0 and "Traceback" not in stderr, stderr

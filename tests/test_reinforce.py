@@ -65,8 +65,9 @@ def _next_cell(sampler: ReinforceSampler, study: optuna.Study, trial) -> list[st
 
 def test_same_seed_and_history_give_the_same_next_architecture(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
-    study = optuna.create_study(storage=url, study_name="h", direction="maximize",
-                                sampler=ReinforceSampler(seed=3))
+    study = optuna.create_study(
+        storage=url, study_name="h", direction="maximize", sampler=ReinforceSampler(seed=3)
+    )
     study.optimize(_cells, n_trials=60)
     trial = study._storage.get_trial(study._storage.create_new_trial(study._study_id))
     # The sampler that learnt trial by trial, and two fresh ones (two new processes).
@@ -101,8 +102,11 @@ def test_conditional_spaces_and_fallback_params() -> None:
 
 
 def test_threads_and_hyperband_brackets() -> None:
-    study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=0),
-                                pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=9))
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=ReinforceSampler(seed=0),
+        pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=9),
+    )
 
     def objective(trial: optuna.Trial) -> float:
         value = _cells(trial)
@@ -152,14 +156,21 @@ def _digest(sampler: ReinforceSampler) -> str:
 
 def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    study = optuna.create_study(storage=url, study_name="w", direction="maximize",
-                                sampler=ReinforceSampler())
+    study = optuna.create_study(
+        storage=url, study_name="w", direction="maximize", sampler=ReinforceSampler()
+    )
     study.optimize(_cells, n_trials=40)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     outs = []
     for _ in range(2):  # two new processes, one after the other, on the same storage
-        proc = subprocess.run([sys.executable, "-c", WORKER, url, "w"], capture_output=True, text=True, check=False,
-                              env=env, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", WORKER, url, "w"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr
         outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     # Both replayed the same 40 trials into the same weights, hence the same policy ...
@@ -177,11 +188,14 @@ def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_pa
 
 def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    study = optuna.create_study(storage=url, study_name="original", direction="maximize",
-                                sampler=ReinforceSampler())
+    study = optuna.create_study(
+        storage=url, study_name="original", direction="maximize", sampler=ReinforceSampler()
+    )
     study.optimize(_cells, n_trials=30)
     study.ask()
-    optuna.copy_study(from_study_name="original", from_storage=url, to_storage=url, to_study_name="copy")
+    optuna.copy_study(
+        from_study_name="original", from_storage=url, to_storage=url, to_study_name="copy"
+    )
     copy = optuna.load_study(study_name="copy", storage=url, sampler=ReinforceSampler())
     copy.ask()
     assert _digest(copy.sampler) == _digest(study.sampler)
@@ -195,14 +209,26 @@ def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
 
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])
 def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(kind, tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 's.db'}" if kind == "sqlite" else open_storage(f"journal:{tmp_path / 's.log'}")
-    study = optuna.create_study(storage=url, study_name="s", direction="maximize",
-                                sampler=ReinforceSampler(snapshot_every=50))
+    url = (
+        f"sqlite:///{tmp_path / 's.db'}"
+        if kind == "sqlite"
+        else open_storage(f"journal:{tmp_path / 's.log'}")
+    )
+    study = optuna.create_study(
+        storage=url,
+        study_name="s",
+        direction="maximize",
+        sampler=ReinforceSampler(snapshot_every=50),
+    )
     study.optimize(_cells, n_trials=130)
     study.ask()  # the study's own sampler learns from all 130 trials
-    joined = optuna.load_study(study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=50))
+    joined = optuna.load_study(
+        study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=50)
+    )
     joined.ask()
-    replayed = optuna.load_study(study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=None))
+    replayed = optuna.load_study(
+        study_name="s", storage=url, sampler=ReinforceSampler(snapshot_every=None)
+    )
     replayed.ask()
     # The snapshot covered trials 0-99: the new worker learnt from the last 30 only, where a
     # worker without snapshots replays all 130 ...

@@ -75,7 +75,14 @@ def test_nb201_string_round_trip() -> None:
     text = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|"
     genotype = NB201Genotype.from_string(text)
     assert str(genotype) == text
-    assert genotype.ops == ("nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none", "avg_pool_3x3", "nor_conv_3x3")
+    assert genotype.ops == (
+        "nor_conv_3x3",
+        "nor_conv_1x1",
+        "skip_connect",
+        "none",
+        "avg_pool_3x3",
+        "nor_conv_3x3",
+    )
     with pytest.raises(ValueError):
         NB201Genotype(("nor_conv_3x3",) * 5)
     with pytest.raises(ValueError, match="unknown"):
@@ -118,7 +125,11 @@ def test_chain_conditional_params_only_when_active() -> None:
 
 def test_chain_genotype_text_and_json() -> None:
     genotype = ChainGenotype(
-        (LayerSpec("conv", 5, 32, "gelu"), LayerSpec("max_pool", 3), LayerSpec("identity", skips=(0,)))
+        (
+            LayerSpec("conv", 5, 32, "gelu"),
+            LayerSpec("max_pool", 3),
+            LayerSpec("identity", skips=(0,)),
+        )
     )
     assert str(genotype) == "conv5x32-gelu > max_pool3 > identity+skip0"
     assert ChainGenotype.from_json(genotype.to_json()) == genotype
@@ -127,8 +138,14 @@ def test_chain_genotype_text_and_json() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"min_layers": 0}, {"min_layers": 4, "max_layers": 3}, {"ops": ["conv", "warp"]},
-     {"activations": []}, {"kernels": [4]}, {"widths": [0]}],
+    [
+        {"min_layers": 0},
+        {"min_layers": 4, "max_layers": 3},
+        {"ops": ["conv", "warp"]},
+        {"activations": []},
+        {"kernels": [4]},
+        {"widths": [0]},
+    ],
 )
 def test_chain_rejects_bad_settings(kwargs) -> None:
     with pytest.raises(ValueError):

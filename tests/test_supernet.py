@@ -36,7 +36,9 @@ from optunas.spaces import NB201, Chain, NB201Genotype
 
 CONV = NB201Genotype(("nor_conv_3x3",) * 6)
 NONE = NB201Genotype(("none",) * 6)
-MIXED = NB201Genotype(("nor_conv_1x1", "skip_connect", "avg_pool_3x3", "none", "nor_conv_3x3", "skip_connect"))
+MIXED = NB201Genotype(
+    ("nor_conv_1x1", "skip_connect", "avg_pool_3x3", "none", "nor_conv_3x3", "skip_connect")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -138,17 +140,25 @@ def test_pretrain_then_score_enqueued_architectures(tmp_path, small_mnist1d) -> 
 
 
 def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
-    objective = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "s.pt",
-                                  epochs=1)
+    objective = SupernetObjective(
+        NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "s.pt", epochs=1
+    )
     objective.pretrain()
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.NSGAIISampler(seed=0, population_size=4))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"],
+        sampler=optuna.samplers.NSGAIISampler(seed=0, population_size=4),
+    )
     study.optimize(objective, n_trials=6)
     for trial in study.trials:
         accuracy, params = trial.values
         assert 0.0 <= accuracy <= 1.0 and params == trial.user_attrs["params"]
-    flops = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "s.pt",
-                              epochs=1, objectives=["accuracy", "flops"])
+    flops = SupernetObjective(
+        NB201(channels=4),
+        small_mnist1d,
+        checkpoint=tmp_path / "s.pt",
+        epochs=1,
+        objectives=["accuracy", "flops"],
+    )
     study = optuna.create_study(directions=["maximize", "minimize"])
     study.optimize(flops, n_trials=1)
     assert study.trials[0].values[1] == study.trials[0].user_attrs["flops"]
@@ -156,11 +166,17 @@ def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
 
 def test_resumed_pretraining_ends_with_the_uninterrupted_weights(tmp_path, small_mnist1d) -> None:
     settings = {"epochs": 2, "sampling": "fair"}
-    whole = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "a.pt", **settings)
+    whole = SupernetObjective(
+        NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "a.pt", **settings
+    )
     whole.pretrain()
-    first = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "b.pt", **settings)
+    first = SupernetObjective(
+        NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "b.pt", **settings
+    )
     assert len(first.pretrain(epochs=1)) == 1
-    resumed = SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "b.pt", **settings)
+    resumed = SupernetObjective(
+        NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "b.pt", **settings
+    )
     assert [r["epoch"] for r in resumed.pretrain()] == [2]
     assert resumed.pretrain() == []  # nothing left to do
     a, b = load_checkpoint(tmp_path / "a.pt"), load_checkpoint(tmp_path / "b.pt")
@@ -188,7 +204,9 @@ def test_a_checkpoint_of_another_setting_is_refused(tmp_path, small_mnist1d) -> 
     study = optuna.create_study(direction="maximize")
     study.set_user_attr("supernet:checkpoint", str(tmp_path / "other.pt"))
     with pytest.raises(ValueError, match="other.pt"):
-        study.optimize(SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=path), n_trials=1)
+        study.optimize(
+            SupernetObjective(NB201(channels=4), small_mnist1d, checkpoint=path), n_trials=1
+        )
 
 
 def test_enas_trains_the_shared_weights_along_each_trial(tmp_path, small_mnist1d) -> None:
@@ -216,8 +234,9 @@ def test_images_in_2d(tmp_path) -> None:
     y = (x.mean(dim=(1, 2, 3)) > 0).long()
     split = TensorDataset(x[:64], y[:64]), TensorDataset(x[64:], y[64:])
     data = Dataset("toy", split[0], split[1], split[1], input_shape=(1, 8, 8), num_classes=2)
-    objective = SupernetObjective(NB201(channels=4), data, checkpoint=tmp_path / "s.pt", epochs=1,
-                                  batch_size=32)
+    objective = SupernetObjective(
+        NB201(channels=4), data, checkpoint=tmp_path / "s.pt", epochs=1, batch_size=32
+    )
     objective.pretrain()
     study = optuna.create_study(direction="maximize")
     study.optimize(objective, n_trials=2)
@@ -252,7 +271,9 @@ def test_concurrent_writers_never_leave_a_torn_file(tmp_path) -> None:
 
     def write(writer: int) -> None:
         for n in range(1, 16):
-            save_checkpoint(path, {"writer": writer, "n": n, "data": torch.full((100_000,), float(n))})
+            save_checkpoint(
+                path, {"writer": writer, "n": n, "data": torch.full((100_000,), float(n))}
+            )
 
     def read() -> None:
         try:
@@ -336,12 +357,21 @@ def test_retrain_top_records_estimate_and_standalone_side_by_side(tmp_path, smal
 def test_public_names_have_examples() -> None:
     from optunas.nn import recalibrate_batchnorm
 
-    for obj in (NB201Supernet, ChainSupernet, recalibrate_batchnorm, SupernetObjective, retrain_top,
-                save_checkpoint, load_checkpoint):
+    for obj in (
+        NB201Supernet,
+        ChainSupernet,
+        recalibrate_batchnorm,
+        SupernetObjective,
+        retrain_top,
+        save_checkpoint,
+        load_checkpoint,
+    ):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"
 
 
-def test_retrain_command_prints_estimates_beside_standalone(tmp_path, small_mnist1d, capsys) -> None:
+def test_retrain_command_prints_estimates_beside_standalone(
+    tmp_path, small_mnist1d, capsys
+) -> None:
     import argparse
 
     from optunas.cli._supernet import register
@@ -372,8 +402,9 @@ def test_retrain_command_prints_estimates_beside_standalone(tmp_path, small_mnis
 def test_a_chain_path_computes_exactly_what_its_standalone_network_computes(shape) -> None:
     torch.manual_seed(0)
     space = Chain(max_layers=4, widths=(8, 16), kernels=(3, 5))
-    supernet = ChainSupernet(shape[0], 10, dims=len(shape) - 1, max_layers=4, widths=(8, 16),
-                             kernels=(3, 5))
+    supernet = ChainSupernet(
+        shape[0], 10, dims=len(shape) - 1, max_layers=4, widths=(8, 16), kernels=(3, 5)
+    )
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     x = torch.randn(4, *shape)
     for _ in range(25):  # depths, ops, widths, kernels and skips of every kind
@@ -440,8 +471,9 @@ def test_two_worker_processes_share_one_checkpoint(tmp_path, study_name, small_m
     (x, y), (vx, vy) = small_mnist1d.train.tensors, small_mnist1d.valid.tensors
     torch.save((torch.cat([x, vx]), torch.cat([y, vy])), data)
     workers = [
-        subprocess.Popen([sys.executable, "-c", _ENAS_WORKER, url, study_name, str(checkpoint),
-                          str(data)])
+        subprocess.Popen(
+            [sys.executable, "-c", _ENAS_WORKER, url, study_name, str(checkpoint), str(data)]
+        )
         for _ in range(2)
     ]
     assert [w.wait(timeout=300) for w in workers] == [0, 0]
@@ -463,8 +495,9 @@ def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, cap
     checkpoint = str(tmp_path / "cli.pt")
 
     def run(*argv: str) -> int:
-        args = parser.parse_args(["supernet", "pretrain", "--checkpoint", checkpoint,
-                                  "--no-progress", *argv])
+        args = parser.parse_args(
+            ["supernet", "pretrain", "--checkpoint", checkpoint, "--no-progress", *argv]
+        )
         return args.handler(args)
 
     assert run("--epochs", "1") == 0
@@ -479,8 +512,9 @@ def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, cap
 def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) -> None:
     from optunas.samplers import ReinforceSampler
 
-    objective = SupernetObjective(NB201(channels=4), small_mnist1d, mode="enas",
-                                  checkpoint=tmp_path / "t.pt", enas_steps=1)
+    objective = SupernetObjective(
+        NB201(channels=4), small_mnist1d, mode="enas", checkpoint=tmp_path / "t.pt", enas_steps=1
+    )
     study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=0))
     study.optimize(objective, n_trials=6, n_jobs=2)
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 6
@@ -490,15 +524,17 @@ def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) 
 
 def test_a_joining_worker_takes_the_study_s_supernet(tmp_path, small_mnist1d) -> None:
     space = NB201(channels=4)
-    first = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "j.pt", epochs=1,
-                              calibration_batches=2, seed=3)
+    first = SupernetObjective(
+        space, small_mnist1d, checkpoint=tmp_path / "j.pt", epochs=1, calibration_batches=2, seed=3
+    )
     first.pretrain()
     storage = f"sqlite:///{tmp_path / 'j.db'}"
     study = optuna.create_study(storage=storage, study_name="joined", direction="maximize")
     study.enqueue_trial(space.params(MIXED))
     study.optimize(first, n_trials=1)
-    joined = SupernetObjective.from_study(optuna.load_study(study_name="joined", storage=storage),
-                                          small_mnist1d)
+    joined = SupernetObjective.from_study(
+        optuna.load_study(study_name="joined", storage=storage), small_mnist1d
+    )
     assert joined.settings() == first.settings() and joined.space.channels == 4
     study.enqueue_trial(space.params(MIXED))
     study.optimize(joined, n_trials=1)

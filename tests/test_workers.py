@@ -21,10 +21,9 @@ import textwrap
 
 import optuna
 import pytest
+from conftest import service_url
 
 from optunas._storage import open_storage
-
-from conftest import service_url
 
 WORKER = textwrap.dedent(
     """
@@ -46,16 +45,25 @@ def _storage(kind: str, tmp_path) -> str:
     return service_url("postgresql") if kind == "postgresql" else f"journal:{tmp_path / 'w.log'}"
 
 
-def run_workers(url: str, names: list[str], sampler: str, workers: int = 3, trials: int = 60) -> list[list]:
+def run_workers(
+    url: str, names: list[str], sampler: str, workers: int = 3, trials: int = 60
+) -> list[list]:
     """Each study in ``names`` run by ``workers`` processes at once (all studies at the same
     time, all workers of a study with the study's seed); the trials of each study."""
     for name in names:
         optuna.create_study(storage=open_storage(url), study_name=name, direction="maximize")
     per_worker = [trials // workers + (k < trials % workers) for k in range(workers)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # fifteen processes on a few cores
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, name, sampler, str(seed), str(n)],
-                              stderr=subprocess.PIPE, text=True, env=env)
-             for seed, name in enumerate(names) for n in per_worker]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, url, name, sampler, str(seed), str(n)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for seed, name in enumerate(names)
+        for n in per_worker
+    ]
     for proc in procs:
         _, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0, stderr
@@ -66,7 +74,9 @@ def run_workers(url: str, names: list[str], sampler: str, workers: int = 3, tria
 @pytest.mark.parametrize("kind", ["postgresql", "journal"])
 @pytest.mark.parametrize("sampler", ["reinforce", "evolution"])
 def test_three_workers_share_one_study(kind, sampler, tmp_path, study_name) -> None:
-    studies = run_workers(_storage(kind, tmp_path), [f"{study_name}-{k}" for k in range(STUDIES)], sampler)
+    studies = run_workers(
+        _storage(kind, tmp_path), [f"{study_name}-{k}" for k in range(STUDIES)], sampler
+    )
     gains = []
     for trials in studies:
         assert len(trials) == 60

@@ -1,8 +1,6 @@
 """Tabular NAS benchmarks: every architecture of a space trained once, looked up in microseconds."""
 
 from optunas.benchmarks._harness import bench_pruners, bench_samplers
-from optunas.benchmarks._objective import TabularObjective
-from optunas.benchmarks._table import NB201Table, load_nb201_table
 from optunas.benchmarks._nb201 import (
     NUM_ARCHS,
     PRUNING_SETTING,
@@ -12,6 +10,8 @@ from optunas.benchmarks._nb201 import (
     arch_ops,
     canonical,
 )
+from optunas.benchmarks._objective import TabularObjective
+from optunas.benchmarks._table import NB201Table, load_nb201_table
 
 __all__ = [
     "BenchmarkSetting",

@@ -34,19 +34,33 @@ def _objective(real_epochs: int | None, table: NB201Table, setting: BenchmarkSet
 
     recipe = setting.recipe
     space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
-    return TrainObjective(space, setting.dataset(), epochs=real_epochs, batch_size=recipe.batch_size,
-                          lr=recipe.lr, weight_decay=recipe.weight_decay, schedule=recipe.schedule,
-                          device="cpu")
+    return TrainObjective(
+        space,
+        setting.dataset(),
+        epochs=real_epochs,
+        batch_size=recipe.batch_size,
+        lr=recipe.lr,
+        weight_decay=recipe.weight_decay,
+        schedule=recipe.schedule,
+        device="cpu",
+    )
 
 
-def _study_run(sampler: str, pruner: str, seed: int, trials: int,
-               real_epochs: int | None = None, variant: str = "default") -> dict[str, Any]:
+def _study_run(
+    sampler: str,
+    pruner: str,
+    seed: int,
+    trials: int,
+    real_epochs: int | None = None,
+    variant: str = "default",
+) -> dict[str, Any]:
     """One seeded study on the table (or, with ``real_epochs``, with real training); what
     the summaries need, as plain lists."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     table = load_nb201_table(variant=variant)
-    study = optuna.create_study(direction="maximize", sampler=get_sampler(sampler, seed),
-                                pruner=get_pruner(pruner))
+    study = optuna.create_study(
+        direction="maximize", sampler=get_sampler(sampler, seed), pruner=get_pruner(pruner)
+    )
     objective = _objective(real_epochs, table, _SETTINGS[variant])
     durations: list[float] = []
     for _ in range(trials):
@@ -62,8 +76,12 @@ def _study_run(sampler: str, pruner: str, seed: int, trials: int,
             best_row = table.index(objective.space.genotype(trial.params))
         best_so_far.append(best_value)
     return {
-        "sampler": sampler, "pruner": pruner, "seed": seed, "best_so_far": best_so_far,
-        "durations": durations, "epochs": epochs,
+        "sampler": sampler,
+        "pruner": pruner,
+        "seed": seed,
+        "best_so_far": best_so_far,
+        "durations": durations,
+        "epochs": epochs,
         "best_test": float(table.test[best_row]) if best_row is not None else math.nan,
     }
 
@@ -83,15 +101,17 @@ def _run_all(jobs: list[tuple[Any, ...]], processes: int) -> list[dict[str, Any]
         return pool.starmap(_study_run, jobs)
 
 
-def _summaries(runs: list[dict[str, Any]], optimum: float, key: str,
-               checkpoints: Sequence[int]) -> dict[str, Any]:
+def _summaries(
+    runs: list[dict[str, Any]], optimum: float, key: str, checkpoints: Sequence[int]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in dict.fromkeys(r[key] for r in runs):
         mine = [r for r in runs if r[key] == name]
         trials = len(mine[0]["best_so_far"])
         regret = {
             str(c): _mean_se([100 * (optimum - r["best_so_far"][c - 1]) for r in mine])
-            for c in checkpoints if c <= trials
+            for c in checkpoints
+            if c <= trials
         }
         curve = np.array([[100 * (optimum - v) for v in r["best_so_far"]] for r in mine])
         out[name] = {
@@ -99,7 +119,8 @@ def _summaries(runs: list[dict[str, Any]], optimum: float, key: str,
             "regret_pp": regret,
             "regret_curve_mean": np.nanmean(curve, axis=0).tolist(),
             "regret_curve_se": (np.nanstd(curve, axis=0, ddof=1) / math.sqrt(len(mine))).tolist()
-            if len(mine) > 1 else [0.0] * trials,
+            if len(mine) > 1
+            else [0.0] * trials,
             "best_test": _mean_se([r["best_test"] for r in mine]),
             "epochs": _mean_se([r["epochs"] for r in mine]),
             "median_trial_ms": 1000 * statistics.median(d for r in mine for d in r["durations"]),
@@ -107,18 +128,26 @@ def _summaries(runs: list[dict[str, Any]], optimum: float, key: str,
     return out
 
 
-def _overhead_ms(sampler: str, trials: int, around: Sequence[int], seed: int = 0) -> dict[str, float]:
+def _overhead_ms(
+    sampler: str, trials: int, around: Sequence[int], seed: int = 0
+) -> dict[str, float]:
     durations = _study_run(sampler, "none", seed, trials)["durations"]
     return {
-        str(at): 1000 * statistics.median(durations[max(0, at - 10): at + 10])
-        for at in around if at + 10 <= len(durations)
+        str(at): 1000 * statistics.median(durations[max(0, at - 10) : at + 10])
+        for at in around
+        if at + 10 <= len(durations)
     }
 
 
 def bench_samplers(
-    samplers: Sequence[str], seeds: int = 30, trials: int = 200,
-    overhead_trials: int = 0, processes: int = 1, checkpoints: Sequence[int] = CHECKPOINTS,
-    seed_limits: dict[str, int] | None = None, real_epochs: int | None = None,
+    samplers: Sequence[str],
+    seeds: int = 30,
+    trials: int = 200,
+    overhead_trials: int = 0,
+    processes: int = 1,
+    checkpoints: Sequence[int] = CHECKPOINTS,
+    seed_limits: dict[str, int] | None = None,
+    real_epochs: int | None = None,
     variant: str = "default",
 ) -> dict[str, Any]:
     """Regret against trials for each sampler over ``seeds`` seeds (mean and standard
@@ -139,22 +168,37 @@ def bench_samplers(
     """
     table = load_nb201_table(variant=variant)
     limits = seed_limits or {}
-    jobs = [(s, "none", seed, trials, real_epochs, variant)
-            for s in samplers for seed in range(limits.get(s, seeds))]
+    jobs = [
+        (s, "none", seed, trials, real_epochs, variant)
+        for s in samplers
+        for seed in range(limits.get(s, seeds))
+    ]
     runs = _run_all(jobs, processes)
     optimum = 1.0 if real_epochs else float(table.valid.max())
-    result = {"optimum_valid": optimum, "optimum_test_of_best_valid": table.best()["test"],
-              "trials": trials, "seeds": seeds, "real_epochs": real_epochs, "table": variant,
-              "samplers": _summaries(runs, optimum, "sampler", checkpoints)}
+    result = {
+        "optimum_valid": optimum,
+        "optimum_test_of_best_valid": table.best()["test"],
+        "trials": trials,
+        "seeds": seeds,
+        "real_epochs": real_epochs,
+        "table": variant,
+        "samplers": _summaries(runs, optimum, "sampler", checkpoints),
+    }
     if overhead_trials:
         for name in samplers:
-            result["samplers"][name]["overhead_ms"] = _overhead_ms(name, overhead_trials, (100, 1000))
+            result["samplers"][name]["overhead_ms"] = _overhead_ms(
+                name, overhead_trials, (100, 1000)
+            )
     return result
 
 
 def bench_pruners(
-    pruners: Sequence[str], samplers: Sequence[str] = ("random", "tpe"), seeds: int = 30,
-    trials: int = 200, processes: int = 1, variant: str = "default",
+    pruners: Sequence[str],
+    samplers: Sequence[str] = ("random", "tpe"),
+    seeds: int = 30,
+    trials: int = 200,
+    processes: int = 1,
+    variant: str = "default",
 ) -> dict[str, Any]:
     """For each sampler and pruner: total epochs consumed and final regret after ``trials``
     trials, over ``seeds`` seeds, on the table ``variant`` (``"pruning"`` is the one whose
@@ -207,8 +251,11 @@ def write_json(result: dict[str, Any], path: str | Path) -> None:
 def format_sampler_table(result: dict[str, Any]) -> str:
     """A Markdown table of the sampler results."""
     checkpoints = list(next(iter(result["samplers"].values()))["regret_pp"])
-    head = ["sampler", "seeds"] + [f"regret@{c}" for c in checkpoints] + [
-        "test acc of best", "ms/trial @100", "ms/trial @1000"]
+    head = (
+        ["sampler", "seeds"]
+        + [f"regret@{c}" for c in checkpoints]
+        + ["test acc of best", "ms/trial @100", "ms/trial @1000"]
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, s in result["samplers"].items():
         cells = [name, str(s["seeds"])] + [f"{m:.2f} ± {e:.2f}" for m, e in s["regret_pp"].values()]
@@ -221,16 +268,25 @@ def format_sampler_table(result: dict[str, Any]) -> str:
 
 def format_pruner_table(result: dict[str, Any]) -> str:
     """A Markdown table of the pruner results."""
-    lines = ["| sampler | pruner | seeds | epochs consumed | final regret (pp) |", "|---|---|---|---|---|"]
+    lines = [
+        "| sampler | pruner | seeds | epochs consumed | final regret (pp) |",
+        "|---|---|---|---|---|",
+    ]
     for sampler, by_pruner in result.items():
         for name, s in by_pruner.items():
-            (m, e), = s["regret_pp"].values()
-            lines.append(f"| {sampler} | {name} | {s['seeds']} | {s['epochs'][0]:.0f} ± "
-                         f"{s['epochs'][1]:.0f} | {m:.2f} ± {e:.2f} |")
+            ((m, e),) = s["regret_pp"].values()
+            lines.append(
+                f"| {sampler} | {name} | {s['seeds']} | {s['epochs'][0]:.0f} ± "
+                f"{s['epochs'][1]:.0f} | {m:.2f} ± {e:.2f} |"
+            )
     return "\n".join(lines)
 
 
 __all__ = [
-    "bench_pruners", "bench_samplers", "format_pruner_table", "format_sampler_table",
-    "plot_regret", "write_json",
+    "bench_pruners",
+    "bench_samplers",
+    "format_pruner_table",
+    "format_sampler_table",
+    "plot_regret",
+    "write_json",
 ]

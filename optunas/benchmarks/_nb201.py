@@ -33,7 +33,9 @@ class BenchmarkSetting:
     recipe: Recipe = Recipe(epochs=10, batch_size=100, lr=0.01, weight_decay=5e-4)
 
     def dataset(self) -> Dataset:
-        data = load_mnist1d(num_samples=self.num_samples, valid_fraction=self.valid_fraction, seed=0)
+        data = load_mnist1d(
+            num_samples=self.num_samples, valid_fraction=self.valid_fraction, seed=0
+        )
         x, y = data.train.tensors
         train = TensorDataset(x[: self.train_subset], y[: self.train_subset])
         return Dataset(data.name, train, data.valid, data.test, data.input_shape, data.num_classes)
@@ -100,6 +102,5 @@ def canonical(ops: Sequence[str]) -> tuple[str, ...]:
         if alive and j in to_output:
             to_output.add(i)
     return tuple(
-        op if i in from_input and j in to_output else "none"
-        for (j, i), op in zip(NB201_EDGES, ops)
+        op if i in from_input and j in to_output else "none" for (j, i), op in zip(NB201_EDGES, ops)
     )

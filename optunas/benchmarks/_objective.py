@@ -46,7 +46,9 @@ class TabularObjective:
         10
     """
 
-    def __init__(self, table: NB201Table | None = None, objectives: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, table: NB201Table | None = None, objectives: Sequence[str] | None = None
+    ) -> None:
         self.table = table if table is not None else load_nb201_table()
         self.objectives = tuple(objectives) if objectives else None
         self.space = NB201()
@@ -69,8 +71,11 @@ class TabularObjective:
                     _record(trial, epoch + 1, per_epoch)
                     raise optuna.TrialPruned(f"pruned after epoch {epoch}")
         _record(trial, epochs, per_epoch)
-        scores = {"accuracy": float(curve[-1]), "params": float(self.table.params[i]),
-                  "flops": float(self.table.flops[i])}
+        scores = {
+            "accuracy": float(curve[-1]),
+            "params": float(self.table.params[i]),
+            "flops": float(self.table.flops[i]),
+        }
         values = tuple(scores[name] for name in objectives)
         return values if len(values) > 1 else values[0]
 
@@ -83,12 +88,15 @@ class TabularObjective:
             "TabularObjective runs under Optuna's default MedianPruner, which stops most of the "
             "table's curves after a few epochs; pass pruner=optuna.pruners.NopPruner() to "
             "create_study to see every curve to its end, or the pruner you mean to use.",
-            stacklevel=3)
+            stacklevel=3,
+        )
 
 
 def _is_default_median(pruner: optuna.pruners.BasePruner) -> bool:
     """A MedianPruner with all of Optuna's default settings (what a study gets by default)."""
-    return type(pruner) is optuna.pruners.MedianPruner and vars(pruner) == vars(optuna.pruners.MedianPruner())
+    return type(pruner) is optuna.pruners.MedianPruner and vars(pruner) == vars(
+        optuna.pruners.MedianPruner()
+    )
 
 
 def _record(trial: optuna.trial.BaseTrial, epochs: int, per_epoch: float) -> None:

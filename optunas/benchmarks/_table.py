@@ -90,7 +90,9 @@ class NB201Table:
 
 
 @functools.lru_cache(maxsize=4)
-def load_nb201_table(path: str | os.PathLike[str] | None = None, *, variant: str = "default") -> NB201Table:
+def load_nb201_table(
+    path: str | os.PathLike[str] | None = None, *, variant: str = "default"
+) -> NB201Table:
     """Load a table shipped with optunas (``variant``: ``"default"`` or ``"pruning"``, see
     :data:`TABLES`) or another generated one from ``path``; no network, cached per process.
 
@@ -110,11 +112,17 @@ def load_nb201_table(path: str | os.PathLike[str] | None = None, *, variant: str
         with np.load(path) as data:
             arrays = {k: data[k] for k in data.files}
     table = NB201Table(
-        curves=arrays["curves"], test=arrays["test"], params=arrays["params"],
-        flops=arrays["flops"], seconds=arrays["seconds"], canonical=arrays["canonical"],
+        curves=arrays["curves"],
+        test=arrays["test"],
+        params=arrays["params"],
+        flops=arrays["flops"],
+        seconds=arrays["seconds"],
+        canonical=arrays["canonical"],
     )
     epochs = (PRUNING_SETTING if variant == "pruning" else SETTING).recipe.epochs
     if len(table) != NUM_ARCHS or table.epochs != epochs:
-        raise ValueError(f"{path or TABLES[variant]}: expected {NUM_ARCHS} rows of "
-                         f"{epochs} epochs, got {table.curves.shape}")
+        raise ValueError(
+            f"{path or TABLES[variant]}: expected {NUM_ARCHS} rows of "
+            f"{epochs} epochs, got {table.curves.shape}"
+        )
     return table

@@ -14,8 +14,18 @@ from collections.abc import Sequence
 from optunas.cli._config import STUDY_SETTINGS, UsageError
 
 #: Optuna's commands that ``optunas`` hands to Optuna's CLI.
-OPTUNA_COMMANDS = ("ask", "tell", "trials", "best-trial", "best-trials", "studies",
-                   "study-names", "study set-user-attr", "delete-study", "storage upgrade")
+OPTUNA_COMMANDS = (
+    "ask",
+    "tell",
+    "trials",
+    "best-trial",
+    "best-trials",
+    "studies",
+    "study-names",
+    "study set-user-attr",
+    "delete-study",
+    "storage upgrade",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ STUDY_SETTINGS: dict[str, Any] = {
     "epochs": 10,
     "objectives": "accuracy",
     "evaluator": "train",
+    "supernet_mode": "one-shot",  # read only with --evaluator supernet
     "batch_size": 128,
     "lr": 0.01,
     "optimizer": "adamw",
@@ -35,7 +36,8 @@ STUDY_SETTINGS: dict[str, Any] = {
 #: The recorded value is the default of every worker that names none.
 PER_WORKER = ("sampler", "pruner")
 #: The evaluators the command can run; further ones register here.
-EVALUATORS: tuple[str, ...] = ("train",)
+EVALUATORS: tuple[str, ...] = ("train", "supernet")
+SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: Samplers that model one objective only.
 _SINGLE_OBJECTIVE_SAMPLERS = ("reinforce", "cmaes", "gp")
 # Studies made before the configuration was one JSON object kept each setting in its own
@@ -84,7 +86,9 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
         config[key] = given if given is not None else stored.get(key, default)
     objectives = config["objectives"].split(",")
     if config["pruner"] is None:
-        config["pruner"] = "median" if len(objectives) == 1 else "none"
+        # A supernet estimate reports no learning curve, and Optuna prunes one objective only.
+        single = len(objectives) == 1 and config["evaluator"] == "train"
+        config["pruner"] = "median" if single else "none"
     check(config)
     return config
 
@@ -141,8 +145,13 @@ def record(study: optuna.Study, config: dict[str, Any]) -> None:
 
 def describe(config: dict[str, Any]) -> str:
     epochs = config["epochs"]
+    evaluator = (
+        f"supernet ({config['supernet_mode']}), {epochs} pretraining "
+        if config["evaluator"] == "supernet"
+        else f"{epochs} "
+    )
     return (
-        f"space {config['space']}, dataset {config['dataset']}, {epochs} "
+        f"space {config['space']}, dataset {config['dataset']}, {evaluator}"
         f"epoch{'s' if epochs != 1 else ''}, objectives {config['objectives']}, sampler "
         f"{config['sampler']}, pruner {config['pruner']}"
     )

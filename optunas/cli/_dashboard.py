@@ -21,16 +21,25 @@ def register(commands: Any) -> None:
     from optunas._storage import STORAGE_HELP
 
     dashboard = commands.add_parser(
-        "dashboard", help="serve optuna-dashboard on a storage, with the architecture drawings",
+        "dashboard",
+        help="serve optuna-dashboard on a storage, with the architecture drawings",
         description="Start optuna-dashboard on the storage with the artifact store the "
         "objectives wrote the drawings to (by default the folder beside the SQLite or "
         "journal file), so each trial's note shows its architecture.",
     )
-    dashboard.add_argument("--storage", default="sqlite:///optunas.db",
-                           help=f"{STORAGE_HELP} (default: sqlite:///optunas.db)")
-    dashboard.add_argument("--artifact-dir", default=None,
-                           help="folder of the artifacts (default: beside the storage file)")
-    dashboard.add_argument("--host", default="127.0.0.1", help="host to listen on (default: 127.0.0.1)")
+    dashboard.add_argument(
+        "--storage",
+        default="sqlite:///optunas.db",
+        help=f"{STORAGE_HELP} (default: sqlite:///optunas.db)",
+    )
+    dashboard.add_argument(
+        "--artifact-dir",
+        default=None,
+        help="folder of the artifacts (default: beside the storage file)",
+    )
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="host to listen on (default: 127.0.0.1)"
+    )
     dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     dashboard.set_defaults(handler=_dashboard)
 
@@ -54,7 +63,10 @@ def _dashboard(args: argparse.Namespace) -> int:
 
         os.makedirs(folder, exist_ok=True)
         store = optuna.artifacts.FileSystemArtifactStore(folder)
-    print(f"optuna-dashboard on http://{args.host}:{args.port}/ (storage {args.storage}, "
-          f"artifacts {folder or 'none'})", flush=True)
+    print(
+        f"optuna-dashboard on http://{args.host}:{args.port}/ (storage {args.storage}, "
+        f"artifacts {folder or 'none'})",
+        flush=True,
+    )
     optuna_dashboard.run_server(storage, host=args.host, port=args.port, artifact_store=store)
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -14,11 +15,12 @@ import optuna
 from optuna.trial import TrialState
 
 from optunas import __version__
-from optunas.cli import OPTUNA_COMMANDS
 from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
+from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._config import (
     EVALUATORS,
     STUDY_SETTINGS,
+    SUPERNET_MODES,
     UsageError,
     check_directions,
     describe,
@@ -115,44 +117,77 @@ def _seed(value: str) -> int:
 def _add_settings(parser: argparse.ArgumentParser) -> None:
     """The options a study records (see ``optunas.cli._config``); None means "not given"."""
     parser.add_argument(
-        "--space", type=_choice("space", tuple(SPACES)), default=None,
+        "--space",
+        type=_choice("space", tuple(SPACES)),
+        default=None,
         help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})",
     )
     parser.add_argument(
-        "--dataset", type=_choice("dataset", DATASETS), default=None,
+        "--dataset",
+        type=_choice("dataset", DATASETS),
+        default=None,
         help=f"dataset: {', '.join(DATASETS)} (default: {STUDY_SETTINGS['dataset']}, "
         "generated offline)",
     )
     parser.add_argument(
-        "--sampler", type=_choice("sampler", tuple(SAMPLERS)), default=None,
+        "--sampler",
+        type=_choice("sampler", tuple(SAMPLERS)),
+        default=None,
         help=f"sampler: {', '.join(SAMPLERS)} (default: the study's, else "
         f"{STUDY_SETTINGS['sampler']})",
     )
     parser.add_argument(
-        "--pruner", type=_choice("pruner", tuple(PRUNERS)), default=None,
+        "--pruner",
+        type=_choice("pruner", tuple(PRUNERS)),
+        default=None,
         help=f"pruner: {', '.join(PRUNERS)} (default: the study's, else median for one "
         "objective and none for several)",
     )
     parser.add_argument(
-        "--epochs", type=_positive(int), default=None,
+        "--epochs",
+        type=_positive(int),
+        default=None,
         help=f"training epochs per trial (default: {STUDY_SETTINGS['epochs']})",
     )
     parser.add_argument(
-        "--objectives", type=_objectives, default=None,
+        "--objectives",
+        type=_objectives,
+        default=None,
         help=f"what to optimise, comma-separated from {', '.join(OBJECTIVES)}; e.g. "
         "accuracy,params for a two-objective study (default: accuracy)",
     )
     parser.add_argument(
-        "--evaluator", type=_choice("evaluator", EVALUATORS), default=None,
+        "--evaluator",
+        type=_choice("evaluator", EVALUATORS),
+        default=None,
         help=f"how a trial is scored: {', '.join(EVALUATORS)} (default: train, a standalone "
-        "training of each architecture)",
+        "training of each architecture; supernet: weights shared by all architectures, "
+        "--epochs then sets the supernet's pretraining)",
     )
-    parser.add_argument("--batch-size", type=_positive(int), default=None,
-                        help=f"minibatch size (default: {STUDY_SETTINGS['batch_size']})")
-    parser.add_argument("--lr", type=_positive(float), default=None,
-                        help=f"peak learning rate (default: {STUDY_SETTINGS['lr']})")
     parser.add_argument(
-        "--optimizer", type=_choice("optimizer", OPTIMIZERS), default=None,
+        "--supernet-mode",
+        type=_choice("supernet mode", SUPERNET_MODES),
+        default=None,
+        help="with --evaluator supernet: one-shot (pretrain the supernet once, then score "
+        "each path with inherited weights) or enas (each trial trains the shared weights "
+        "along its path first); default: one-shot",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive(int),
+        default=None,
+        help=f"minibatch size (default: {STUDY_SETTINGS['batch_size']})",
+    )
+    parser.add_argument(
+        "--lr",
+        type=_positive(float),
+        default=None,
+        help=f"peak learning rate (default: {STUDY_SETTINGS['lr']})",
+    )
+    parser.add_argument(
+        "--optimizer",
+        type=_choice("optimizer", OPTIMIZERS),
+        default=None,
         help=f"optimiser: {', '.join(OPTIMIZERS)} (default: {STUDY_SETTINGS['optimizer']})",
     )
 
@@ -162,25 +197,45 @@ def _add_storage(parser: argparse.ArgumentParser, required: bool = False) -> Non
         parser.add_argument("--storage", required=True, help=STORAGE_HELP)
     else:
         parser.add_argument(
-            "--storage", default=DEFAULT_STORAGE, help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})"
+            "--storage",
+            default=DEFAULT_STORAGE,
+            help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
         )
 
 
 def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> None:
     parser.add_argument("--n-trials", type=_positive(int), default=None, help=n_trials_help)
-    parser.add_argument("--timeout", type=_positive(float), default=None,
-                        help="stop starting trials after this many seconds")
-    parser.add_argument("--seed", type=_seed, default=None,
-                        help="seed of the sampler and of training (0 or more)")
+    parser.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=None,
+        help="stop starting trials after this many seconds",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=None, help="seed of the sampler and of training (0 or more)"
+    )
     parser.add_argument("--data-root", default=None, help="folder of torchvision datasets")
-    parser.add_argument("--download", action="store_true",
-                        help="let torchvision download a missing dataset")
+    parser.add_argument(
+        "--download", action="store_true", help="let torchvision download a missing dataset"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--no-draw", action="store_true",
-                        help="do not record a drawing of each architecture for the dashboard")
-    parser.add_argument("--artifact-dir", default=None,
-                        help="folder for the drawings (default: beside an SQLite or journal "
-                        "file; needed for a database server)")
+    parser.add_argument(
+        "--no-draw",
+        action="store_true",
+        help="do not record a drawing of each architecture for the dashboard",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="with --evaluator supernet: file of the shared weights (default: the study's, "
+        "else beside an SQLite or journal file, else here)",
+    )
+    parser.add_argument(
+        "--artifact-dir",
+        default=None,
+        help="folder for the drawings (default: beside an SQLite or journal "
+        "file; needed for a database server)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
 
 
@@ -205,15 +260,27 @@ def build_parser() -> argparse.ArgumentParser:
         "`optuna create-study` does.",
     )
     _add_storage(create)
-    create.add_argument("--study-name", default=None,
-                        help="study to create (default: optunas-SPACE-DATASET)")
-    create.add_argument("--direction", choices=("minimize", "maximize"), default=None,
-                        help="Optuna's option; it must agree with --objectives")
-    create.add_argument("--directions", choices=("minimize", "maximize"), nargs="+",
-                        default=None, help="Optuna's option; it must agree with --objectives")
-    create.add_argument("--skip-if-exists", action="store_true",
-                        help="an existing study of that name is no error (if its "
-                        "configuration agrees)")
+    create.add_argument(
+        "--study-name", default=None, help="study to create (default: optunas-SPACE-DATASET)"
+    )
+    create.add_argument(
+        "--direction",
+        choices=("minimize", "maximize"),
+        default=None,
+        help="Optuna's option; it must agree with --objectives",
+    )
+    create.add_argument(
+        "--directions",
+        choices=("minimize", "maximize"),
+        nargs="+",
+        default=None,
+        help="Optuna's option; it must agree with --objectives",
+    )
+    create.add_argument(
+        "--skip-if-exists",
+        action="store_true",
+        help="an existing study of that name is no error (if its configuration agrees)",
+    )
     _add_settings(create)
     create.set_defaults(handler=_create_study)
 
@@ -227,9 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_storage(worker, required=True)
     worker.add_argument("--study-name", required=True, help="the study to work on")
-    worker.add_argument("--until", type=_positive(int), default=None,
-                        help="stop when the study as a whole has this many finished trials "
-                        "(counted across all workers)")
+    worker.add_argument(
+        "--until",
+        type=_positive(int),
+        default=None,
+        help="stop when the study as a whole has this many finished trials "
+        "(counted across all workers)",
+    )
     _add_work_options(worker, "trials this worker runs (default: no limit; see --until)")
     _add_settings(worker)
     worker.set_defaults(handler=_worker)
@@ -243,68 +314,114 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_storage(run)
     run.add_argument(
-        "--study-name", default=None, help="study to create or resume (default: optunas-SPACE-DATASET)"
+        "--study-name",
+        default=None,
+        help="study to create or resume (default: optunas-SPACE-DATASET)",
     )
-    _add_work_options(run, "trials to add in this run (default: 20, or unlimited when "
-                           "--timeout is given)")
+    _add_work_options(
+        run, "trials to add in this run (default: 20, or unlimited when --timeout is given)"
+    )
     _add_settings(run)
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser(
-        "bench", help="compare samplers or pruners on the tabular benchmark",
+        "bench",
+        help="compare samplers or pruners on the tabular benchmark",
         description="Run samplers or pruners side by side on the NB201 x MNIST-1D table "
         "(every cell trained once, looked up in microseconds) over many seeds.",
     )
     kinds = bench.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     samplers = kinds.add_parser(
-        "samplers", help="regret against trials, test accuracy and overhead per sampler",
+        "samplers",
+        help="regret against trials, test accuracy and overhead per sampler",
         description="For each sampler, S seeds x T trials: mean regret (best validation "
         "accuracy in the table minus the best found, percentage points) with its standard "
         "error at 10, 25, 50, 100 and 200 trials, the test accuracy of the best-by-validation "
         "cell, and the median milliseconds per trial around trial 100 and 1,000.",
     )
-    samplers.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
-                          default=["random", "tpe"], help="comma-separated sampler names")
-    samplers.add_argument("--overhead-trials", type=int, default=0,
-                          help="also time one run this long (1010 gives overhead at 100 and 1,000)")
-    samplers.add_argument("--gp-seeds", type=_positive(int), default=None,
-                          help="fewer seeds for the slow gp sampler")
-    samplers.add_argument("--real-epochs", type=_positive(int), default=None,
-                          help="train each cell for real for this many epochs instead of "
-                          "looking it up (regret is then the validation error)")
+    samplers.add_argument(
+        "--samplers",
+        type=_names("sampler", tuple(SAMPLERS)),
+        default=["random", "tpe"],
+        help="comma-separated sampler names",
+    )
+    samplers.add_argument(
+        "--overhead-trials",
+        type=int,
+        default=0,
+        help="also time one run this long (1010 gives overhead at 100 and 1,000)",
+    )
+    samplers.add_argument(
+        "--gp-seeds", type=_positive(int), default=None, help="fewer seeds for the slow gp sampler"
+    )
+    samplers.add_argument(
+        "--real-epochs",
+        type=_positive(int),
+        default=None,
+        help="train each cell for real for this many epochs instead of "
+        "looking it up (regret is then the validation error)",
+    )
     pruners = kinds.add_parser(
-        "pruners", help="epochs consumed and final regret per pruner",
+        "pruners",
+        help="epochs consumed and final regret per pruner",
         description="For each sampler and pruner, S seeds x T trials: total epochs consumed "
         "and the final regret.",
     )
-    pruners.add_argument("--pruners", type=_names("pruner", tuple(PRUNERS)),
-                         default=list(PRUNERS), help="comma-separated pruner names")
-    pruners.add_argument("--samplers", type=_names("sampler", tuple(SAMPLERS)),
-                         default=["random", "tpe"], help="comma-separated sampler names")
+    pruners.add_argument(
+        "--pruners",
+        type=_names("pruner", tuple(PRUNERS)),
+        default=list(PRUNERS),
+        help="comma-separated pruner names",
+    )
+    pruners.add_argument(
+        "--samplers",
+        type=_names("sampler", tuple(SAMPLERS)),
+        default=["random", "tpe"],
+        help="comma-separated sampler names",
+    )
     for sub in (samplers, pruners):
-        sub.add_argument("--seeds", type=_positive(int), default=30, help="seeds per method (default: 30)")
-        sub.add_argument("--trials", type=_positive(int), default=200, help="trials per study (default: 200)")
-        sub.add_argument("--jobs", type=_positive(int), default=1, help="worker processes (default: 1)")
-        sub.add_argument("--out", default="bench-results", help="folder for JSON and PNG (default: bench-results)")
-        sub.add_argument("--table", choices=("default", "pruning"), default="default",
-                         help="which shipped table: default, or pruning (the same cells trained "
-                         "so that early epochs tell more; default: default)")
+        sub.add_argument(
+            "--seeds", type=_positive(int), default=30, help="seeds per method (default: 30)"
+        )
+        sub.add_argument(
+            "--trials", type=_positive(int), default=200, help="trials per study (default: 200)"
+        )
+        sub.add_argument(
+            "--jobs", type=_positive(int), default=1, help="worker processes (default: 1)"
+        )
+        sub.add_argument(
+            "--out",
+            default="bench-results",
+            help="folder for JSON and PNG (default: bench-results)",
+        )
+        sub.add_argument(
+            "--table",
+            choices=("default", "pruning"),
+            default="default",
+            help="which shipped table: default, or pruning (the same cells trained "
+            "so that early epochs tell more; default: default)",
+        )
     bench.set_defaults(handler=_bench)
 
     space = commands.add_parser(
-        "search-space", help="print a space's distributions as `optunas ask --search-space` takes them",
+        "search-space",
+        help="print a space's distributions as `optunas ask --search-space` takes them",
         description="Print the space's parameters and their distributions as JSON, in the form "
         "Optuna's `ask --search-space` takes, for a loop of `optunas ask` and `optunas tell` "
         "around a training script of your own. Only spaces whose parameters do not depend on "
         "each other have one (nb201; chain's layers exist only up to its depth).",
     )
-    space.add_argument("--space", type=_choice("space", tuple(SPACES)),
-                       default=STUDY_SETTINGS["space"],
-                       help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})")
+    space.add_argument(
+        "--space",
+        type=_choice("space", tuple(SPACES)),
+        default=STUDY_SETTINGS["space"],
+        help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})",
+    )
     space.set_defaults(handler=_search_space)
 
     commands.add_parser(
-        "list", help="list the spaces, datasets, samplers and pruners",
+        "list",
+        help="list the spaces, datasets, samplers and pruners",
         description="List the names --space, --dataset, --sampler and --pruner accept.",
     ).set_defaults(handler=lambda args: _list())
     for module in COMMAND_MODULES:
@@ -325,8 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _list() -> int:
     for label, names in (
-        ("spaces", SPACES), ("datasets", DATASETS), ("samplers", SAMPLERS),
-        ("pruners", PRUNERS), ("objectives", OBJECTIVES),
+        ("spaces", SPACES),
+        ("datasets", DATASETS),
+        ("samplers", SAMPLERS),
+        ("pruners", PRUNERS),
+        ("objectives", OBJECTIVES),
     ):
         print(f"{label}: {', '.join(names)}")
     return 0
@@ -348,8 +468,14 @@ def _search_space(args: argparse.Namespace) -> int:
             f"space {args.space!r} is conditional (its params depend on earlier choices), so "
             "no fixed --search-space describes it; use `optunas worker` or the Python API"
         )
-    print(json.dumps({name: json.loads(optuna.distributions.distribution_to_json(dist))
-                      for name, dist in seen[0].items()}))
+    print(
+        json.dumps(
+            {
+                name: json.loads(optuna.distributions.distribution_to_json(dist))
+                for name, dist in seen[0].items()
+            }
+        )
+    )
     return 0
 
 
@@ -363,9 +489,14 @@ def _bench(args: argparse.Namespace) -> int:
     if args.kind == "samplers":
         limits = {"gp": args.gp_seeds} if args.gp_seeds else None
         result = harness.bench_samplers(
-            args.samplers, seeds=args.seeds, trials=args.trials,
-            overhead_trials=args.overhead_trials, processes=args.jobs, seed_limits=limits,
-            real_epochs=args.real_epochs, variant=args.table,
+            args.samplers,
+            seeds=args.seeds,
+            trials=args.trials,
+            overhead_trials=args.overhead_trials,
+            processes=args.jobs,
+            seed_limits=limits,
+            real_epochs=args.real_epochs,
+            variant=args.table,
         )
         harness.write_json(result, out / "samplers.json")
         harness.plot_regret(result, out / "samplers.png")
@@ -373,8 +504,12 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"\nWrote {out / 'samplers.json'} and {out / 'samplers.png'}")
     else:
         result = harness.bench_pruners(
-            args.pruners, samplers=args.samplers, seeds=args.seeds, trials=args.trials,
-            processes=args.jobs, variant=args.table,
+            args.pruners,
+            samplers=args.samplers,
+            seeds=args.seeds,
+            trials=args.trials,
+            processes=args.jobs,
+            variant=args.table,
         )
         harness.write_json(result, out / "pruners.json")
         print(harness.format_pruner_table(result))
@@ -402,18 +537,23 @@ def _load(storage: optuna.storages.BaseStorage, name: str, url: str) -> optuna.S
     except KeyError:
         return None
     except Exception as exc:  # a reachable URL whose server refuses us mid-way
-        raise UsageError(f"cannot read storage {url!r}: {str(exc).strip().splitlines()[0]}") from None
+        raise UsageError(
+            f"cannot read storage {url!r}: {str(exc).strip().splitlines()[0]}"
+        ) from None
 
 
 def _create_or_load(
-    storage: optuna.storages.BaseStorage, name: str, config: dict[str, Any],
+    storage: optuna.storages.BaseStorage,
+    name: str,
+    config: dict[str, Any],
     wanted: list[str] | None = None,
 ) -> tuple[optuna.Study, bool]:
     """The study of that name, created with the objectives' directions if it does not exist
     (by this process: another worker may win the race, which is no error)."""
     try:
-        study = optuna.create_study(storage=storage, study_name=name,
-                                    directions=wanted or directions(config))
+        study = optuna.create_study(
+            storage=storage, study_name=name, directions=wanted or directions(config)
+        )
         return study, True
     except optuna.exceptions.DuplicatedStudyError:
         return optuna.load_study(study_name=name, storage=storage), False
@@ -444,8 +584,11 @@ def _create_study(args: argparse.Namespace) -> int:
     check_directions(study, config)
     record(study, config)
     print(name)
-    print(f"{'Created' if created else 'Kept existing'} study {name!r} on {args.storage}: "
-          f"{describe(config)}.", file=sys.stderr)
+    print(
+        f"{'Created' if created else 'Kept existing'} study {name!r} on {args.storage}: "
+        f"{describe(config)}.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -462,7 +605,7 @@ def _worker(args: argparse.Namespace) -> int:
     adopted = not stored_config(study)
     config = resolve(args, study)
     check_directions(study, config)
-    objective = _objective(config, args)
+    objective = _objective(config, args, study)
     record(study, config)
     verb = "Adopted" if adopted else "Working on"
     return _work(study, objective, config, args, verb)
@@ -477,7 +620,7 @@ def _run(args: argparse.Namespace) -> int:
     config = resolve(args, existing)
     if existing is not None:
         check_directions(existing, config)
-    objective = _objective(config, args)
+    objective = _objective(config, args, existing)
     study, created = _create_or_load(storage, name, config)
     record(study, config)
     if args.n_trials is None and args.timeout is None:
@@ -485,21 +628,75 @@ def _run(args: argparse.Namespace) -> int:
     return _work(study, objective, config, args, "Created" if created else "Resuming")
 
 
-def _objective(config: dict[str, Any], args: argparse.Namespace) -> Any:
+def _objective(
+    config: dict[str, Any], args: argparse.Namespace, study: optuna.Study | None = None
+) -> Any:
     # Imported here so that `optunas --help` and bad input answer without loading torch.
     from optunas.evaluation import TrainObjective
 
+    common = {
+        "objectives": config["objectives"].split(","),
+        "seed": 0 if args.seed is None else args.seed,
+        "data_root": args.data_root,
+        "download": args.download,
+        "draw": not args.no_draw,
+        "artifact_store": args.artifact_dir,
+    }
+    recipe = {
+        "epochs": config["epochs"],
+        "batch_size": config["batch_size"],
+        "lr": config["lr"],
+        "optimizer": config["optimizer"],
+    }
     try:
-        return TrainObjective(
-            get_space(config["space"]), config["dataset"], epochs=config["epochs"],
-            batch_size=config["batch_size"], lr=config["lr"], optimizer=config["optimizer"],
-            objectives=config["objectives"].split(","),
-            seed=0 if args.seed is None else args.seed,
-            data_root=args.data_root, download=args.download,
-            draw=not args.no_draw, artifact_store=args.artifact_dir,
-        )
+        if config["evaluator"] == "supernet":
+            return _supernet_objective(config, args, study, {**common, **recipe})
+        return TrainObjective(get_space(config["space"]), config["dataset"], **recipe, **common)
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _supernet_objective(
+    config: dict[str, Any],
+    args: argparse.Namespace,
+    study: optuna.Study | None,
+    options: dict[str, Any],
+) -> Any:
+    """A SupernetObjective on the study's checkpoint; a one-shot supernet that is not
+    pretrained to ``--epochs`` yet is pretrained first (resumably: a restart goes on)."""
+    from optunas.evaluation import SupernetObjective
+    from optunas.evaluation._supernet import STUDY_ATTR_CHECKPOINT
+
+    recorded = None if study is None else study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
+    if args.checkpoint and recorded and os.path.abspath(args.checkpoint) != recorded:
+        raise UsageError(f"the study's supernet checkpoint is {recorded}, not {args.checkpoint}")
+    checkpoint = args.checkpoint or recorded or _default_checkpoint(args)
+    objective = SupernetObjective(
+        get_space(config["space"]),
+        config["dataset"],
+        mode=config["supernet_mode"],
+        checkpoint=checkpoint,
+        **options,
+    )
+    if config["supernet_mode"] == "one-shot":
+        print(
+            f"Supernet {checkpoint}: pretraining to {config['epochs']} "
+            f"epoch{'s' if config['epochs'] != 1 else ''} (it resumes "
+            "where it stopped, and does nothing when it is there).",
+            flush=True,
+        )
+        objective.pretrain(show_progress_bar=not args.no_progress)
+    return objective
+
+
+def _default_checkpoint(args: argparse.Namespace) -> str:
+    from optunas.dashboard import default_artifact_dir
+
+    # A study name becomes a file name: keep to characters that cannot leave the folder.
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in _default_name(args))
+    folder = default_artifact_dir(args.storage) or "."
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, f"supernet-{safe.lstrip('.')}.pt")
 
 
 class _BeyondQuota(Exception):
@@ -507,7 +704,10 @@ class _BeyondQuota(Exception):
 
 
 def _work(
-    study: optuna.Study, objective: Any, config: dict[str, Any], args: argparse.Namespace,
+    study: optuna.Study,
+    objective: Any,
+    config: dict[str, Any],
+    args: argparse.Namespace,
     verb: str,
 ) -> int:
     """Run trials on ``study`` until this worker's ``--n-trials``, the study's ``--until``,
@@ -516,11 +716,16 @@ def _work(
     study.pruner = get_pruner(config["pruner"])
     until = getattr(args, "until", None)
     done_before = len(study.trials)
-    print(f"{verb} study {study.study_name!r} on {args.storage} ({done_before} trial"
-          f"{'s' if done_before != 1 else ''} so far): {describe(config)}.", flush=True)
+    print(
+        f"{verb} study {study.study_name!r} on {args.storage} ({done_before} trial"
+        f"{'s' if done_before != 1 else ''} so far): {describe(config)}.",
+        flush=True,
+    )
     if until is not None and _count(study) >= until:
-        print(f"The study already has {_count(study)} finished or running trials "
-              f"(--until {until}); nothing to do.")
+        print(
+            f"The study already has {_count(study)} finished or running trials "
+            f"(--until {until}); nothing to do."
+        )
         _report(study, config["objectives"].split(","), args.storage)
         return 0
     running: list[optuna.Trial] = []
@@ -538,8 +743,12 @@ def _work(
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
     try:
         study.optimize(
-            tracked, n_trials=args.n_trials, timeout=args.timeout, callbacks=callbacks,
-            show_progress_bar=not args.no_progress, gc_after_trial=False,
+            tracked,
+            n_trials=args.n_trials,
+            timeout=args.timeout,
+            callbacks=callbacks,
+            show_progress_bar=not args.no_progress,
+            gc_after_trial=False,
         )
     except _BeyondQuota:
         pass
@@ -587,11 +796,13 @@ def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
 def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:
     states = [t.state.name for t in study.trials]
     counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in sorted(set(states)))
-    print(f"\nStudy {study.study_name!r}: {len(states)} trial{'s' if len(states) != 1 else ''} "
-          f"({counts}).")
+    print(
+        f"\nStudy {study.study_name!r}: {len(states)} trial{'s' if len(states) != 1 else ''} "
+        f"({counts})."
+    )
     completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = [] if not completed else (
-        [study.best_trial] if len(objectives) == 1 else study.best_trials
+    best = (
+        [] if not completed else ([study.best_trial] if len(objectives) == 1 else study.best_trials)
     )
     if not best:
         print("No trial has completed yet.")
@@ -607,12 +818,12 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
 
     folder = default_artifact_dir(storage_url)
     plain = f"optuna-dashboard {dashboard_target(storage_url)}"
-    print(f"Watch it in optuna-dashboard, with a drawing of each architecture:\n"
-          f"  optunas dashboard --storage {storage_url}")
+    print(
+        f"Watch it in optuna-dashboard, with a drawing of each architecture:\n"
+        f"  optunas dashboard --storage {storage_url}"
+    )
     print(f"  (or {plain}{f' --artifact-dir {folder}' if folder else ''})")
 
 
 def _fmt(name: str, value: float) -> str:
     return f"{value:.4f}" if name == "accuracy" else f"{value:,.0f}"
-
-

@@ -72,7 +72,9 @@ def _check_sampler(rest: list[str]) -> None:
     name = _option(rest, "--sampler")
     if name is not None:
         known = sorted(set(optuna.samplers.__all__) | set(NAS_SAMPLERS))
-        known = [n for n in known if n.endswith("Sampler") and not n.startswith(("Base", "Partial"))]
+        known = [
+            n for n in known if n.endswith("Sampler") and not n.startswith(("Base", "Partial"))
+        ]
         if name not in known:
             raise _Usage(f"unknown sampler {name!r}; choose from {', '.join(known)}")
     kwargs = _option(rest, "--sampler-kwargs")
@@ -80,11 +82,13 @@ def _check_sampler(rest: list[str]) -> None:
         try:
             parsed = json.loads(kwargs)
         except json.JSONDecodeError as exc:
-            raise _Usage(f"--sampler-kwargs is not JSON ({exc.msg} at character {exc.pos}): "
-                         f"{kwargs!r}") from None
+            raise _Usage(
+                f"--sampler-kwargs is not JSON ({exc.msg} at character {exc.pos}): {kwargs!r}"
+            ) from None
         if not isinstance(parsed, dict):
-            raise _Usage(f"--sampler-kwargs must be a JSON object such as '{{\"seed\": 0}}', "
-                         f"not {kwargs!r}")
+            raise _Usage(
+                f"--sampler-kwargs must be a JSON object such as '{{\"seed\": 0}}', not {kwargs!r}"
+            )
 
 
 def _option(rest: list[str], name: str) -> str | None:

@@ -34,56 +34,85 @@ def register(commands: Any) -> None:
         (3, 'sqlite:///optunas.db', True)
     """
     retrain = commands.add_parser(
-        "retrain", help="train a study's best architectures standalone, beside their estimates",
+        "retrain",
+        help="train a study's best architectures standalone, beside their estimates",
         description="Train the top K architectures of a study (ranked by its first value, e.g. "
         "a supernet estimate) from scratch, each a trial of a second study named "
         "STUDY:retrain on the same storage, and print estimate and standalone accuracy side by "
         "side. Run it again to train only what is not retrained yet.",
     )
     retrain.add_argument("--study-name", required=True, help="the study whose best to retrain")
-    retrain.add_argument("--storage", default=DEFAULT_STORAGE,
-                         help=f"storage URL of the study (default: {DEFAULT_STORAGE})")
-    retrain.add_argument("--top-k", type=_positive_int, default=5,
-                         help="how many architectures to retrain (default: 5)")
-    retrain.add_argument("--epochs", type=_positive_int, default=10,
-                         help="training epochs of each (default: 10)")
-    retrain.add_argument("--dataset", default=None,
-                         help="dataset name (default: the one the study records)")
-    retrain.add_argument("--retrain-study-name", default=None,
-                         help="name of the second study (default: STUDY:retrain)")
+    retrain.add_argument(
+        "--storage",
+        default=DEFAULT_STORAGE,
+        help=f"storage URL of the study (default: {DEFAULT_STORAGE})",
+    )
+    retrain.add_argument(
+        "--top-k",
+        type=_positive_int,
+        default=5,
+        help="how many architectures to retrain (default: 5)",
+    )
+    retrain.add_argument(
+        "--epochs", type=_positive_int, default=10, help="training epochs of each (default: 10)"
+    )
+    retrain.add_argument(
+        "--dataset", default=None, help="dataset name (default: the one the study records)"
+    )
+    retrain.add_argument(
+        "--retrain-study-name",
+        default=None,
+        help="name of the second study (default: STUDY:retrain)",
+    )
     retrain.add_argument("--seed", type=int, default=0, help="seed of the training (default: 0)")
     retrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
-    retrain.add_argument("--download", action="store_true",
-                         help="let torchvision download a missing dataset")
+    retrain.add_argument(
+        "--download", action="store_true", help="let torchvision download a missing dataset"
+    )
     retrain.set_defaults(handler=_retrain)
 
     supernet = commands.add_parser(
-        "supernet", help="weight sharing: pretrain a supernet",
+        "supernet",
+        help="weight sharing: pretrain a supernet",
         description="Commands of the supernet that one-shot searches score candidates with.",
     )
     actions = supernet.add_subparsers(dest="supernet_command", required=True)
     pretrain = actions.add_parser(
-        "pretrain", help="train a supernet's shared weights on uniformly sampled paths",
+        "pretrain",
+        help="train a supernet's shared weights on uniformly sampled paths",
         description="Train the supernet of a space on paths drawn each step, saving the "
         "checkpoint after every epoch; run it again to resume where it stopped. Several "
         "processes on one checkpoint take turns an epoch at a time.",
     )
-    pretrain.add_argument("--checkpoint", default="optunas-supernet.pt",
-                          help="file of the shared weights (default: optunas-supernet.pt)")
-    pretrain.add_argument("--space", choices=("nb201", "chain"), default="nb201",
-                          help="search space (default: nb201)")
+    pretrain.add_argument(
+        "--checkpoint",
+        default="optunas-supernet.pt",
+        help="file of the shared weights (default: optunas-supernet.pt)",
+    )
+    pretrain.add_argument(
+        "--space", choices=("nb201", "chain"), default="nb201", help="search space (default: nb201)"
+    )
     pretrain.add_argument("--dataset", default="mnist1d", help="dataset name (default: mnist1d)")
-    pretrain.add_argument("--epochs", type=_positive_int, default=50,
-                          help="pretraining epochs (default: 50)")
-    pretrain.add_argument("--sampling", choices=("uniform", "fair"), default="uniform",
-                          help="one path per step, or every op of every edge (default: uniform)")
-    pretrain.add_argument("--batch-size", type=_positive_int, default=128,
-                          help="minibatch size (default: 128)")
-    pretrain.add_argument("--lr", type=float, default=0.01, help="peak learning rate (default: 0.01)")
+    pretrain.add_argument(
+        "--epochs", type=_positive_int, default=50, help="pretraining epochs (default: 50)"
+    )
+    pretrain.add_argument(
+        "--sampling",
+        choices=("uniform", "fair"),
+        default="uniform",
+        help="one path per step, or every op of every edge (default: uniform)",
+    )
+    pretrain.add_argument(
+        "--batch-size", type=_positive_int, default=128, help="minibatch size (default: 128)"
+    )
+    pretrain.add_argument(
+        "--lr", type=float, default=0.01, help="peak learning rate (default: 0.01)"
+    )
     pretrain.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     pretrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
-    pretrain.add_argument("--download", action="store_true",
-                          help="let torchvision download a missing dataset")
+    pretrain.add_argument(
+        "--download", action="store_true", help="let torchvision download a missing dataset"
+    )
     pretrain.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     pretrain.set_defaults(handler=_pretrain)
 
@@ -99,19 +128,30 @@ def _pretrain(args: argparse.Namespace) -> int:
 
     try:
         objective = SupernetObjective(
-            args.space, args.dataset, checkpoint=args.checkpoint, epochs=args.epochs,
-            batch_size=args.batch_size, lr=args.lr, sampling=args.sampling, seed=args.seed,
-            data_root=args.data_root, download=args.download,
+            args.space,
+            args.dataset,
+            checkpoint=args.checkpoint,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            sampling=args.sampling,
+            seed=args.seed,
+            data_root=args.data_root,
+            download=args.download,
         )
         history = objective.pretrain(show_progress_bar=not args.no_progress)
     except (ValueError, DatasetUnavailableError) as exc:
         # CheckpointMismatchError included: the file belongs to another space or dataset.
         return _fail(str(exc), "supernet pretrain")
     for record in history:
-        print(f"epoch {record['epoch']:.0f}: loss {record['loss']:.4f}, train accuracy "
-              f"{record['train_accuracy']:.4f}, {record['seconds']:.1f} s")
-    print(f"Supernet checkpoint {objective.checkpoint}: {objective.epoch} epochs, "
-          f"{objective.step} steps.")
+        print(
+            f"epoch {record['epoch']:.0f}: loss {record['loss']:.4f}, train accuracy "
+            f"{record['train_accuracy']:.4f}, {record['seconds']:.1f} s"
+        )
+    print(
+        f"Supernet checkpoint {objective.checkpoint}: {objective.epoch} epochs, "
+        f"{objective.step} steps."
+    )
     return 0
 
 
@@ -137,18 +177,28 @@ def _retrain(args: argparse.Namespace) -> int:
 
     try:
         retrained = retrain_top(
-            study, args.top_k, dataset=args.dataset, epochs=args.epochs,
-            study_name=args.retrain_study_name, seed=args.seed, data_root=args.data_root,
+            study,
+            args.top_k,
+            dataset=args.dataset,
+            epochs=args.epochs,
+            study_name=args.retrain_study_name,
+            seed=args.seed,
+            data_root=args.data_root,
             download=args.download,
         )
     except (ValueError, DatasetUnavailableError) as exc:
         return _fail(str(exc))
     rows = [t for t in retrained.trials if t.state == optuna.trial.TrialState.COMPLETE]
     rows.sort(key=lambda t: -t.user_attrs.get("estimate", float("-inf")))
-    print(f"Retrained {len(rows)} architectures of {study.study_name!r} in study "
-          f"{retrained.study_name!r} ({args.epochs} epochs each):")
+    print(
+        f"Retrained {len(rows)} architecture{'s' if len(rows) != 1 else ''} of "
+        f"{study.study_name!r} in study {retrained.study_name!r} ({args.epochs} "
+        f"epoch{'s' if args.epochs != 1 else ''} each):"
+    )
     print(f"{'estimate':>9} {'standalone':>10} {'params':>9}  genotype")
     for trial in rows:
-        print(f"{trial.user_attrs.get('estimate', float('nan')):9.4f} {trial.value:10.4f} "
-              f"{trial.user_attrs.get('params', 0):9,}  {trial.user_attrs.get('genotype')}")
+        print(
+            f"{trial.user_attrs.get('estimate', float('nan')):9.4f} {trial.value:10.4f} "
+            f"{trial.user_attrs.get('params', 0):9,}  {trial.user_attrs.get('genotype')}"
+        )
     return 0

@@ -32,9 +32,9 @@ def default_artifact_dir(storage: optuna.storages.BaseStorage | str) -> str | No
     if not url:
         return None
     if url.startswith("journal:"):
-        return os.path.splitext(url[len("journal:"):])[0] + ARTIFACT_SUFFIX
+        return os.path.splitext(url[len("journal:") :])[0] + ARTIFACT_SUFFIX
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        return os.path.splitext(url[len("sqlite:///"):])[0] + ARTIFACT_SUFFIX
+        return os.path.splitext(url[len("sqlite:///") :])[0] + ARTIFACT_SUFFIX
     return None
 
 
@@ -72,7 +72,9 @@ def record_drawing(trial: optuna.trial.Trial, svg: str, store: Any, caption: str
         with open(path, "w", encoding="utf-8") as file:
             file.write(svg)
         artifact_id = optuna.artifacts.upload_artifact(
-            artifact_store=store, file_path=path, study_or_trial=trial,
+            artifact_store=store,
+            file_path=path,
+            study_or_trial=trial,
             mimetype="image/svg+xml",
         )
     study_id, trial_id = trial.study._study_id, trial._trial_id

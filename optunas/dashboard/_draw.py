@@ -9,10 +9,29 @@ from html import escape
 from typing import Any
 
 #: One colour per operation name, so the same op looks the same in every drawing.
-_PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
-            "#8c8c8c", "#ccb974", "#64b5cd")
-_KNOWN = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "conv", "sep_conv",
-          "max_pool", "avg_pool", "identity")
+_PALETTE = (
+    "#4c72b0",
+    "#dd8452",
+    "#55a868",
+    "#c44e52",
+    "#8172b3",
+    "#937860",
+    "#da8bc3",
+    "#8c8c8c",
+    "#ccb974",
+    "#64b5cd",
+)
+_KNOWN = (
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+    "conv",
+    "sep_conv",
+    "max_pool",
+    "avg_pool",
+    "identity",
+)
 
 
 def op_colour(op: str) -> str:
@@ -69,12 +88,15 @@ def draw_cell(ops: Sequence[str], edges: Sequence[tuple[int, int]], title: str =
             f"{escape(op)}</text>"
         )
     for i, cx in enumerate(x):
-        body.append(f'<circle cx="{cx}" cy="{y_axis}" r="14" fill="#fff" stroke="#333" '
-                    'stroke-width="2"/>')
+        body.append(
+            f'<circle cx="{cx}" cy="{y_axis}" r="14" fill="#fff" stroke="#333" stroke-width="2"/>'
+        )
         body.append(f'<text x="{cx}" y="{y_axis + 4}" text-anchor="middle">{i}</text>')
-    arrow = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="24" refY="5" markerWidth="6" '
-             'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#333"/>'
-             "</marker></defs>")
+    arrow = (
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="24" refY="5" markerWidth="6" '
+        'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#333"/>'
+        "</marker></defs>"
+    )
     heading = f'<text x="10" y="{top - 20}" font-weight="bold">{escape(title)}</text>'
     return _svg(width, height, [arrow, heading, *body], title or "cell")
 
@@ -103,13 +125,19 @@ def draw_layers(layers: Sequence[dict[str, Any]], title: str = "") -> str:
         y = top + i * (box_h + gap)
         colour = "#eee" if i in (0, len(rows) - 1) else op_colour(layer["op"])
         text_colour = "#000" if i in (0, len(rows) - 1) else "#fff"
-        body.append(f'<rect x="{left}" y="{y}" width="{box_w}" height="{box_h}" rx="5" '
-                    f'fill="{colour}" stroke="#333"/>')
-        body.append(f'<text x="{left + box_w / 2}" y="{y + box_h / 2 + 4}" text-anchor="middle" '
-                    f'fill="{text_colour}">{escape(_layer_label(layer))}</text>')
+        body.append(
+            f'<rect x="{left}" y="{y}" width="{box_w}" height="{box_h}" rx="5" '
+            f'fill="{colour}" stroke="#333"/>'
+        )
+        body.append(
+            f'<text x="{left + box_w / 2}" y="{y + box_h / 2 + 4}" text-anchor="middle" '
+            f'fill="{text_colour}">{escape(_layer_label(layer))}</text>'
+        )
         if i:
-            body.append(f'<line x1="{left + box_w / 2}" y1="{y - gap}" x2="{left + box_w / 2}" '
-                        f'y2="{y}" stroke="#333" stroke-width="2"/>')
+            body.append(
+                f'<line x1="{left + box_w / 2}" y1="{y - gap}" x2="{left + box_w / 2}" '
+                f'y2="{y}" stroke="#333" stroke-width="2"/>'
+            )
     for i, layer in enumerate(layers, start=1):
         for k, source in enumerate(layer.get("skips") or ()):
             reach = 20 + 18 * ((i + k) % max(1, len(layers)))
@@ -147,8 +175,10 @@ def draw_table(choices: dict[str, Any], title: str = "") -> str:
     for i, (key, value) in enumerate(choices.items()):
         y = top + i * row_h
         fill = "#f4f4f4" if i % 2 else "#fff"
-        body.append(f'<rect x="10" y="{y}" width="{key_w + val_w}" height="{row_h}" '
-                    f'fill="{fill}" stroke="#ccc"/>')
+        body.append(
+            f'<rect x="10" y="{y}" width="{key_w + val_w}" height="{row_h}" '
+            f'fill="{fill}" stroke="#ccc"/>'
+        )
         body.append(f'<text x="16" y="{y + 15}">{escape(str(key))}</text>')
         body.append(f'<text x="{16 + key_w}" y="{y + 15}">{escape(str(value))}</text>')
     return _svg(20 + key_w + val_w, top + row_h * len(choices) + 10, body, title or "choices")

@@ -25,9 +25,7 @@ def _generate(num_samples: int) -> dict[str, np.ndarray]:
         random.setstate(python_state)
 
 
-def load_mnist1d(
-    num_samples: int = 5_000, valid_fraction: float = 0.2, seed: int = 0
-) -> Dataset:
+def load_mnist1d(num_samples: int = 5_000, valid_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """Generate MNIST-1D: signals of length 40 in 10 classes.
 
     The generator's own 80/20 train/test split is kept (its fixed seed makes the data

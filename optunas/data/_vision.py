@@ -44,7 +44,9 @@ def load_torchvision(
         DatasetUnavailableError: the files are not under ``root`` and could not be downloaded.
     """
     cls = _torchvision_class(name)
-    root = os.fspath(root or os.environ.get("OPTUNAS_DATA") or os.path.expanduser("~/.cache/optunas"))
+    root = os.fspath(
+        root or os.environ.get("OPTUNAS_DATA") or os.path.expanduser("~/.cache/optunas")
+    )
     try:
         train_split = cls(root, train=True, download=download)
         test_split = cls(root, train=False, download=download)
@@ -54,7 +56,9 @@ def load_torchvision(
             if download
             else "and download is off (pass download=True or --download)"
         )
-        raise DatasetUnavailableError(f"dataset {name!r} is not under {root!r} {how}: {exc}") from exc
+        raise DatasetUnavailableError(
+            f"dataset {name!r} is not under {root!r} {how}: {exc}"
+        ) from exc
     x, y = _as_tensors(train_split)
     test_x, test_y = _as_tensors(test_split)
     x, test_x = standardize(x, test_x)

@@ -113,7 +113,9 @@ def retrain_top(
     name = study_name or f"{study.study_name}:retrain"
     retrain = optuna.create_study(
         storage=storage if storage is not None else study._storage,
-        study_name=name, direction="maximize", load_if_exists=True,
+        study_name=name,
+        direction="maximize",
+        load_if_exists=True,
     )
     retrain.set_user_attr(RETRAIN_OF_ATTR, study.study_name)
     study.set_user_attr(RETRAIN_STUDY_ATTR, name)
@@ -126,15 +128,29 @@ def retrain_top(
         if genotype in planned:
             continue
         planned.add(genotype)
-        retrain.enqueue_trial(trial.params, user_attrs={
-            "estimate": trial.values[0], "estimate_trial": trial.number,
-            "estimate_study": study.study_name,
-            **{f"estimate_{key}": trial.user_attrs[key] for key in ("value_kind", "supernet_step")
-               if key in trial.user_attrs},
-        })
+        retrain.enqueue_trial(
+            trial.params,
+            user_attrs={
+                "estimate": trial.values[0],
+                "estimate_trial": trial.number,
+                "estimate_study": study.study_name,
+                **{
+                    f"estimate_{key}": trial.user_attrs[key]
+                    for key in ("value_kind", "supernet_step")
+                    if key in trial.user_attrs
+                },
+            },
+        )
         waiting += 1
     if waiting:
-        objective = TrainObjective(space, dataset, epochs=epochs, seed=seed, data_root=data_root,
-                                   download=download, **train_options)
+        objective = TrainObjective(
+            space,
+            dataset,
+            epochs=epochs,
+            seed=seed,
+            data_root=data_root,
+            download=download,
+            **train_options,
+        )
         retrain.optimize(objective, n_trials=waiting)
     return retrain

@@ -79,7 +79,9 @@ def checkpoint_lock(path: str | os.PathLike[str], exclusive: bool = True) -> Ite
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any], *, lock: bool = True) -> None:
+def save_checkpoint(
+    path: str | os.PathLike[str], payload: dict[str, Any], *, lock: bool = True
+) -> None:
     """Write ``payload`` to ``path`` atomically: a temporary file in the same folder,
     fsync, ``os.replace``, fsync of the folder; under :func:`checkpoint_lock` unless the
     caller holds it already (``lock=False``).
@@ -143,7 +145,9 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
 
 
 @torch.no_grad()
-def _accuracy_and_loss(net: torch.nn.Module, data: Any, batch_size: int = 1024) -> tuple[float, float]:
+def _accuracy_and_loss(
+    net: torch.nn.Module, data: Any, batch_size: int = 1024
+) -> tuple[float, float]:
     """Top-1 accuracy and mean cross-entropy of ``net`` (in eval mode) on ``data``."""
     x, y = data.tensors
     net.eval()
@@ -175,9 +179,13 @@ def space_options(space: SearchSpace) -> dict[str, Any]:
         return {"channels": space.channels, "cells_per_stage": space.cells_per_stage}
     if isinstance(space, Chain):
         return {
-            "min_layers": space.min_layers, "max_layers": space.max_layers,
-            "ops": list(space.ops), "kernels": list(space.kernels), "widths": list(space.widths),
-            "activations": list(space.activations), "stem_width": space.stem_width,
+            "min_layers": space.min_layers,
+            "max_layers": space.max_layers,
+            "ops": list(space.ops),
+            "kernels": list(space.kernels),
+            "widths": list(space.widths),
+            "activations": list(space.activations),
+            "stem_width": space.stem_width,
         }
     raise TypeError(f"no supernet for the space {space!r}")
 
@@ -186,11 +194,22 @@ def _build_supernet(
     space: SearchSpace, shape: Sequence[int], num_classes: int
 ) -> NB201Supernet | ChainSupernet:
     if isinstance(space, NB201):
-        return NB201Supernet(shape[0], num_classes, input_dims(shape), channels=space.channels,
-                             cells_per_stage=space.cells_per_stage)
+        return NB201Supernet(
+            shape[0],
+            num_classes,
+            input_dims(shape),
+            channels=space.channels,
+            cells_per_stage=space.cells_per_stage,
+        )
     return ChainSupernet(
-        shape[0], num_classes, input_dims(shape), max_layers=space.max_layers, ops=space.ops,
-        kernels=space.kernels, widths=space.widths, activations=space.activations,
+        shape[0],
+        num_classes,
+        input_dims(shape),
+        max_layers=space.max_layers,
+        ops=space.ops,
+        kernels=space.kernels,
+        widths=space.widths,
+        activations=space.activations,
         stem_width=space.stem_width,
     )
 
@@ -243,6 +262,10 @@ class SupernetObjective:
         device: A torch device; by default CUDA when available, else CPU.
         data_root: Folder of torchvision datasets.
         download: Let torchvision download a missing dataset.
+        draw: Record a drawing of each architecture for optuna-dashboard, as
+            :class:`~optunas.evaluation.TrainObjective` does.
+        artifact_store: Where the drawings go, as for
+            :class:`~optunas.evaluation.TrainObjective`.
 
     Example:
         >>> import os, tempfile, optuna
@@ -281,6 +304,8 @@ class SupernetObjective:
         device: str | torch.device | None = None,
         data_root: str | os.PathLike[str] | None = None,
         download: bool = False,
+        draw: bool = True,
+        artifact_store: Any = None,
     ) -> None:
         check_choice("mode", mode, SUPERNET_MODES)
         check_choice("sampling", sampling, SUPERNET_SAMPLINGS)
@@ -295,13 +320,16 @@ class SupernetObjective:
                 f"SupernetObjective supports the NB201 and Chain spaces, not {self.space!r}"
             )
         if sampling == "fair" and isinstance(self.space, Chain):
-            raise ValueError("sampling='fair' needs a cell space (NB201); a chain's paths "
-                             "differ in depth, so use sampling='uniform'")
+            raise ValueError(
+                "sampling='fair' needs a cell space (NB201); a chain's paths "
+                "differ in depth, so use sampling='uniform'"
+            )
         self.dataset = (
             load_dataset(dataset, root=data_root, download=download, seed=seed)
             if isinstance(dataset, str)
             else dataset
         )
+        self.draw, self.artifact_store = draw, artifact_store
         self.mode, self.sampling = mode, sampling
         self.checkpoint = os.path.abspath(os.fspath(checkpoint))
         self.enas_steps, self.calibration_batches = enas_steps, calibration_batches
@@ -334,11 +362,17 @@ class SupernetObjective:
         (what :meth:`from_study` restores)."""
         recipe = self.recipe
         return {
-            "mode": self.mode, "epochs": recipe.epochs, "batch_size": recipe.batch_size,
-            "optimizer": recipe.optimizer, "lr": recipe.lr, "weight_decay": recipe.weight_decay,
-            "sampling": self.sampling, "enas_steps": self.enas_steps,
+            "mode": self.mode,
+            "epochs": recipe.epochs,
+            "batch_size": recipe.batch_size,
+            "optimizer": recipe.optimizer,
+            "lr": recipe.lr,
+            "weight_decay": recipe.weight_decay,
+            "sampling": self.sampling,
+            "enas_steps": self.enas_steps,
             "calibration_batches": self.calibration_batches,
-            "objectives": list(self.objectives) if self.objectives else None, "seed": self.seed,
+            "objectives": list(self.objectives) if self.objectives else None,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -365,15 +399,19 @@ class SupernetObjective:
         """
         attrs = study.user_attrs
         if STUDY_ATTR_CHECKPOINT not in attrs:
-            raise ValueError(f"study {study.study_name!r} records no supernet checkpoint: it was "
-                             "not scored by a SupernetObjective")
-        settings = {k: v for k, v in dict(attrs.get(STUDY_ATTR_SETTINGS) or {}).items()
-                    if v is not None}
+            raise ValueError(
+                f"study {study.study_name!r} records no supernet checkpoint: it was "
+                "not scored by a SupernetObjective"
+            )
+        settings = {
+            k: v for k, v in dict(attrs.get(STUDY_ATTR_SETTINGS) or {}).items() if v is not None
+        }
         settings.update(options)
         if dataset is None:
             dataset = attrs.get(STUDY_ATTR_DATASET, "mnist1d")
-        return cls(recorded_space(study), dataset, checkpoint=attrs[STUDY_ATTR_CHECKPOINT],
-                   **settings)
+        return cls(
+            recorded_space(study), dataset, checkpoint=attrs[STUDY_ATTR_CHECKPOINT], **settings
+        )
 
     # -- the checkpoint -----------------------------------------------------------------
 
@@ -418,11 +456,19 @@ class SupernetObjective:
         theirs, ours = payload.get("config") or {}, self.config()
         if payload.get("format") != _FORMAT or theirs != ours:
             # Another space differs in every option; naming the space says it all.
-            keys = ["space"] if theirs.get("space") != ours["space"] else sorted(set(theirs) | set(ours))
-            differences = ", ".join(
-                f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
-                for key in keys if theirs.get(key) != ours.get(key)
-            ) or f"format {payload.get('format')!r}"
+            keys = (
+                ["space"]
+                if theirs.get("space") != ours["space"]
+                else sorted(set(theirs) | set(ours))
+            )
+            differences = (
+                ", ".join(
+                    f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
+                    for key in keys
+                    if theirs.get(key) != ours.get(key)
+                )
+                or f"format {payload.get('format')!r}"
+            )
             raise CheckpointMismatchError(
                 f"checkpoint {self.checkpoint} holds a supernet of another setting: "
                 f"{differences}; give this search another checkpoint path"
@@ -435,8 +481,9 @@ class SupernetObjective:
 
     # -- training -----------------------------------------------------------------------
 
-    def _train_step(self, x: torch.Tensor, y: torch.Tensor, paths: Sequence[Sequence[str]],
-                    lr: float) -> tuple[float, int]:
+    def _train_step(
+        self, x: torch.Tensor, y: torch.Tensor, paths: Sequence[Sequence[str]], lr: float
+    ) -> tuple[float, int]:
         for group in self._optimizer.param_groups:
             group["lr"] = lr
         self.supernet.train()
@@ -502,15 +549,24 @@ class SupernetObjective:
                     self.epoch += 1
                     self._save()
                 record = {
-                    "epoch": self.epoch, "loss": losses / len(y),
-                    "train_accuracy": correct / len(y), "seconds": time.perf_counter() - started,
+                    "epoch": self.epoch,
+                    "loss": losses / len(y),
+                    "train_accuracy": correct / len(y),
+                    "seconds": time.perf_counter() - started,
                 }
                 history.append(record)
-                _logger.info("supernet epoch %d/%d: loss %.4f, train accuracy %.4f, %.1f s",
-                             self.epoch, target, record["loss"], record["train_accuracy"],
-                             record["seconds"])
+                _logger.info(
+                    "supernet epoch %d/%d: loss %.4f, train accuracy %.4f, %.1f s",
+                    self.epoch,
+                    target,
+                    record["loss"],
+                    record["train_accuracy"],
+                    record["seconds"],
+                )
                 if bar is not None:
-                    bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_accuracy']:.3f}")
+                    bar.set_postfix(
+                        loss=f"{record['loss']:.3f}", acc=f"{record['train_accuracy']:.3f}"
+                    )
         finally:
             if bar is not None:
                 bar.close()
@@ -527,7 +583,9 @@ class SupernetObjective:
         x, y = self._train.tensors
         generator = torch.Generator().manual_seed(seed)
         for _ in range(self.enas_steps):
-            index = torch.randint(len(y), (self.recipe.batch_size,), generator=generator).to(y.device)
+            index = torch.randint(len(y), (self.recipe.batch_size,), generator=generator).to(
+                y.device
+            )
             self._train_step(x[index], y[index], [path], self.recipe.lr)
 
     # -- a trial ------------------------------------------------------------------------
@@ -547,8 +605,9 @@ class SupernetObjective:
             )
         if recorded is None:
             study.set_user_attr(STUDY_ATTR_CHECKPOINT, self.checkpoint)
-            study.set_user_attr(STUDY_ATTR_SPACE, {"name": self.space.name,
-                                                   **space_options(self.space)})
+            study.set_user_attr(
+                STUDY_ATTR_SPACE, {"name": self.space.name, **space_options(self.space)}
+            )
             study.set_user_attr(STUDY_ATTR_DATASET, self.dataset.name)
             study.set_user_attr(STUDY_ATTR_SETTINGS, self.settings())
         self._recorded.add(key)
@@ -586,6 +645,10 @@ class SupernetObjective:
         for key, value in costs.items():
             trial.set_user_attr(key, value)
         trial.set_user_attr("latency_ms", _latency_ms(net, self.dataset.input_shape, self.device))
+        if self.draw:
+            from optunas.dashboard import draw_trial
+
+            draw_trial(trial, self.space, genotype, self.artifact_store)
         trial.set_user_attr("value_kind", SUPERNET_ESTIMATE)
         trial.set_user_attr("supernet_mode", self.mode)
         trial.set_user_attr("supernet_step", step)

@@ -175,15 +175,15 @@ class TrainObjective:
             return (curve[-1] if curve else 0.0), str(exc)
         except KeyboardInterrupt:
             # Optuna closes the trial as FAIL and re-raises; leave the reason beside it.
-            trial.set_user_attr("fail_reason", f"interrupted (KeyboardInterrupt) in epoch {len(curve)}")
+            trial.set_user_attr(
+                "fail_reason", f"interrupted (KeyboardInterrupt) in epoch {len(curve)}"
+            )
             raise
         finally:
             trial.set_user_attr("train_seconds", time.perf_counter() - started)
 
     def __repr__(self) -> str:
-        return (
-            f"TrainObjective({self.space!r}, {self.dataset.name!r}, {self.recipe!r})"
-        )
+        return f"TrainObjective({self.space!r}, {self.dataset.name!r}, {self.recipe!r})"
 
 
 def resolve_objectives(
@@ -218,7 +218,9 @@ def resolve_objectives(
     return names
 
 
-def _latency_ms(model: nn.Module, input_shape: Sequence[int], device: torch.device, runs: int = 5) -> float:
+def _latency_ms(
+    model: nn.Module, input_shape: Sequence[int], device: torch.device, runs: int = 5
+) -> float:
     example = torch.zeros(1, *input_shape, device=device)
     model.eval()
     with torch.no_grad():

@@ -80,7 +80,9 @@ class ChainNetwork(nn.Module):
                 raise ValueError(f"layer {index} skips {bad}: sources must lie in 0..{index - 2}")
             # Pooling and identity layers keep the width they receive.
             width = spec.width if spec.width is not None and spec.op in WIDENING_OPS else widths[-1]
-            layer = layer_op(spec.op, widths[-1], width, spec.kernel or 1, dims, spec.activation or "relu")
+            layer = layer_op(
+                spec.op, widths[-1], width, spec.kernel or 1, dims, spec.activation or "relu"
+            )
             self.layers.append(layer)
             self.skips.append(nn.ModuleList(_Project(widths[s], width, dims) for s in spec.skips))
             self.skip_sources.append(tuple(spec.skips))

@@ -102,8 +102,15 @@ def conv_bn_act(
     return nn.Sequential(*convs, bn, activation(act))
 
 
-def _pool(kind: type[nn.Module], c_in: int, c_out: int, kernel: int, stride: int, dims: int,
-          **options: object) -> nn.Module:
+def _pool(
+    kind: type[nn.Module],
+    c_in: int,
+    c_out: int,
+    kernel: int,
+    stride: int,
+    dims: int,
+    **options: object,
+) -> nn.Module:
     pool = kind(kernel, stride, kernel // 2, **options)
     if c_in == c_out:
         return pool

@@ -33,8 +33,13 @@ def _member_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1) -> torc
     """
     b, g, c, length = x.shape
     _, o, _, k = weight.shape
-    out = F.conv1d(x.reshape(b, g * c, length), weight.reshape(g * o, c, k), stride=stride,
-                   padding=k // 2, groups=g)
+    out = F.conv1d(
+        x.reshape(b, g * c, length),
+        weight.reshape(g * o, c, k),
+        stride=stride,
+        padding=k // 2,
+        groups=g,
+    )
     return out.view(b, g, o, out.shape[-1])
 
 
@@ -63,8 +68,16 @@ class _MemberBN(nn.Module):
             mean, var = self.running_mean[index], self.running_var[index]
             weight, bias = self.weight[index], self.bias[index]
         flat_mean, flat_var = mean.reshape(-1), var.reshape(-1)
-        out = F.batch_norm(x.reshape(b, g * c, length), flat_mean, flat_var, weight.reshape(-1),
-                           bias.reshape(-1), self.training, 0.1, 1e-5)
+        out = F.batch_norm(
+            x.reshape(b, g * c, length),
+            flat_mean,
+            flat_var,
+            weight.reshape(-1),
+            bias.reshape(-1),
+            self.training,
+            0.1,
+            1e-5,
+        )
         if self.training and index is not None:  # the statistics were updated in gathered copies
             self.running_mean.index_copy_(0, index, flat_mean.view(g, c))
             self.running_var.index_copy_(0, index, flat_var.view(g, c))
@@ -208,13 +221,20 @@ class PopulationNB201(nn.Module):
         self.cells = nn.Sequential(*blocks)
         self.head_bn = _MemberBN(members, width)
         bound = 1 / math.sqrt(width)
-        self.classifier_weight = nn.Parameter(torch.empty(members, num_classes, width).uniform_(-bound, bound))
-        self.classifier_bias = nn.Parameter(torch.empty(members, num_classes).uniform_(-bound, bound))
+        self.classifier_weight = nn.Parameter(
+            torch.empty(members, num_classes, width).uniform_(-bound, bound)
+        )
+        self.classifier_bias = nn.Parameter(
+            torch.empty(members, num_classes).uniform_(-bound, bound)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = _member_conv(x.unsqueeze(1).expand(-1, self.members, -1, -1), self.stem)
         h = F.relu(self.head_bn(self.cells(self.stem_bn(h))))
-        return torch.einsum("bgc,gkc->bgk", h.mean(dim=3), self.classifier_weight) + self.classifier_bias
+        return (
+            torch.einsum("bgc,gkc->bgk", h.mean(dim=3), self.classifier_weight)
+            + self.classifier_bias
+        )
 
     def _pairs(self, g: int, net: NB201Network) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """(member g's tensor, the same tensor in ``net``) for every weight and statistic."""
@@ -228,12 +248,20 @@ class PopulationNB201(nn.Module):
 
     @classmethod
     def from_members(
-        cls, networks: Sequence[NB201Network], genotypes: Sequence[Sequence[str]],
-        channels: int, cells_per_stage: int = 1,
+        cls,
+        networks: Sequence[NB201Network],
+        genotypes: Sequence[Sequence[str]],
+        channels: int,
+        cells_per_stage: int = 1,
     ) -> PopulationNB201:
         """A population whose members start with the weights of ``networks``."""
-        population = cls(genotypes, networks[0].stem[0].in_channels,
-                         networks[0].classifier.out_features, channels, cells_per_stage)
+        population = cls(
+            genotypes,
+            networks[0].stem[0].in_channels,
+            networks[0].classifier.out_features,
+            channels,
+            cells_per_stage,
+        )
         for g, net in enumerate(networks):
             for mine, theirs in population._pairs(g, net):
                 mine.copy_(theirs)
@@ -244,8 +272,14 @@ class PopulationNB201(nn.Module):
         batch-norm statistics copied out): how one row of a population-trained table is
         checked by training the cell alone."""
         cells = [b for b in self.cells if isinstance(b, _Cell)]
-        net = NB201Network(cells[0].genotypes[g], self.stem.shape[2], self.classifier_weight.shape[1],
-                           dims=1, channels=self.stem.shape[1], cells_per_stage=len(cells) // 3)
+        net = NB201Network(
+            cells[0].genotypes[g],
+            self.stem.shape[2],
+            self.classifier_weight.shape[1],
+            dims=1,
+            channels=self.stem.shape[1],
+            cells_per_stage=len(cells) // 3,
+        )
         for mine, theirs in self._pairs(g, net):
             theirs.copy_(mine)
         return net

@@ -116,12 +116,14 @@ class NB201Supernet(nn.Module):
         """``path`` as a tuple, or ``ValueError`` when it is not a path of this supernet."""
         path = tuple(path)
         if len(path) != len(NB201_EDGES):
-            raise ValueError(f"a path names one op for each of the {len(NB201_EDGES)} edges, "
-                             f"got {len(path)}")
+            raise ValueError(
+                f"a path names one op for each of the {len(NB201_EDGES)} edges, got {len(path)}"
+            )
         outside = [op for op in path if op not in self.ops]
         if outside:
-            raise ValueError(f"ops {outside} are not in this supernet, which holds "
-                             f"{', '.join(self.ops)}")
+            raise ValueError(
+                f"ops {outside} are not in this supernet, which holds {', '.join(self.ops)}"
+            )
         return path
 
     def sample_path(self, generator: torch.Generator | None = None) -> tuple[str, ...]:
@@ -142,7 +144,9 @@ class NB201Supernet(nn.Module):
             h = block(h, path) if isinstance(block, _SupernetCell) else block(h)
         return self.classifier(self.head(h).mean(dim=2))
 
-    def _pairs(self, path: Sequence[str], net: NB201Network) -> Iterable[tuple[nn.Module, nn.Module]]:
+    def _pairs(
+        self, path: Sequence[str], net: NB201Network
+    ) -> Iterable[tuple[nn.Module, nn.Module]]:
         """(the supernet's module, the standalone network's module) holding the same weights."""
         yield self.stem, net.stem
         for block, single in zip(self.cells, net.cells):
@@ -158,8 +162,9 @@ class NB201Supernet(nn.Module):
         """A standalone :class:`~optunas.nn.NB201Network` of ``path`` holding a copy of the
         path's weights and batch-norm statistics, on the supernet's device."""
         path = self.check_path(path)
-        net = NB201Network(path, self.in_channels, self.num_classes, self.dims, self.channels,
-                           self.cells_per_stage)
+        net = NB201Network(
+            path, self.in_channels, self.num_classes, self.dims, self.channels, self.cells_per_stage
+        )
         net.to(self.classifier.weight.device)
         for mine, theirs in self._pairs(path, net):
             theirs.load_state_dict(mine.state_dict())
@@ -232,8 +237,13 @@ def _sliced_bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
     c = x.shape[1]
     running = bn.running_mean is not None and (not bn.training or bn.track_running_stats)
     return F.batch_norm(
-        x, bn.running_mean[:c] if running else None, bn.running_var[:c] if running else None,
-        bn.weight[:c], bn.bias[:c], bn.training, 0.1 if bn.momentum is None else bn.momentum,
+        x,
+        bn.running_mean[:c] if running else None,
+        bn.running_var[:c] if running else None,
+        bn.weight[:c],
+        bn.bias[:c],
+        bn.training,
+        0.1 if bn.momentum is None else bn.momentum,
         bn.eps,
     )
 
@@ -242,7 +252,9 @@ class _SlicedConv(nn.Module):
     """A ``conv`` or ``sep_conv`` layer at the widest width and kernel, then batch norm; a path
     uses the first channels and the central taps."""
 
-    def __init__(self, max_in: int, max_out: int, max_kernel: int, dims: int, separable: bool) -> None:
+    def __init__(
+        self, max_in: int, max_out: int, max_kernel: int, dims: int, separable: bool
+    ) -> None:
         super().__init__()
         conv = conv_cls(dims)
         self.dims, self.separable = dims, separable
@@ -256,8 +268,10 @@ class _SlicedConv(nn.Module):
     def weights(self, c_in: int, c_out: int, kernel: int) -> list[torch.Tensor]:
         """The path's conv weights, in the order of the standalone layer's convs."""
         if self.separable:
-            return [_centre(self.depthwise.weight[:c_in], kernel, self.dims),
-                    self.pointwise.weight[:c_out, :c_in]]
+            return [
+                _centre(self.depthwise.weight[:c_in], kernel, self.dims),
+                self.pointwise.weight[:c_out, :c_in],
+            ]
         return [_centre(self.conv.weight[:c_out, :c_in], kernel, self.dims)]
 
     def forward(self, x: torch.Tensor, c_out: int, kernel: int) -> torch.Tensor:
@@ -316,11 +330,16 @@ class ChainSupernet(nn.Module):
     ) -> None:
         super().__init__()
         if max_layers < 1 or not kernels or not widths or not ops or not activations:
-            raise ValueError("max_layers must be positive and ops, kernels, widths, "
-                             "activations non-empty")
+            raise ValueError(
+                "max_layers must be positive and ops, kernels, widths, activations non-empty"
+            )
         self.in_channels, self.num_classes, self.dims = in_channels, num_classes, dims
         self.max_layers, self.ops, self.kernels = max_layers, tuple(ops), tuple(kernels)
-        self.widths, self.activations, self.stem_width = tuple(widths), tuple(activations), stem_width
+        self.widths, self.activations, self.stem_width = (
+            tuple(widths),
+            tuple(activations),
+            stem_width,
+        )
         widest = max(stem_width, *widths)
         self.stem = nn.Sequential(
             conv_cls(dims)(in_channels, stem_width, 3, 1, 1, bias=False),
@@ -330,13 +349,20 @@ class ChainSupernet(nn.Module):
         self.layers = nn.ModuleList()
         self.skips = nn.ModuleList()
         for index in range(1, max_layers + 1):
-            self.layers.append(nn.ModuleDict({
-                op: _SlicedConv(widest, max(widths), max(kernels), dims, op == "sep_conv")
-                for op in WIDENING_OPS if op in self.ops
-            }))
-            self.skips.append(nn.ModuleList(
-                conv_cls(dims)(widest, widest, 1, bias=False) for _ in range(index - 1)
-            ))
+            self.layers.append(
+                nn.ModuleDict(
+                    {
+                        op: _SlicedConv(widest, max(widths), max(kernels), dims, op == "sep_conv")
+                        for op in WIDENING_OPS
+                        if op in self.ops
+                    }
+                )
+            )
+            self.skips.append(
+                nn.ModuleList(
+                    conv_cls(dims)(widest, widest, 1, bias=False) for _ in range(index - 1)
+                )
+            )
         self.acts = nn.ModuleDict({name: ACTIVATIONS[name]() for name in self.activations})
         self.classifier = nn.Linear(widest, num_classes)
 
@@ -361,7 +387,9 @@ class ChainSupernet(nn.Module):
                 raise ValueError(f"layer {index} is not in this supernet: {'; '.join(problems)}")
         return path
 
-    def sample_path(self, generator: torch.Generator | None = None, min_layers: int = 1) -> tuple[LayerSpec, ...]:
+    def sample_path(
+        self, generator: torch.Generator | None = None, min_layers: int = 1
+    ) -> tuple[LayerSpec, ...]:
         """A path drawn as the Chain space draws one uniformly: the depth, then each layer's
         choices, each skip with probability one half."""
 
@@ -397,7 +425,9 @@ class ChainSupernet(nn.Module):
                     pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
                     skip = pool(skip, out.shape[2:])
                 if widths[source] != width:
-                    skip = _conv_fn(self.dims)(skip, projections[source].weight[:width, :widths[source]])
+                    skip = _conv_fn(self.dims)(
+                        skip, projections[source].weight[:width, : widths[source]]
+                    )
                 out = out + skip
             outputs.append(out)
             widths.append(width)
@@ -435,7 +465,7 @@ class ChainSupernet(nn.Module):
                 bn.num_batches_tracked.copy_(sliced.bn.num_batches_tracked)
             for source, project in zip(spec.skips, skips):
                 if isinstance(project.proj, (nn.Conv1d, nn.Conv2d)):
-                    project.proj.weight.copy_(projections[source].weight[:width, :widths[source]])
+                    project.proj.weight.copy_(projections[source].weight[:width, : widths[source]])
             widths.append(width)
         net.classifier.weight.copy_(self.classifier.weight[:, : widths[-1]])
         net.classifier.bias.copy_(self.classifier.bias)

@@ -23,14 +23,22 @@ from scipy.special import stdtr
 #: of shapes: every family reads ``y = c + a * phi``.
 FAMILIES: dict[str, tuple[np.ndarray, Callable[[np.ndarray, float, float], np.ndarray]]] = {
     # pow3: c - a x^-alpha (Domhan et al.'s pow3).
-    "pow3": (np.array([0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]), lambda x, s, scale: x ** -s),
+    "pow3": (np.array([0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]), lambda x, s, scale: x**-s),
     # exp3: c - a exp(-b x).
-    "exp3": (np.array([0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2]), lambda x, s, scale: np.exp(-s * x)),
+    "exp3": (
+        np.array([0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2]),
+        lambda x, s, scale: np.exp(-s * x),
+    ),
     # log-power-like: c + a log(x) / (1 + s log(x)), which flattens as s grows.
-    "log_power": (np.array([0.0, 0.1, 0.3, 0.6, 1.0, 2.0]),
-                  lambda x, s, scale: np.log(x) / (1 + s * np.log(x))),
+    "log_power": (
+        np.array([0.0, 0.1, 0.3, 0.6, 1.0, 2.0]),
+        lambda x, s, scale: np.log(x) / (1 + s * np.log(x)),
+    ),
     # Weibull / Janoschek: c - a exp(-(x / scale)^d), sigmoid-like for d > 1.
-    "weibull": (np.array([0.5, 1.0, 1.5, 2.0, 3.0]), lambda x, s, scale: np.exp(-((x / scale) ** s))),
+    "weibull": (
+        np.array([0.5, 1.0, 1.5, 2.0, 3.0]),
+        lambda x, s, scale: np.exp(-((x / scale) ** s)),
+    ),
 }
 
 #: Softens the models' weights: the shapes on the grid are not the only plausible ones, and a
@@ -40,8 +48,12 @@ FAMILIES: dict[str, tuple[np.ndarray, Callable[[np.ndarray, float, float], np.nd
 TEMPERING = 1.5
 
 
-def predict(steps: np.ndarray, values: np.ndarray, target_step: float, tempering: float = TEMPERING,
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def predict(
+    steps: np.ndarray,
+    values: np.ndarray,
+    target_step: float,
+    tempering: float = TEMPERING,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Centres, scales and weights of the mixture of Student-t laws that predicts the value at
     ``target_step`` from the curve ``values`` at ``steps`` (0-based steps), and their degrees
     of freedom (``len(values) - 2``, at least 1)."""
@@ -74,6 +86,8 @@ def predict(steps: np.ndarray, values: np.ndarray, target_step: float, tempering
     return np.array(means), np.array(sds), weights / weights.sum(), dof
 
 
-def prob_at_least(means: np.ndarray, sds: np.ndarray, weights: np.ndarray, target: float, dof: int) -> float:
+def prob_at_least(
+    means: np.ndarray, sds: np.ndarray, weights: np.ndarray, target: float, dof: int
+) -> float:
     """P(value >= target) under the mixture of Student-t laws with ``dof`` degrees of freedom."""
     return float(np.sum(weights * stdtr(dof, (means - target) / sds)))

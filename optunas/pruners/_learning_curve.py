@@ -104,8 +104,10 @@ class LearningCurvePruner(BasePruner):
         if percentile is not None and not 0.0 <= percentile <= 100.0:
             raise ValueError(f"percentile must lie in [0, 100], got {percentile}")
         if n_min_points < 3 or interval_steps < 1 or n_warmup_steps < 0 or n_startup_trials < 0:
-            raise ValueError("n_min_points >= 3, interval_steps >= 1, n_warmup_steps >= 0, "
-                             "n_startup_trials >= 0 are required")
+            raise ValueError(
+                "n_min_points >= 3, interval_steps >= 1, n_warmup_steps >= 0, "
+                "n_startup_trials >= 0 are required"
+            )
         self._threshold = threshold
         self._percentile = percentile
         self._n_warmup_steps = n_warmup_steps

@@ -176,8 +176,10 @@ class PredictorPruner(BasePruner):
         if model not in ("direct", "chain"):
             raise ValueError(f"model must be 'direct' or 'chain', got {model!r}")
         if n_min_trials < 3 or ridge <= 0 or choice_ridge <= 0 or n_warmup_steps < 0 or lags < 1:
-            raise ValueError("n_min_trials >= 3, ridge > 0, choice_ridge > 0, n_warmup_steps >= 0 "
-                             "and lags >= 1 are required")
+            raise ValueError(
+                "n_min_trials >= 3, ridge > 0, choice_ridge > 0, n_warmup_steps >= 0 "
+                "and lags >= 1 are required"
+            )
         self._threshold = threshold
         self._percentile = percentile
         self._n_min_trials = n_min_trials
@@ -189,11 +191,14 @@ class PredictorPruner(BasePruner):
         self._model = model
         self._lags = lags
         # The chain's links change only when a trial ends: refit them only then.
-        self._links: tuple[tuple, tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None] | None = None
+        self._links: (
+            tuple[tuple, tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None] | None
+        ) = None
         # A finished trial's choices never change: encode each once per layout.
         self._encoded: dict[int, tuple[tuple[str, ...], dict[str, Any], list[float]]] = {}
-        self._fallback = LearningCurvePruner(threshold=threshold, percentile=percentile,
-                                             n_warmup_steps=n_warmup_steps)
+        self._fallback = LearningCurvePruner(
+            threshold=threshold, percentile=percentile, n_warmup_steps=n_warmup_steps
+        )
         self._warned = False
 
     def _fall_back(self, study: Study, trial: FrozenTrial, why: str | None = None) -> bool:
@@ -237,26 +242,38 @@ class PredictorPruner(BasePruner):
         if len(train) < self._n_min_trials:
             why = None
             if usable >= self._n_min_trials:
-                why = (f"{usable} trials have completed but only {len(train)} reported a finite value "
-                       f"at every step trial {trial.number} did ({_describe(steps)})")
+                why = (
+                    f"{usable} trials have completed but only {len(train)} reported a finite value "
+                    f"at every step trial {trial.number} did ({_describe(steps)})"
+                )
             return self._fall_back(study, trial, why)
         if self._use_params and "params" not in trial.user_attrs:
-            return self._fall_back(study, trial, f"trial {trial.number} has no user attr 'params' "
-                                                  "(use_params=True)")
+            return self._fall_back(
+                study, trial, f"trial {trial.number} has no user attr 'params' (use_params=True)"
+            )
         layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
         names = tuple(layout)
         target = target_value(finals, self._percentile)
         if self._model == "chain":
             chain = self._chain_links(study, sign, usual_last, layout)  # type: ignore[arg-type]
             if chain is None:
-                return self._fall_back(study, trial, "a step of the completed trials' curves was "
-                                                     "reached by fewer than three trials")
+                return self._fall_back(
+                    study,
+                    trial,
+                    "a step of the completed trials' curves was reached by fewer than three trials",
+                )
             grid, links = chain
             known = _curve_prefix(trial, sign, tuple(s for s in grid if s <= step))
             if known is None or not len(known):
-                return self._fall_back(study, trial, f"trial {trial.number} did not report every "
-                                                     f"step the completed trials did ({_describe(grid)})")
-            mean, sd = _run_chain(links, known, np.array(self._extras(trial, layout, names)), self._lags)
+                return self._fall_back(
+                    study,
+                    trial,
+                    f"trial {trial.number} did not report every "
+                    f"step the completed trials did ({_describe(grid)})",
+                )
+            mean, sd = _run_chain(
+                links, known, np.array(self._extras(trial, layout, names)), self._lags
+            )
             return float(ndtr((mean - target) / sd)) < self._threshold
 
         def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
@@ -266,46 +283,73 @@ class PredictorPruner(BasePruner):
         x = np.array([row(t, prefix) for t, prefix in train])
         y = sign * np.array([t.value for t, _ in train], dtype=float)
         penalty = np.full(x.shape[1], self._ridge)
-        penalty[x.shape[1] - sum(map(_width, layout.values())):] = self._choice_ridge
+        penalty[x.shape[1] - sum(map(_width, layout.values())) :] = self._choice_ridge
         penalty[0] = 0.0  # the intercept is not shrunk
         mean, sd = _fit_predict(x, y, row(trial, mine), penalty)
         return float(ndtr((mean - target) / sd)) < self._threshold
 
-    def _extras(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
-                names: tuple[str, ...]) -> list[float]:
+    def _extras(
+        self, trial: FrozenTrial, layout: dict[str, BaseDistribution], names: tuple[str, ...]
+    ) -> list[float]:
         """The chain's features beyond the curve: log10(params) with ``use_params``, the choices."""
         params = [math.log10(max(trial.user_attrs["params"], 1.0))] if self._use_params else []
         return params + self._choices_of(trial, layout, names)
 
-    def _chain_links(self, study: Study, sign: float, last: int, layout: dict[str, BaseDistribution],
-                     ) -> tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None:
+    def _chain_links(
+        self,
+        study: Study,
+        sign: float,
+        last: int,
+        layout: dict[str, BaseDistribution],
+    ) -> tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None:
         """The steps COMPLETE trials reported up to ``last`` (the grid), and the chain's links
         for the grid's positions 1.., fitted on every COMPLETE and PRUNED trial; None when a
         position has fewer than three trials to learn from. Cached until a trial ends."""
         names = tuple(layout)
-        others = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED),
-                                               use_cache=True)
-                  if not self._use_params or "params" in t.user_attrs]
-        key = (id(study._storage), study._study_id, sign, last, names,
-               tuple((t._trial_id, t.last_step) for t in others))
+        others = [
+            t
+            for t in study._get_trials(
+                deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED), use_cache=True
+            )
+            if not self._use_params or "params" in t.user_attrs
+        ]
+        key = (
+            id(study._storage),
+            study._study_id,
+            sign,
+            last,
+            names,
+            tuple((t._trial_id, t.last_step) for t in others),
+        )
         if self._links is not None and self._links[0] == key:
             return self._links[1]
-        grid = tuple(sorted({s for t in others if t.state == TrialState.COMPLETE
-                             for s in t.intermediate_values if s <= last}))
+        grid = tuple(
+            sorted(
+                {
+                    s
+                    for t in others
+                    if t.state == TrialState.COMPLETE
+                    for s in t.intermediate_values
+                    if s <= last
+                }
+            )
+        )
         column = {s: j for j, s in enumerate(grid)}
         curves = np.full((len(others), len(grid)), np.nan)
         for r, t in enumerate(others):
             for step, value in t.intermediate_values.items():
                 if step in column and math.isfinite(value):
                     curves[r, column[step]] = sign * value
-        extras = np.array([self._extras(t, layout, names) for t in others], dtype=float).reshape(len(others), -1)
+        extras = np.array([self._extras(t, layout, names) for t in others], dtype=float).reshape(
+            len(others), -1
+        )
         extra_penalty = np.full(extras.shape[1], self._choice_ridge)
         if self._use_params:
             extra_penalty[0] = self._ridge
         chain: tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None = (grid, {})
         for position in range(1, len(grid)):
             lo = max(0, position - self._lags)
-            rows = np.isfinite(curves[:, lo:position + 1]).all(axis=1)
+            rows = np.isfinite(curves[:, lo : position + 1]).all(axis=1)
             if rows.sum() < 3:
                 chain = None
                 break
@@ -317,8 +361,9 @@ class PredictorPruner(BasePruner):
         self._links = (key, chain)
         return chain
 
-    def _choices_of(self, trial: FrozenTrial, layout: dict[str, BaseDistribution],
-                    names: tuple[str, ...]) -> list[float]:
+    def _choices_of(
+        self, trial: FrozenTrial, layout: dict[str, BaseDistribution], names: tuple[str, ...]
+    ) -> list[float]:
         """The trial's encoded choices, remembered for ended trials. The params are compared
         on each hit, so a pruner shared by studies whose trial ids collide stays correct."""
         if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
@@ -344,25 +389,30 @@ def _ridge_loo(x: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> tuple[np.nd
     return coef, float(np.mean(loo**2))
 
 
-def _fit_predict(x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray) -> tuple[float, float]:
+def _fit_predict(
+    x: np.ndarray, y: np.ndarray, query: np.ndarray, penalty: np.ndarray
+) -> tuple[float, float]:
     """Ridge prediction at ``query`` (one penalty per feature) and its leave-one-out error."""
     coef, mse = _ridge_loo(x, y, penalty)
     return float(query @ coef), math.sqrt(mse + 1e-10)
 
 
-def _run_chain(links: dict[int, tuple[np.ndarray, float]], prefix: np.ndarray, extra: np.ndarray,
-               lags: int) -> tuple[float, float]:
+def _run_chain(
+    links: dict[int, tuple[np.ndarray, float]], prefix: np.ndarray, extra: np.ndarray, lags: int
+) -> tuple[float, float]:
     """The final value predicted by running the links on from the end of ``prefix``, and its
     error: each later step's leave-one-out variance times its squared effect on the final."""
     last, known = max(links), len(prefix) - 1
     values = list(prefix)
     for step in range(known + 1, last + 1):
         coef, lo = links[step][0], max(0, step - lags)
-        values.append(coef[0] + coef[1:1 + step - lo] @ values[lo:step] + coef[1 + step - lo:] @ extra)
+        values.append(
+            coef[0] + coef[1 : 1 + step - lo] @ values[lo:step] + coef[1 + step - lo :] @ extra
+        )
     effect = np.zeros(last + 1)  # d final / d value at each step, back through the links
     effect[last] = 1.0
     for step in range(last, known, -1):
         lo = max(0, step - lags)
-        effect[lo:step] += effect[step] * links[step][0][1:1 + step - lo]
+        effect[lo:step] += effect[step] * links[step][0][1 : 1 + step - lo]
     var = sum(effect[step] ** 2 * links[step][1] for step in range(known + 1, last + 1))
     return float(values[-1]), math.sqrt(var + 1e-10)

@@ -31,9 +31,12 @@ def _pareto_ranks(losses: np.ndarray) -> np.ndarray:
     rank = 0
     while len(remaining):
         sub = losses[remaining]
-        dominated = np.array([
-            np.any(np.all(sub <= sub[i], axis=1) & np.any(sub < sub[i], axis=1)) for i in range(len(sub))
-        ])
+        dominated = np.array(
+            [
+                np.any(np.all(sub <= sub[i], axis=1) & np.any(sub < sub[i], axis=1))
+                for i in range(len(sub))
+            ]
+        )
         ranks[remaining[~dominated]] = rank
         remaining = remaining[dominated]
         rank += 1
@@ -145,18 +148,29 @@ class EvolutionSampler(BaseSampler):
         # Decisions are seeded from (seed, trial number); there is no running generator.
         pass
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         return {}
 
-    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
         return {}
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
         with self._lock:
             self._children.pop(trial._trial_id, None)
 
-    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
-                           param_distribution: BaseDistribution) -> Any:
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
         with self._lock:
             child = self._children.get(trial._trial_id)
             if child is None:
@@ -176,7 +190,9 @@ class EvolutionSampler(BaseSampler):
 
     # -- the genetic operators ------------------------------------------------------------
 
-    def _make_child(self, study: Study, trial: FrozenTrial) -> dict[str, tuple[Any, BaseDistribution]]:
+    def _make_child(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, tuple[Any, BaseDistribution]]:
         rng = np.random.default_rng([self._seed, trial.number])
         history = self._history_of(study)
         population = history.population(trial.number, self._population_size)
@@ -187,10 +203,15 @@ class EvolutionSampler(BaseSampler):
 
         def seen(genes: dict[str, tuple[Any, BaseDistribution]]) -> bool:
             key = _signature(genes)
-            return bool(key) and (history.first_seen.get(key, trial.number) < trial.number or key in running)
+            return bool(key) and (
+                history.first_seen.get(key, trial.number) < trial.number or key in running
+            )
 
         if rng.random() < self._crossover_prob:
-            a, b = self._tournament(study, population, rng), self._tournament(study, population, rng)
+            a, b = (
+                self._tournament(study, population, rng),
+                self._tournament(study, population, rng),
+            )
             child = self._cross(a, b, rng)
             child = self._mutate_each(child, rng)
         else:
@@ -214,7 +235,9 @@ class EvolutionSampler(BaseSampler):
         history.update(study._get_trials(deepcopy=False, use_cache=True))
         return history
 
-    def _tournament(self, study: Study, population: list[FrozenTrial], rng: np.random.Generator) -> FrozenTrial:
+    def _tournament(
+        self, study: Study, population: list[FrozenTrial], rng: np.random.Generator
+    ) -> FrozenTrial:
         picks = rng.choice(len(population), size=self._tournament_size, replace=False)
         contenders = [population[i] for i in sorted(picks)]
         signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
@@ -231,24 +254,43 @@ class EvolutionSampler(BaseSampler):
         index = {id(t): i for i, t in enumerate(population)}
         return min(contenders, key=lambda t: (ranks[index[id(t)]], -crowd[index[id(t)]]))
 
-    def _cross(self, a: FrozenTrial, b: FrozenTrial, rng: np.random.Generator) -> dict[str, tuple[Any, BaseDistribution]]:
+    def _cross(
+        self, a: FrozenTrial, b: FrozenTrial, rng: np.random.Generator
+    ) -> dict[str, tuple[Any, BaseDistribution]]:
         genes_a, genes_b = _genes(a), _genes(b)
         names = list(genes_a) + [n for n in genes_b if n not in genes_a]
         if self._crossover == "uniform":
-            return {n: (genes_a if n in genes_a and (n not in genes_b or rng.random() < 0.5) else genes_b)[n]
-                    for n in names}
+            return {
+                n: (
+                    genes_a
+                    if n in genes_a and (n not in genes_b or rng.random() < 0.5)
+                    else genes_b
+                )[n]
+                for n in names
+            }
         cut = int(rng.integers(0, len(genes_a) + 1))
         head = set(list(genes_a)[:cut])
         return {n: (genes_a[n] if n in head or n not in genes_b else genes_b[n]) for n in names}
 
-    def _mutate_each(self, genes: dict[str, tuple[Any, BaseDistribution]], rng: np.random.Generator) -> dict[str, tuple[Any, BaseDistribution]]:
-        return {n: ((_mutate(v, d, rng), d) if rng.random() < self._mutation_prob else (v, d))
-                for n, (v, d) in genes.items()}
+    def _mutate_each(
+        self, genes: dict[str, tuple[Any, BaseDistribution]], rng: np.random.Generator
+    ) -> dict[str, tuple[Any, BaseDistribution]]:
+        return {
+            n: ((_mutate(v, d, rng), d) if rng.random() < self._mutation_prob else (v, d))
+            for n, (v, d) in genes.items()
+        }
 
     @staticmethod
-    def _mutate_one(genes: dict[str, tuple[Any, BaseDistribution]], rng: np.random.Generator,
-                    choices_only: bool = False) -> dict[str, tuple[Any, BaseDistribution]]:
-        mutable = [n for n, (_, d) in genes.items() if not d.single() and (not choices_only or _is_choice(d))]
+    def _mutate_one(
+        genes: dict[str, tuple[Any, BaseDistribution]],
+        rng: np.random.Generator,
+        choices_only: bool = False,
+    ) -> dict[str, tuple[Any, BaseDistribution]]:
+        mutable = [
+            n
+            for n, (_, d) in genes.items()
+            if not d.single() and (not choices_only or _is_choice(d))
+        ]
         if not mutable:
             return dict(genes)
         name = mutable[int(rng.integers(len(mutable)))]
@@ -312,7 +354,7 @@ class _History:
     def population(self, number: int, size: int) -> list[FrozenTrial]:
         """The last ``size`` COMPLETE trials before trial ``number`` (aging: the oldest go)."""
         end = bisect.bisect_left(self.complete, number)
-        return [self.trials[n] for n in self.complete[max(0, end - size):end]]
+        return [self.trials[n] for n in self.complete[max(0, end - size) : end]]
 
 
 def _mutate(value: Any, dist: BaseDistribution, rng: np.random.Generator) -> Any:

@@ -107,7 +107,11 @@ class _Controller:
 
     def _uniform(self, shape: tuple[int, ...], *name: object) -> torch.Tensor:
         generator = torch.Generator().manual_seed(_stable_hash(self.seed, *name))
-        return torch.empty(shape, dtype=_DTYPE).uniform_(-0.1, 0.1, generator=generator).requires_grad_()
+        return (
+            torch.empty(shape, dtype=_DTYPE)
+            .uniform_(-0.1, 0.1, generator=generator)
+            .requires_grad_()
+        )
 
     def token(self, key: str, size: int) -> _Token:
         token = self.tokens.get(key)
@@ -122,11 +126,20 @@ class _Controller:
         return token
 
     def step(
-        self, state: tuple[torch.Tensor, torch.Tensor] | None, previous: _Decision | None,
-        key: str, size: int, temperature: float, tanh_constant: float,
+        self,
+        state: tuple[torch.Tensor, torch.Tensor] | None,
+        previous: _Decision | None,
+        key: str,
+        size: int,
+        temperature: float,
+        tanh_constant: float,
     ) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
         """Feed the previous decision and the next key; return the new state and logits."""
-        x = self.start if previous is None else self.token(previous.key, previous.size).embed[previous.index]
+        x = (
+            self.start
+            if previous is None
+            else self.token(previous.key, previous.size).embed[previous.index]
+        )
         token = self.token(key, size)
         h, c = self.lstm((x + token.query).unsqueeze(0), None if state is None else state)
         logits = token.head_w @ h[0] + token.head_b
@@ -152,14 +165,20 @@ class _Controller:
         groups: dict[int, list[tuple[str, torch.Tensor]]] = {}
         for name, p in self.named_parameters():
             if p.grad is not None:
-                groups.setdefault(self.moments[name][2] + 1 if name in self.moments else 1, []).append((name, p))
+                groups.setdefault(
+                    self.moments[name][2] + 1 if name in self.moments else 1, []
+                ).append((name, p))
         with torch.no_grad():
             for t, named in groups.items():
                 ps = [p for _, p in named]
                 grads = [p.grad for p in ps]
                 ms, vs = [], []
                 for name, p in named:
-                    m, v, _ = self.moments.get(name) or (torch.zeros_like(p), torch.zeros_like(p), 0)
+                    m, v, _ = self.moments.get(name) or (
+                        torch.zeros_like(p),
+                        torch.zeros_like(p),
+                        0,
+                    )
                     ms.append(m)
                     vs.append(v)
                     self.moments[name] = (m, v, t)
@@ -188,8 +207,12 @@ class _Controller:
             arrays += [p.detach().reshape(-1), m.reshape(-1), v.reshape(-1)]
         data = torch.cat(arrays).numpy().astype("<f8").tobytes()
         return {
-            "tokens": [[key, int(token.head_b.numel())] for key, token in sorted(self.tokens.items())],
-            "names": names, "shapes": shapes, "steps": steps,
+            "tokens": [
+                [key, int(token.head_b.numel())] for key, token in sorted(self.tokens.items())
+            ],
+            "names": names,
+            "shapes": shapes,
+            "steps": steps,
             "data": base64.b64encode(data).decode("ascii"),
         }
 
@@ -199,10 +222,13 @@ class _Controller:
             self.token(key, size)
         params = dict(self.named_parameters())
         if sorted(params) != sorted(state["names"]) or any(
-            list(params[name].shape) != shape for name, shape in zip(state["names"], state["shapes"])
+            list(params[name].shape) != shape
+            for name, shape in zip(state["names"], state["shapes"])
         ):
             raise ValueError("the snapshot holds other weights than this controller")
-        flat = torch.from_numpy(np.frombuffer(base64.b64decode(state["data"]), dtype="<f8").astype(np.float64))
+        flat = torch.from_numpy(
+            np.frombuffer(base64.b64decode(state["data"]), dtype="<f8").astype(np.float64)
+        )
         if flat.numel() != 3 * sum(params[name].numel() for name in state["names"]):
             raise ValueError("the snapshot's data does not match its shapes")
         offset = 0
@@ -211,7 +237,10 @@ class _Controller:
             for name, shape, t in zip(state["names"], state["shapes"], state["steps"]):
                 p = params[name]
                 n = p.numel()
-                chunks = [flat[offset + k * n: offset + (k + 1) * n].reshape(shape).clone() for k in range(3)]
+                chunks = [
+                    flat[offset + k * n : offset + (k + 1) * n].reshape(shape).clone()
+                    for k in range(3)
+                ]
                 offset += 3 * n
                 p.copy_(chunks[0])
                 if t:
@@ -350,10 +379,20 @@ class ReinforceSampler(BaseSampler):
         self._synced_for: int | None = None  # the trial whose start last read the storage
         self._live: OrderedDict[int, tuple[list[_Decision], Any]] = OrderedDict()
         # The snapshot's key names everything the policy depends on besides the trials.
-        self._snapshot_key = _SNAPSHOT_ATTR + format(_stable_hash(
-            init_seed, self._hidden, self._lr, self._entropy_weight, self._baseline_decay,
-            self._temperature, self._tanh_constant, self._max_int_choices, self._max_lag,
-        ), "016x")
+        self._snapshot_key = _SNAPSHOT_ATTR + format(
+            _stable_hash(
+                init_seed,
+                self._hidden,
+                self._lr,
+                self._entropy_weight,
+                self._baseline_decay,
+                self._temperature,
+                self._tanh_constant,
+                self._max_int_choices,
+                self._max_lag,
+            ),
+            "016x",
+        )
         self._snapshot_at = 0  # the trials the latest snapshot known to be stored covers
         if self._snapshot_every is not None:
             self._restore(attrs.get(self._snapshot_key))
@@ -387,8 +426,13 @@ class ReinforceSampler(BaseSampler):
         if isinstance(stored, dict) and int(stored.get("covers", 0)) >= self._next:
             self._snapshot_at = int(stored["covers"])  # another worker got there first
             return
-        snapshot = {"version": 1, "covers": self._next, "ema": self._ema,
-                    "n_rewards": self._n_rewards, "controller": self._controller.state()}
+        snapshot = {
+            "version": 1,
+            "covers": self._next,
+            "ema": self._ema,
+            "n_rewards": self._n_rewards,
+            "controller": self._controller.state(),
+        }
         study._storage.set_study_system_attr(study._study_id, self._snapshot_key, snapshot)
         self._snapshot_at = self._next
 
@@ -401,11 +445,15 @@ class ReinforceSampler(BaseSampler):
 
     # -- Optuna's sampler interface -------------------------------------------------------
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         self._check_single_objective(study)
         return {}
 
-    def sample_relative(self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
         self._check_single_objective(study)
         return {}
 
@@ -413,19 +461,30 @@ class ReinforceSampler(BaseSampler):
         with self._lock, _one_thread():
             self._sync(study, trial._trial_id)
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
         with self._lock:
             self._live.pop(trial._trial_id, None)
 
-    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
-                           param_distribution: BaseDistribution) -> Any:
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
         self._check_single_objective(study)
         key_size = self._key(param_name, param_distribution)
         if key_size is None:
             if self._seed is None:
                 with self._lock:
-                    return self._random.sample_independent(study, trial, param_name, param_distribution)
-            fallback = RandomSampler(seed=_stable_hash(self._seed, trial.number, param_name) % 2**32)
+                    return self._random.sample_independent(
+                        study, trial, param_name, param_distribution
+                    )
+            fallback = RandomSampler(
+                seed=_stable_hash(self._seed, trial.number, param_name) % 2**32
+            )
             return fallback.sample_independent(study, trial, param_name, param_distribution)
         key, size = key_size
         with self._lock, _one_thread():
@@ -434,8 +493,12 @@ class ReinforceSampler(BaseSampler):
             decisions, state = self._trial_state(trial)
             with torch.no_grad():
                 state, logits = self._controller.step(
-                    state, decisions[-1] if decisions else None, key, size,
-                    self._temperature, self._tanh_constant,
+                    state,
+                    decisions[-1] if decisions else None,
+                    key,
+                    size,
+                    self._temperature,
+                    self._tanh_constant,
                 )
             probs = torch.softmax(logits, dim=0).numpy()
             if self._seed is None:
@@ -499,15 +562,22 @@ class ReinforceSampler(BaseSampler):
         assert self._controller is not None
         done = self._decisions(trial)
         cached = self._live.get(trial._trial_id)
-        if cached is not None and [d.index for d in cached[0]] == [d.index for d in done] \
-                and [d.key for d in cached[0]] == [d.key for d in done]:
+        if (
+            cached is not None
+            and [d.index for d in cached[0]] == [d.index for d in done]
+            and [d.key for d in cached[0]] == [d.key for d in done]
+        ):
             return list(cached[0]), cached[1]
         state = None
         with torch.no_grad():
             for k, decision in enumerate(done):
                 state, _ = self._controller.step(
-                    state, done[k - 1] if k else None, decision.key, decision.size,
-                    self._temperature, self._tanh_constant,
+                    state,
+                    done[k - 1] if k else None,
+                    decision.key,
+                    decision.size,
+                    self._temperature,
+                    self._tanh_constant,
                 )
         return done, state
 
@@ -537,7 +607,8 @@ class ReinforceSampler(BaseSampler):
             reference = trials[later] if later < len(trials) else None
             if trial.state.is_finished():
                 on_time = (
-                    reference is None or trial.datetime_complete is None
+                    reference is None
+                    or trial.datetime_complete is None
                     or reference.datetime_start is None
                     or trial.datetime_complete <= reference.datetime_start
                 )
@@ -546,7 +617,10 @@ class ReinforceSampler(BaseSampler):
             elif reference is None:
                 break  # wait for it: it may still finish in time
             self._next += 1
-        if self._snapshot_every is not None and self._next - self._snapshot_at >= self._snapshot_every:
+        if (
+            self._snapshot_every is not None
+            and self._next - self._snapshot_at >= self._snapshot_every
+        ):
             self._store_snapshot(study)
 
     def _learn(self, study: Study, trial: FrozenTrial) -> None:
@@ -565,8 +639,12 @@ class ReinforceSampler(BaseSampler):
         state, log_prob, entropy = None, 0.0, 0.0
         for k, decision in enumerate(decisions):
             state, logits = self._controller.step(
-                state, decisions[k - 1] if k else None, decision.key, decision.size,
-                self._temperature, self._tanh_constant,
+                state,
+                decisions[k - 1] if k else None,
+                decision.key,
+                decision.size,
+                self._temperature,
+                self._tanh_constant,
             )
             log_probs = torch.log_softmax(logits, dim=0)
             log_prob = log_prob + log_probs[decision.index]

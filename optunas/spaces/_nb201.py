@@ -42,9 +42,7 @@ class NB201Genotype(Genotype):
     def __str__(self) -> str:
         nodes = []
         for to_node in range(1, 4):
-            edges = [
-                f"{op}~{i}" for (j, i), op in zip(NB201_EDGES, self.ops) if j == to_node
-            ]
+            edges = [f"{op}~{i}" for (j, i), op in zip(NB201_EDGES, self.ops) if j == to_node]
             nodes.append("|" + "|".join(edges) + "|")
         return "+".join(nodes)
 
