@@ -59,3 +59,15 @@ def test_examples_run(tmp_path) -> None:
         )
         assert result.returncode == 0, f"{example.name}: {result.stderr}"
         assert "best" in result.stdout, example.name
+
+
+def test_readme_supernet_example_runs_as_written(tmp_path) -> None:
+    script = tmp_path / "supernet_example.py"
+    script.write_text(readme_block("readme-supernet"))
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("supernet_estimate |")
+    study = optuna.load_study(study_name="shared", storage=f"sqlite:///{tmp_path / 'supernet.db'}")
+    assert len(study.trials) == 20 and (tmp_path / "supernet.pt").exists()
