@@ -141,7 +141,7 @@ def test_a_plain_optuna_study_is_adopted_and_keeps_its_settings(tmp_path) -> Non
     )
     trials = _study(url, "plain").trials
     assert [len(t.intermediate_values) for t in trials] == [2, 2]
-    assert all(t.user_attrs["space"] == "chain" for t in trials)
+    assert all(t.user_attrs["space"].startswith("Chain(") for t in trials)
     # ... and refuses what contradicts it.
     _one_line_error(
         optunas("worker", "--study-name", "plain", "--storage", url, "--epochs", "3"),
