@@ -71,3 +71,20 @@ def test_torchvision_dataset_from_a_root_folder(name, folder, tmp_path) -> None:
     x = data.train.tensors[0]
     # Standardised with the training pool's statistics.
     assert abs(float(torch.cat([x, data.valid.tensors[0]]).mean())) < 1e-4
+
+
+def test_mnist1d_from_the_cache_equals_a_fresh_generation(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from optunas.data import _mnist1d
+
+    monkeypatch.setenv("OPTUNAS_CACHE_DIR", str(tmp_path))
+    fresh = _mnist1d._make(300)
+    first = _mnist1d._generate(300)  # generates and writes the cache
+    (cached_file,) = list(tmp_path.glob("mnist1d-*-300.npz"))
+    cached_file.write_bytes(cached_file.read_bytes())  # still readable after a rewrite
+    second = _mnist1d._generate(300)  # reads it
+    for key in ("x", "y", "x_test", "y_test"):
+        assert np.array_equal(fresh[key], first[key]) and np.array_equal(fresh[key], second[key])
+    cached_file.write_bytes(b"torn")  # a damaged cache is made again, not trusted
+    assert np.array_equal(_mnist1d._generate(300)["x"], fresh["x"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import tempfile
+from importlib import metadata
 
 import numpy as np
 import torch
@@ -10,8 +13,47 @@ from torch.utils.data import TensorDataset
 
 from optunas.data._dataset import Dataset, split_train_valid
 
+_KEYS = ("x", "y", "x_test", "y_test")
+
+
+def cache_dir() -> str:
+    """Where generated datasets are kept: ``$OPTUNAS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/optunas``, else ``~/.cache/optunas``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.environ.get("OPTUNAS_CACHE_DIR") or os.path.join(base, "optunas")
+
 
 def _generate(num_samples: int) -> dict[str, np.ndarray]:
+    """The generator's arrays, from the cache when this machine made them before.
+
+    Generation takes seconds (4 s for the default 5,000 signals on a 2-core CPU), paid by every
+    worker process at start-up; the cache makes it once per machine. The generator's fixed
+    seed makes the arrays a function of its version and ``num_samples``, which name the file.
+    """
+    try:
+        version = metadata.version("mnist1d")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    path = os.path.join(cache_dir(), f"mnist1d-{version}-{num_samples}.npz")
+    try:
+        with np.load(path, allow_pickle=False) as cached:
+            return {key: cached[key] for key in _KEYS}
+    except (OSError, KeyError, ValueError):
+        pass  # absent, unreadable or torn: make it again
+    data = _make(num_samples)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # Written whole, then renamed: a reader in another process never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "wb") as file:
+            np.savez(file, **{key: data[key] for key in _KEYS})
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: generate each time
+    return data
+
+
+def _make(num_samples: int) -> dict[str, np.ndarray]:
     from mnist1d.data import get_dataset_args, make_dataset
 
     args = get_dataset_args()
@@ -30,7 +72,7 @@ def load_mnist1d(num_samples: int = 5_000, valid_fraction: float = 0.2, seed: in
 
     The generator's own 80/20 train/test split is kept (its fixed seed makes the data
     identical on every machine); ``valid_fraction`` of its train part, chosen by ``seed``,
-    becomes the validation split.
+    becomes the validation split. The generated arrays are cached (see :func:`cache_dir`).
 
     Example:
         >>> from optunas.data import load_mnist1d
