@@ -1,4 +1,5 @@
-"""What optuna-dashboard shows of a NAS study: a drawing of every trial's architecture."""
+"""What optuna-dashboard shows of a NAS study (a drawing of every trial's architecture), and
+the found model exported out of it."""
 
 from optunas.dashboard._artifacts import (
     artifact_store_for,
@@ -7,6 +8,14 @@ from optunas.dashboard._artifacts import (
     record_drawing,
 )
 from optunas.dashboard._draw import draw_cell, draw_layers, draw_table, op_colour
+from optunas.dashboard._export import (
+    ExportedTrial,
+    ExportError,
+    export_trial,
+    objective_names,
+    pareto_front,
+)
+from optunas.dashboard._source import standalone_source
 
 __all__ = [
     "artifact_store_for",
@@ -15,6 +24,12 @@ __all__ = [
     "draw_layers",
     "draw_table",
     "draw_trial",
+    "export_trial",
+    "ExportedTrial",
+    "ExportError",
+    "objective_names",
     "op_colour",
+    "pareto_front",
     "record_drawing",
+    "standalone_source",
 ]

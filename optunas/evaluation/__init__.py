@@ -7,7 +7,7 @@ from optunas.evaluation._recipe import (
     Recipe,
     evaluate_accuracy,
 )
-from optunas.evaluation._retrain import retrain_top
+from optunas.evaluation._retrain import retrain_top, train_standalone
 from optunas.evaluation._supernet import (
     SUPERNET_MODES,
     SUPERNET_SAMPLINGS,
@@ -34,4 +34,5 @@ __all__ = [
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",
+    "train_standalone",
 ]

@@ -25,6 +25,7 @@ import optuna
 import torch
 import torch.nn.functional as F
 
+from optunas._recorded import command_settings
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.evaluation._train import (
@@ -162,14 +163,16 @@ def _accuracy_and_loss(
 
 def recorded_space(study: optuna.Study) -> SearchSpace:
     """The search space a study records: a supernet's (``supernet:space``), else the
-    ``optunas`` command's (``optunas:space``, default settings)."""
+    ``optunas`` command's (``space`` in ``optunas:config``, or the older ``optunas:space``;
+    default settings)."""
     attrs = study.user_attrs
     recorded = attrs.get(STUDY_ATTR_SPACE)
     spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
     if isinstance(recorded, dict) and recorded.get("name") in spaces:
         return spaces[recorded["name"]](**{k: v for k, v in recorded.items() if k != "name"})
-    if isinstance(attrs.get("optunas:space"), str):
-        return get_space(attrs["optunas:space"])
+    name = command_settings(study).get("space")
+    if isinstance(name, str):
+        return get_space(name)
     raise ValueError(f"study {study.study_name!r} does not record its search space; pass space=")
 
 

@@ -3,7 +3,7 @@ and skip connections."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -167,13 +167,19 @@ class Chain(SearchSpace):
     def build(
         self, genotype: ChainGenotype, input_shape: Sequence[int], num_classes: int
     ) -> nn.Module:
-        return ChainNetwork(
-            genotype.layers,
-            in_channels=input_shape[0],
-            num_classes=num_classes,
-            dims=input_dims(input_shape),
-            stem_width=self.stem_width,
-        )
+        builder, arguments = self.builder(genotype, input_shape, num_classes)
+        return builder(**arguments)
+
+    def builder(
+        self, genotype: ChainGenotype, input_shape: Sequence[int], num_classes: int
+    ) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+        return ChainNetwork, {
+            "layers": list(genotype.layers),
+            "in_channels": input_shape[0],
+            "num_classes": num_classes,
+            "dims": input_dims(input_shape),
+            "stem_width": self.stem_width,
+        }
 
     def __repr__(self) -> str:
         return f"Chain(min_layers={self.min_layers}, max_layers={self.max_layers})"
