@@ -7,11 +7,13 @@ end, so an export that fails (bad input, a dataset that is missing, Ctrl-C) leav
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +127,12 @@ def choose_trial(study: optuna.Study, number: int | None = None) -> FrozenTrial:
 
 def check_onnx_available() -> None:
     """Raise ExportError naming the extra when a package ``onnx=True`` needs is missing."""
-    missing = [name for name in ONNX_PACKAGES if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in ONNX_PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise ExportError(
             f"--onnx needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
@@ -416,9 +423,14 @@ def _checked_source(
         source = standalone_source(builder, arguments, data.input_shape, header)
     except ValueError as exc:
         raise ExportError(f"cannot write a standalone model.py for {space!r}: {exc}") from None
-    namespace: dict[str, Any] = {"__name__": "optunas_export_check"}
-    exec(compile(source, "model.py", "exec"), namespace)
-    standalone = namespace["build_model"]().eval()
+    # Run as a module of its own (dataclasses look their module up in sys.modules).
+    module = types.ModuleType("optunas_export_check")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(source, "model.py", "exec"), module.__dict__)
+        standalone = module.build_model().eval()
+    finally:
+        del sys.modules[module.__name__]
     reference = space.build(genotype, data.input_shape, data.num_classes).eval()
     standalone.load_state_dict(reference.state_dict())
     batch = torch.randn(2, *data.input_shape)

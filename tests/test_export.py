@@ -1,0 +1,381 @@
+"""`optunas export`, the real command in subprocesses: the files it writes, the standalone
+network run where optunas cannot be imported, ONNX against torch, the Pareto front, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+import torch
+
+from optunas._storage import open_storage
+from optunas.dashboard import standalone_source
+from optunas.nn import LayerSpec
+from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, get_space
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Prepended to a script run with `python -I`: optunas is installed in the environment the
+#: tests run in, so it is hidden from the import system; then it must fail to import.
+WITHOUT_OPTUNAS = """
+import importlib.abc, sys
+
+class _NoOptunas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "optunas" or name.startswith("optunas."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, _NoOptunas())
+try:
+    import optunas
+except ModuleNotFoundError:
+    pass
+else:
+    raise SystemExit("optunas is importable")
+"""
+#: Runs each given model.py on a saved batch with saved weights and saves the outputs.
+RUN_MODELS = """
+import importlib.util, sys, torch
+
+for number, folder in enumerate(sys.argv[1:]):
+    spec = importlib.util.spec_from_file_location(f"model_{number}", f"{folder}/model.py")
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.load_model(f"{folder}/weights.pt")
+    with torch.no_grad():
+        torch.save(model(torch.load(f"{folder}/batch.pt")), f"{folder}/outputs.pt")
+assert not [name for name in sys.modules if name.split(".")[0] == "optunas"]
+"""
+
+
+def optunas(*args: str, cwd=None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "optunas", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def _run_without_optunas(folders: list[Path], cwd: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", WITHOUT_OPTUNAS + RUN_MODELS, *map(str, folders)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def _readme_block() -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- readme-export -->\s*```bash\n(.*?)```", text, re.S)
+    assert match, "README has no bash block after <!-- readme-export -->"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def readme_export(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The README's export block, run as written but smaller (2 trials, 1 epoch, retrained 1
+    epoch: the study's own recipe); the other tests read what it wrote."""
+    block = _readme_block()
+    for long, short in (("--n-trials 20", "--n-trials 2"), ("--epochs 5", "--epochs 1")):
+        assert long in block
+        block = block.replace(long, short)
+    assert "--epochs 20" in block
+    block = block.replace("--epochs 20", "--epochs 1")
+    folder = tmp_path_factory.mktemp("readme-export")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return folder, result
+
+
+def _found(folder: Path) -> tuple[optuna.Study, optuna.trial.FrozenTrial]:
+    study = optuna.load_study(study_name="found", storage=f"sqlite:///{folder / 'optunas.db'}")
+    return study, study.best_trial
+
+
+def _optunas_network(folder: Path, trial: optuna.trial.FrozenTrial) -> torch.nn.Module:
+    """The network optunas builds for the trial, with the exported weights."""
+    space = get_space("nb201")
+    model = space.build(space.genotype(trial.params), (1, 40), 10)
+    model.load_state_dict(torch.load(folder / "found-model" / "weights.pt", weights_only=True))
+    return model.eval()
+
+
+def test_readme_export_block_runs_as_written(readme_export) -> None:
+    folder, result = readme_export
+    assert result.returncode == 0, result.stderr
+    assert "Exported trial" in result.stdout and "test accuracy" in result.stdout
+    assert "NB201Network with trained weights: a batch of 4 gives logits (4, 10)" in result.stdout
+    names = {p.name for p in (folder / "found-model").iterdir()}
+    assert names == {"genotype.json", "model.py", "weights.pt", "metrics.json", "model.onnx"}
+    # Written beside the target and renamed: no half-made folder is left next to it.
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_standalone_file_matches_optunas_where_optunas_cannot_be_imported(
+    readme_export,
+) -> None:
+    folder, result = readme_export
+    assert result.returncode == 0, result.stderr
+    _, trial = _found(folder)
+    out = folder / "found-model"
+    source = (out / "model.py").read_text()
+    assert trial.user_attrs["genotype"] in source.split("from __future__")[0]  # the header
+    assert not re.search(r"^\s*(import|from) optunas", source, re.M)
+    batch = torch.randn(16, 1, 40)
+    torch.save(batch, out / "batch.pt")
+    _run_without_optunas([out], cwd=out)
+    with torch.no_grad():
+        expected = _optunas_network(folder, trial)(batch)
+    torch.testing.assert_close(torch.load(out / "outputs.pt"), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_the_onnx_file_passes_the_checker_and_matches_torch(readme_export) -> None:
+    import onnx
+    import onnxruntime
+
+    folder, result = readme_export
+    assert result.returncode == 0, result.stderr
+    _, trial = _found(folder)
+    path = folder / "found-model" / "model.onnx"
+    onnx.checker.check_model(str(path))
+    batch = torch.randn(7, 1, 40)  # another batch size than the export's
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: batch.numpy()})
+    with torch.no_grad():
+        expected = _optunas_network(folder, trial)(batch)
+    torch.testing.assert_close(torch.from_numpy(got), expected, rtol=0, atol=1e-4)
+
+
+def test_retraining_repeats_the_trial_and_reads_the_test_split(readme_export) -> None:
+    folder, result = readme_export
+    assert result.returncode == 0, result.stderr
+    study, trial = _found(folder)
+    out = folder / "found-model"
+    metrics = json.loads((out / "metrics.json").read_text())
+    # Same recipe, epochs and seed as the trial: the standalone run is the trial's run again.
+    assert metrics["trial"] == trial.number and metrics["recipe"]["epochs"] == 1
+    assert metrics["validation_accuracy"] == trial.value
+    assert 0.0 < metrics["test_accuracy"] <= 1.0
+    record = json.loads((out / "genotype.json").read_text())
+    assert record["genotype_string"] == trial.user_attrs["genotype"]
+    assert record["params"] == trial.params and record["values"] == {"accuracy": trial.value}
+    config = dict(study.user_attrs["optunas:config"])
+    config.pop("version")
+    assert record["study_config"] == config
+    assert get_space(record["space"]).genotype(record["params"]) == NB201Genotype.from_dict(
+        record["genotype"]
+    )
+
+
+def _random_weights(model: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
+    """A state dict far from initialisation (batch-norm statistics included), so a wrong
+    wiring cannot hide behind zeros and ones."""
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point():
+            tensor = torch.rand(tensor.shape, generator=generator) + 0.5
+        state[name] = tensor
+    return state
+
+
+def test_every_builder_is_written_out_standalone(tmp_path) -> None:
+    chain = ChainGenotype(
+        (
+            LayerSpec("conv", 5, 24, "gelu"),
+            LayerSpec("max_pool", 3, skips=(0,)),
+            LayerSpec("sep_conv", 3, 32, "silu", skips=(0, 1)),
+            LayerSpec("avg_pool", 3, skips=(2,)),
+            LayerSpec("identity", skips=(0,)),
+            LayerSpec("conv", 3, 16, "tanh", skips=(1, 3)),
+        )
+    )
+    cell = NB201Genotype(
+        ("nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3")
+    )
+    cases = [
+        (NB201(channels=4, cells_per_stage=2), cell, (2, 12, 12)),
+        (Chain(stem_width=8), chain, (1, 40)),
+        (Chain(stem_width=8), chain, (3, 16, 16)),
+    ]
+    folders, expected = [], []
+    for number, (space, genotype, shape) in enumerate(cases):
+        folder = tmp_path / f"case{number}"
+        folder.mkdir()
+        builder, arguments = space.builder(genotype, shape, 5)
+        (folder / "model.py").write_text(standalone_source(builder, arguments, shape))
+        model = space.build(genotype, shape, 5)
+        model.load_state_dict(_random_weights(model, number))
+        torch.save(model.state_dict(), folder / "weights.pt")
+        batch = torch.randn(3, *shape)
+        torch.save(batch, folder / "batch.pt")
+        with torch.no_grad():
+            expected.append(model.eval()(batch))
+        folders.append(folder)
+    _run_without_optunas(folders, cwd=tmp_path)
+    for folder, want in zip(folders, expected):
+        torch.testing.assert_close(torch.load(folder / "outputs.pt"), want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def front_study(tmp_path_factory) -> tuple[str, optuna.Study]:
+    """A two-objective study (accuracy, params) of four trials: three of one cell, whose
+    weakest two the best dominates, and one cell of nothing but `none` edges, the fewest
+    params (so on the front) at chance accuracy."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('front') / 'front.db'}"
+    created = optunas(
+        "create-study", "--study-name", "mo", "--storage", url,
+        "--objectives", "accuracy,params", "--epochs", "1",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    study = optuna.load_study(study_name="mo", storage=open_storage(url))
+    space = NB201()
+    for ops in [("nor_conv_3x3",) * 6] * 3 + [("none",) * 6]:
+        study.enqueue_trial(space.params(NB201Genotype(ops)))
+    worker = optunas(
+        "worker", "--study-name", "mo", "--storage", url, "--n-trials", "4", "--no-progress",
+        "--no-draw",
+    )  # fmt: skip
+    assert worker.returncode == 0, worker.stderr
+    return url, optuna.load_study(study_name="mo", storage=open_storage(url))
+
+
+def test_list_front_prints_the_pareto_front(front_study) -> None:
+    url, study = front_study
+    result = optunas("export", "--study-name", "mo", "--storage", url, "--list-front")
+    assert result.returncode == 0, result.stderr
+    listed = [
+        int(line.split()[0]) for line in result.stdout.splitlines() if line[:6].strip().isdigit()
+    ]
+    assert listed == sorted(t.number for t in study.best_trials)
+    assert (
+        "accuracy" in result.stdout and "params" in result.stdout and "--trial N" in result.stdout
+    )
+
+
+def test_two_objectives_need_a_trial_of_the_front(front_study, tmp_path) -> None:
+    url, study = front_study
+    front = sorted(t.number for t in study.best_trials)
+    assert len(front) >= 2
+    out = tmp_path / "chosen"
+    result = optunas("export", "--study-name", "mo", "--storage", url, "--out", str(out))
+    _one_line_error(result, "--trial", "--list-front", "Pareto front")
+    assert not out.exists()
+
+    dominated = [t.number for t in study.trials if t.number not in front]
+    result = optunas(
+        "export", "--study-name", "mo", "--storage", url, "--out", str(out),
+        "--trial", str(dominated[0]),
+    )  # fmt: skip
+    _one_line_error(result, f"trial {dominated[0]} is not on the Pareto front")
+    assert not out.exists()
+
+    result = optunas(
+        "export",
+        "--study-name",
+        "mo",
+        "--storage",
+        url,
+        "--out",
+        str(out),
+        "--trial",
+        str(front[-1]),
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "genotype.json").read_text())
+    chosen = study.trials[front[-1]]
+    assert record["trial"] == chosen.number
+    assert record["values"] == {"accuracy": chosen.values[0], "params": chosen.values[1]}
+    assert sorted(p.name for p in out.iterdir()) == ["genotype.json", "model.py"]
+
+
+@pytest.fixture(scope="module")
+def empty_study(tmp_path_factory) -> str:
+    """A study with one running trial and none finished."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.db'}"
+    optuna.create_study(study_name="empty", storage=url, direction="maximize").ask()
+    return url
+
+
+def test_bad_input_is_one_line_status_2_and_writes_nothing(
+    readme_export, empty_study, tmp_path
+) -> None:
+    folder, _ = readme_export
+    found = ["--study-name", "found", "--storage", f"sqlite:///{folder / 'optunas.db'}"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine")
+    cases = [
+        (["--study-name", "empty", "--storage", empty_study], "has no completed trial"),
+        ([*found, "--trial", "99"], "has no trial 99"),
+        (["--study-name", "nope", "--storage", found[-1]], "no study 'nope'"),
+        ([*found, "--epochs", "3"], "add --retrain"),
+    ]
+    for args, words in cases:
+        out = tmp_path / "out"
+        _one_line_error(optunas("export", *args, "--out", str(out)), words)
+        assert not out.exists()
+    _one_line_error(optunas("export", *found, "--out", str(blocker / "out")), "cannot write to")
+    _one_line_error(optunas("export", *found, "--out", str(full)), "is not empty")
+    assert [p.name for p in full.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "full"]
+
+
+def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
+    folder, _ = readme_export
+    hide_onnx = (
+        WITHOUT_OPTUNAS.replace('"optunas"', '"onnx"')
+        .replace(
+            'name.startswith("optunas.")', 'name.startswith(("onnx.", "onnxruntime", "onnxscript"))'
+        )
+        .split("try:")[0]
+    )
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            hide_onnx + "from optunas.cli import main; sys.exit(main(sys.argv[1:]))",
+            "export",
+            "--study-name",
+            "found",
+            "--storage",
+            f"sqlite:///{folder / 'optunas.db'}",
+            "--out",
+            str(out),
+            "--onnx",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    _one_line_error(result, "pip install 'optunas[onnx]'")
+    assert not out.exists()
