@@ -92,10 +92,10 @@ def _readme_block() -> str:
 
 @pytest.fixture(scope="module")
 def readme_export(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """The README's export block, run as written but smaller (2 trials, 1 epoch, retrained 1
+    """The README's export block, run as written but smaller (1 trial of 1 epoch, retrained 1
     epoch: the study's own recipe); the other tests read what it wrote."""
     block = _readme_block()
-    for long, short in (("--n-trials 20", "--n-trials 2"), ("--epochs 5", "--epochs 1")):
+    for long, short in (("--n-trials 20", "--n-trials 1"), ("--epochs 5", "--epochs 1")):
         assert long in block
         block = block.replace(long, short)
     assert "--epochs 20" in block
@@ -137,24 +137,6 @@ def test_readme_export_block_runs_as_written(readme_export) -> None:
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
 
 
-def test_the_standalone_file_matches_optunas_where_optunas_cannot_be_imported(
-    readme_export,
-) -> None:
-    folder, result = readme_export
-    assert result.returncode == 0, result.stderr
-    _, trial = _found(folder)
-    out = folder / "found-model"
-    source = (out / "model.py").read_text()
-    assert trial.user_attrs["genotype"] in source.split("from __future__")[0]  # the header
-    assert not re.search(r"^\s*(import|from) optunas", source, re.M)
-    batch = torch.randn(16, 1, 40)
-    torch.save(batch, out / "batch.pt")
-    _run_without_optunas([out], cwd=out)
-    with torch.no_grad():
-        expected = _optunas_network(folder, trial)(batch)
-    torch.testing.assert_close(torch.load(out / "outputs.pt"), expected, rtol=1e-6, atol=1e-6)
-
-
 def test_the_onnx_file_passes_the_checker_and_matches_torch(readme_export) -> None:
     import onnx
     import onnxruntime
@@ -193,19 +175,11 @@ def test_retraining_repeats_the_trial_and_reads_the_test_split(readme_export) ->
     )
 
 
-def _random_weights(model: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
-    """A state dict far from initialisation (batch-norm statistics included), so a wrong
-    wiring cannot hide behind zeros and ones."""
-    generator = torch.Generator().manual_seed(seed)
-    state = {}
-    for name, tensor in model.state_dict().items():
-        if tensor.is_floating_point():
-            tensor = torch.rand(tensor.shape, generator=generator) + 0.5
-        state[name] = tensor
-    return state
-
-
-def test_every_builder_is_written_out_standalone(tmp_path) -> None:
+def _builder_cases(tmp_path: Path) -> list[tuple[Path, torch.Tensor]]:
+    """model.py files of NB201 (2-D, two cells a stage) and Chain (1-D and 2-D, every layer
+    op, skips across widths and resolutions), with weights far from initialisation (batch-norm
+    statistics included) so that a wrong wiring cannot hide; each with a batch and the output
+    optunas's network gives on it."""
     chain = ChainGenotype(
         (
             LayerSpec("conv", 5, 24, "gelu"),
@@ -224,94 +198,100 @@ def test_every_builder_is_written_out_standalone(tmp_path) -> None:
         (Chain(stem_width=8), chain, (1, 40)),
         (Chain(stem_width=8), chain, (3, 16, 16)),
     ]
-    folders, expected = [], []
+    made = []
     for number, (space, genotype, shape) in enumerate(cases):
         folder = tmp_path / f"case{number}"
         folder.mkdir()
         builder, arguments = space.builder(genotype, shape, 5)
         (folder / "model.py").write_text(standalone_source(builder, arguments, shape))
         model = space.build(genotype, shape, 5)
-        model.load_state_dict(_random_weights(model, number))
+        generator = torch.Generator().manual_seed(number)
+        model.load_state_dict(
+            {
+                name: torch.rand(t.shape, generator=generator) + 0.5 if t.is_floating_point() else t
+                for name, t in model.state_dict().items()
+            }
+        )
         torch.save(model.state_dict(), folder / "weights.pt")
         batch = torch.randn(3, *shape)
         torch.save(batch, folder / "batch.pt")
         with torch.no_grad():
-            expected.append(model.eval()(batch))
-        folders.append(folder)
-    _run_without_optunas(folders, cwd=tmp_path)
-    for folder, want in zip(folders, expected):
-        torch.testing.assert_close(torch.load(folder / "outputs.pt"), want, rtol=1e-6, atol=1e-6)
+            made.append((folder, model.eval()(batch)))
+    return made
+
+
+def test_standalone_files_compute_what_optunas_computes_where_it_cannot_be_imported(
+    readme_export, tmp_path
+) -> None:
+    folder, result = readme_export
+    assert result.returncode == 0, result.stderr
+    _, trial = _found(folder)
+    exported = folder / "found-model"
+    source = (exported / "model.py").read_text()
+    assert trial.user_attrs["genotype"] in source.split("from __future__")[0]  # the header
+    assert not re.search(r"^\s*(import|from) optunas", source, re.M)
+    batch = torch.randn(16, 1, 40)
+    torch.save(batch, exported / "batch.pt")
+    with torch.no_grad():
+        cases = [(exported, _optunas_network(folder, trial)(batch)), *_builder_cases(tmp_path)]
+    _run_without_optunas([case for case, _ in cases], cwd=exported)
+    for case, expected in cases:
+        torch.testing.assert_close(torch.load(case / "outputs.pt"), expected, rtol=1e-6, atol=1e-6)
+
+
+#: (cell, accuracy, params) of the two-objective study's trials: trial 1 is beaten by trial
+#: 0 (same params, less accurate), trial 3 by trial 2 (more params, less accurate).
+FRONT_TRIALS = [
+    (("nor_conv_3x3",) * 6, 0.8, 50_000),
+    (("nor_conv_3x3",) * 6, 0.7, 50_000),
+    (("skip_connect",) * 6, 0.6, 20_000),
+    (("nor_conv_1x1",) * 6, 0.5, 30_000),
+]
 
 
 @pytest.fixture(scope="module")
 def front_study(tmp_path_factory) -> tuple[str, optuna.Study]:
-    """A two-objective study (accuracy, params) of four trials: three of one cell, whose
-    weakest two the best dominates, and one cell of nothing but `none` edges, the fewest
-    params (so on the front) at chance accuracy."""
+    """A two-objective study (accuracy, params) made by the command, its trials told the
+    values of FRONT_TRIALS (what is tested is the choice among them, not training)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('front') / 'front.db'}"
     created = optunas(
         "create-study", "--study-name", "mo", "--storage", url,
         "--objectives", "accuracy,params", "--epochs", "1",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
-    study = optuna.load_study(study_name="mo", storage=open_storage(url))
+    study = optuna.load_study(study_name="mo", storage=open_storage(url, heartbeat=False))
     space = NB201()
-    for ops in [("nor_conv_3x3",) * 6] * 3 + [("none",) * 6]:
+    for ops, accuracy, params in FRONT_TRIALS:
         study.enqueue_trial(space.params(NB201Genotype(ops)))
-    worker = optunas(
-        "worker", "--study-name", "mo", "--storage", url, "--n-trials", "4", "--no-progress",
-        "--no-draw",
-    )  # fmt: skip
-    assert worker.returncode == 0, worker.stderr
-    return url, optuna.load_study(study_name="mo", storage=open_storage(url))
+        trial = study.ask()
+        trial.set_user_attr("genotype", str(space.suggest(trial)))
+        study.tell(trial, [accuracy, params])
+    return url, study
 
 
 def test_list_front_prints_the_pareto_front(front_study) -> None:
     url, study = front_study
     result = optunas("export", "--study-name", "mo", "--storage", url, "--list-front")
     assert result.returncode == 0, result.stderr
-    listed = [
-        int(line.split()[0]) for line in result.stdout.splitlines() if line[:6].strip().isdigit()
-    ]
-    assert listed == sorted(t.number for t in study.best_trials)
-    assert (
-        "accuracy" in result.stdout and "params" in result.stdout and "--trial N" in result.stdout
-    )
+    rows = [line.split() for line in result.stdout.splitlines() if line[:6].strip().isdigit()]
+    assert [row[0] for row in rows] == ["0", "2"]
+    assert [row[-1] for row in rows] == [study.trials[n].user_attrs["genotype"] for n in (0, 2)]
+    assert "--trial N" in result.stdout
 
 
 def test_two_objectives_need_a_trial_of_the_front(front_study, tmp_path) -> None:
     url, study = front_study
-    front = sorted(t.number for t in study.best_trials)
-    assert len(front) >= 2
     out = tmp_path / "chosen"
-    result = optunas("export", "--study-name", "mo", "--storage", url, "--out", str(out))
-    _one_line_error(result, "--trial", "--list-front", "Pareto front")
+    export = ["export", "--study-name", "mo", "--storage", url, "--out", str(out)]
+    _one_line_error(optunas(*export), "--trial", "--list-front", "Pareto front (0, 2)")
+    _one_line_error(optunas(*export, "--trial", "3"), "trial 3 is not on the Pareto front")
     assert not out.exists()
 
-    dominated = [t.number for t in study.trials if t.number not in front]
-    result = optunas(
-        "export", "--study-name", "mo", "--storage", url, "--out", str(out),
-        "--trial", str(dominated[0]),
-    )  # fmt: skip
-    _one_line_error(result, f"trial {dominated[0]} is not on the Pareto front")
-    assert not out.exists()
-
-    result = optunas(
-        "export",
-        "--study-name",
-        "mo",
-        "--storage",
-        url,
-        "--out",
-        str(out),
-        "--trial",
-        str(front[-1]),
-    )
+    result = optunas(*export, "--trial", "2")
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "genotype.json").read_text())
-    chosen = study.trials[front[-1]]
-    assert record["trial"] == chosen.number
-    assert record["values"] == {"accuracy": chosen.values[0], "params": chosen.values[1]}
+    assert record["trial"] == 2 and record["values"] == {"accuracy": 0.6, "params": 20_000}
+    assert record["genotype_string"] == study.trials[2].user_attrs["genotype"]
     assert sorted(p.name for p in out.iterdir()) == ["genotype.json", "model.py"]
 
 
@@ -330,9 +310,6 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
     found = ["--study-name", "found", "--storage", f"sqlite:///{folder / 'optunas.db'}"]
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    full = tmp_path / "full"
-    full.mkdir()
-    (full / "keep.txt").write_text("mine")
     cases = [
         (["--study-name", "empty", "--storage", empty_study], "has no completed trial"),
         ([*found, "--trial", "99"], "has no trial 99"),
@@ -344,9 +321,7 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
         _one_line_error(optunas("export", *args, "--out", str(out)), words)
         assert not out.exists()
     _one_line_error(optunas("export", *found, "--out", str(blocker / "out")), "cannot write to")
-    _one_line_error(optunas("export", *found, "--out", str(full)), "is not empty")
-    assert [p.name for p in full.iterdir()] == ["keep.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "full"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
@@ -379,3 +354,20 @@ def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
     )
     _one_line_error(result, "pip install 'optunas[onnx]'")
     assert not out.exists()
+
+
+def test_a_full_out_folder_is_kept_unless_overwrite_is_asked(readme_export, tmp_path) -> None:
+    from optunas.dashboard import ExportError, export_trial
+
+    folder, _ = readme_export
+    study, trial = _found(folder)
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine")
+    with pytest.raises(ExportError, match="is not empty"):
+        export_trial(study, full)
+    assert [p.name for p in full.iterdir()] == ["keep.txt"]
+    exported = export_trial(study, full, overwrite=True)
+    assert exported.trial.number == trial.number and exported.metrics is None
+    assert sorted(p.name for p in full.iterdir()) == ["genotype.json", "model.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]  # nothing left beside it
