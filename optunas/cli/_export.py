@@ -52,17 +52,23 @@ def register(commands: Any) -> None:
         "accuracy); --onnx adds model.onnx. A study of two objectives has a Pareto front "
         "instead of a best trial: --list-front shows it, --trial N picks one.",
     )
-    export.add_argument("--study-name", required=True, help="the study to export from")
     export.add_argument(
-        "--storage", default=DEFAULT_STORAGE, help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})"
+        "--study-name", required=True, metavar="NAME", help="the study to export from"
     )
     export.add_argument(
-        "--out", default=None, help="folder to write (created; must not hold files)"
+        "--storage",
+        default=DEFAULT_STORAGE,
+        metavar="URL",
+        help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
+    )
+    export.add_argument(
+        "--out", default=None, metavar="DIR", help="folder to write (created; must not hold files)"
     )
     export.add_argument(
         "--trial",
         type=_trial_number,
         default=None,
+        metavar="N",
         help="trial number (default: the best; with two objectives one of the Pareto front)",
     )
     export.add_argument(
@@ -79,6 +85,7 @@ def register(commands: Any) -> None:
         "--epochs",
         type=_positive_int,
         default=None,
+        metavar="E",
         help="with --retrain: training epochs (default: the study's)",
     )
     export.add_argument(

@@ -194,7 +194,10 @@ def export_trial(
     Files: ``genotype.json`` (space, genotype, trial params and values, the study's recorded
     configuration); ``model.py``, the network in plain PyTorch (no optunas import; the
     genotype in its header; ``build_model()`` and ``load_model("weights.pt")``; the same
-    module names as optunas's builder, so a state_dict loads in either); with ``retrain``,
+    module names as optunas's builder, so a state_dict loads in either), written for every
+    space whose :meth:`~optunas.spaces.SearchSpace.builder` says how it builds (NB201 and
+    Chain do; see :func:`standalone_source`) and checked to compute what the space's
+    network computes; with ``retrain``,
     ``weights.pt`` (the state_dict after training the genotype from scratch with the
     study's recipe) and ``metrics.json`` (validation and test accuracy: the test split is
     read here and nowhere else in optunas); with ``onnx``, ``model.onnx`` (batch size free),
