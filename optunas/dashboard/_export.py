@@ -146,7 +146,9 @@ def _staging_folder(out_dir: Path, overwrite: bool) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError(f"{out_dir} exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise ExportError(f"{out_dir} exists and is not empty; choose another --out or remove it")
+        raise ExportError(
+            f"{out_dir} exists and is not empty; choose another --out, remove it or pass --overwrite"
+        )
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +247,7 @@ def export_trial(
     trial = choose_trial(study, trial_number)
     if onnx:
         check_onnx_available()
-    out = Path(out_dir)
+    out = Path(os.path.abspath(out_dir))  # "." and "dir/" have a name and a parent too
     staging = _staging_folder(out, overwrite)
     try:
         files, metrics = _write_files(
@@ -265,7 +267,7 @@ def export_trial(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExportedTrial(out, trial, files, metrics)
+    return ExportedTrial(Path(out_dir), trial, files, metrics)
 
 
 def _write_files(
