@@ -371,3 +371,51 @@ def test_a_full_out_folder_is_kept_unless_overwrite_is_asked(readme_export, tmp_
     assert exported.trial.number == trial.number and exported.metrics is None
     assert sorted(p.name for p in full.iterdir()) == ["genotype.json", "model.py"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]  # nothing left beside it
+
+
+USER_LAYERS = """
+from torch import nn
+
+HIDDEN = 8
+
+
+def block(width: int) -> nn.Module:
+    return nn.Sequential(nn.Linear(width, HIDDEN), nn.ReLU())
+"""
+USER_NETWORK = """
+from torch import nn
+
+from export_test_user_nets._layers import HIDDEN, block
+
+
+class MLP(nn.Module):
+    def __init__(self, width: int, classes: int) -> None:
+        super().__init__()
+        self.body = block(width)
+        self.head = nn.Linear(HIDDEN, classes)
+
+    def forward(self, x):
+        return self.head(self.body(x.flatten(1)))
+"""
+
+
+def test_a_builder_of_the_users_own_package_is_written_out(tmp_path, monkeypatch) -> None:
+    import types
+
+    package = tmp_path / "export_test_user_nets"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_layers.py").write_text(USER_LAYERS)
+    (package / "mlp.py").write_text(USER_NETWORK)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from export_test_user_nets.mlp import MLP
+
+    source = standalone_source(MLP, {"width": 40, "classes": 3}, (1, 40))
+    assert "export_test_user_nets" not in source.replace("# From export_test_user_nets", "")
+    module = types.ModuleType("user_model")
+    exec(compile(source, "model.py", "exec"), module.__dict__)
+    reference = MLP(40, 3).eval()
+    standalone = module.build_model().eval()
+    standalone.load_state_dict(reference.state_dict())
+    batch = torch.randn(4, 1, 40)
+    assert torch.equal(standalone(batch), reference(batch))

@@ -348,7 +348,7 @@ def _write_files(
     except NotImplementedError:
         builder = None
     if builder is not None:
-        header = _header(study, trial, space, genotype, names, data)
+        header = _header(study, trial, space, genotype, names, data, builder)
         source = _checked_source(space, genotype, data, builder, arguments, header)
         (folder / "model.py").write_text(source)
         files.append("model.py")
@@ -394,6 +394,7 @@ def _header(
     genotype: Any,
     names: Sequence[str],
     data: Any,
+    builder: Any,
 ) -> list[str]:
     values = ", ".join(
         f"{name} {value:.4f}" if name == "accuracy" else f"{name} {value:,.6g}"
@@ -401,17 +402,17 @@ def _header(
     )
     return [
         f"The network of trial {trial.number} of the optunas study {study.study_name!r}, in",
-        "plain PyTorch: this file imports torch and nothing else.",
+        "plain PyTorch: this file needs torch and nothing else.",
         "",
         f"Space:    {space!r}",
         f"Genotype: {genotype}",
         f"Data:     {data.name}, inputs {tuple(data.input_shape)} (channels first), "
         f"{data.num_classes} classes",
-        f"Search:   {values}",
+        f"Search:   {values} (the trial's values)",
         "",
         "build_model() makes the network with fresh weights; load_model('weights.pt') loads",
-        "the ones `optunas export --retrain` saved. The code below is optunas's own builder",
-        "(optunas.nn), copied, so module names and state_dict keys are the same.",
+        "the ones `optunas export --retrain` saved. The code below is the space's own builder",
+        f"({builder.__module__}), copied, so module names and state_dict keys are the same.",
     ]
 
 
