@@ -13,7 +13,9 @@ from typing import Any
 
 import optuna
 
-CONFIG_ATTR = "optunas:config"
+from optunas._recorded import CONFIG_ATTR
+from optunas._recorded import LEGACY_PREFIX as _LEGACY_PREFIX
+
 CONFIG_VERSION = 1
 #: Settings a study keeps; a worker or a resumed run must not contradict them. Each changes
 #: what a trial's value means (the training recipe as much as the epochs), or how the next
@@ -40,9 +42,6 @@ EVALUATORS: tuple[str, ...] = ("train", "supernet")
 SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: Samplers that model one objective only.
 _SINGLE_OBJECTIVE_SAMPLERS = ("reinforce", "cmaes", "gp")
-# Studies made before the configuration was one JSON object kept each setting in its own
-# user attr under this prefix; they are still read.
-_LEGACY_PREFIX = "optunas:"
 
 
 class UsageError(Exception):
