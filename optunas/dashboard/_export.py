@@ -289,7 +289,7 @@ def _write_files(
 
     from optunas.data import load_dataset
     from optunas.evaluation._retrain import _dataset_of
-    from optunas.evaluation._supernet import recorded_space, space_options
+    from optunas.evaluation._supernet import recorded_space
     from optunas.spaces import get_space
 
     try:
@@ -303,19 +303,80 @@ def _write_files(
         raise ExportError(
             f"trial {trial.number} is not an architecture of {space!r}: {exc}"
         ) from None
-    settings = command_settings(study)
     if dataset is None or isinstance(dataset, str):
         # Split as the study's TrainObjective split it: by the base seed.
         dataset = load_dataset(
             dataset or _dataset_of(study), root=data_root, download=download, seed=seed
         )
-    data = dataset
     names = objective_names(study)
+    _write_json(folder / "genotype.json", _genotype_record(study, trial, space, genotype, dataset))
+    files = ["genotype.json"]
+
+    try:
+        builder, arguments = space.builder(genotype, dataset.input_shape, dataset.num_classes)
+    except NotImplementedError:
+        builder = None  # a space of the user's that builds some other way: no model.py
+    if builder is not None:
+        header = _header(study, trial, space, genotype, names, dataset, builder)
+        source = _checked_source(space, genotype, dataset, builder, arguments, header)
+        (folder / "model.py").write_text(source)
+        files.append("model.py")
+
+    metrics = None
+    if retrain:
+        from optunas.evaluation import train_standalone
+
+        settings = command_settings(study)
+        recipe = {
+            key: settings[key] for key in ("batch_size", "lr", "optimizer") if key in settings
+        }
+        recipe["epochs"] = _retrain_epochs(settings, epochs)
+        model, measured = train_standalone(
+            space, genotype, dataset, seed=seed + trial.number, **recipe
+        )
+        model = model.cpu()
+        torch.save(model.state_dict(), folder / "weights.pt")
+        metrics = {
+            "study": study.study_name,
+            "trial": trial.number,
+            "genotype": str(genotype),
+            "dataset": dataset.name,
+            "seed": seed + trial.number,
+            "search_values": dict(zip(names, trial.values)),
+            **measured,
+        }
+        _write_json(folder / "metrics.json", metrics)
+        files += ["weights.pt", "metrics.json"]
+    else:
+        torch.manual_seed(seed + trial.number)
+        model = space.build(genotype, dataset.input_shape, dataset.num_classes)
+    if onnx:
+        _write_onnx(model.eval(), dataset.input_shape, folder / "model.onnx")
+        files.append("model.onnx")
+    return tuple(files), metrics
+
+
+def _retrain_epochs(settings: dict[str, Any], epochs: int | None) -> int:
+    """``epochs`` if given, else those the study's trials were trained for (when each was
+    trained standalone, not scored by a supernet), else 10."""
+    if epochs:
+        return epochs
+    if settings.get("evaluator", "train") == "train" and "epochs" in settings:
+        return int(settings["epochs"])
+    return 10
+
+
+def _genotype_record(
+    study: optuna.Study, trial: FrozenTrial, space: Any, genotype: Any, data: Any
+) -> dict[str, Any]:
+    """What ``genotype.json`` holds: the architecture, where it came from, how it was found."""
+    from optunas.evaluation._supernet import space_options
+
     try:
         options = space_options(space)
     except TypeError:
         options = None  # a space of the user's: its repr says what there is to say
-    record = {
+    return {
         "study": study.study_name,
         "trial": trial.number,
         "space": space.name,
@@ -324,13 +385,14 @@ def _write_files(
         "genotype": genotype.to_dict() if hasattr(genotype, "to_dict") else genotype,
         "genotype_string": str(genotype),
         "params": trial.params,
-        "values": dict(zip(names, trial.values)),
+        "values": dict(zip(objective_names(study), trial.values)),
         "trial_user_attrs": {
             key: trial.user_attrs[key]
             for key in ("params", "flops", "latency_ms", "value_kind")
             if key in trial.user_attrs
         },
-        "study_config": settings
+        # The command's configuration, else what a supernet objective recorded.
+        "study_config": command_settings(study)
         or {
             key: value
             for key, value in study.user_attrs.items()
@@ -340,51 +402,6 @@ def _write_files(
         "input_shape": list(data.input_shape),
         "num_classes": data.num_classes,
     }
-    _write_json(folder / "genotype.json", record)
-    files = ["genotype.json"]
-
-    try:
-        builder, arguments = space.builder(genotype, data.input_shape, data.num_classes)
-    except NotImplementedError:
-        builder = None
-    if builder is not None:
-        header = _header(study, trial, space, genotype, names, data, builder)
-        source = _checked_source(space, genotype, data, builder, arguments, header)
-        (folder / "model.py").write_text(source)
-        files.append("model.py")
-
-    metrics = None
-    if retrain:
-        from optunas.evaluation import train_standalone
-
-        trained_by_objective = settings.get("evaluator", "train") == "train" and settings
-        recipe = {
-            key: settings[key] for key in ("batch_size", "lr", "optimizer") if key in settings
-        }
-        recipe["epochs"] = (
-            epochs or (settings.get("epochs") if trained_by_objective else None) or 10
-        )
-        model, metrics = train_standalone(space, genotype, data, seed=seed + trial.number, **recipe)
-        model = model.cpu()
-        torch.save(model.state_dict(), folder / "weights.pt")
-        metrics = {
-            "study": study.study_name,
-            "trial": trial.number,
-            "genotype": str(genotype),
-            "dataset": data.name,
-            "seed": seed + trial.number,
-            "search_values": dict(zip(names, trial.values)),
-            **metrics,
-        }
-        _write_json(folder / "metrics.json", metrics)
-        files += ["weights.pt", "metrics.json"]
-    else:
-        torch.manual_seed(seed + trial.number)
-        model = space.build(genotype, data.input_shape, data.num_classes)
-    if onnx:
-        _write_onnx(model.eval(), data.input_shape, folder / "model.onnx")
-        files.append("model.onnx")
-    return tuple(files), metrics
 
 
 def _header(
