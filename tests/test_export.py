@@ -90,77 +90,77 @@ def _readme_block() -> str:
     return match.group(1)
 
 
-@pytest.fixture(scope="module")
-def readme_export(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """The README's export block, run as written but smaller (1 trial of 1 epoch, retrained 1
-    epoch: the study's own recipe); the other tests read what it wrote."""
+def test_readme_export_block_runs_as_written(tmp_path) -> None:
+    """The README's block, smaller (1 trial of 1 epoch, retrained 1 epoch: the study's own
+    recipe), then what it wrote: one test, so that the pytest workers do not each run it."""
     block = _readme_block()
     for long, short in (("--n-trials 20", "--n-trials 1"), ("--epochs 5", "--epochs 1")):
         assert long in block
         block = block.replace(long, short)
     assert "--epochs 20" in block
     block = block.replace("--epochs 20", "--epochs 1")
-    folder = tmp_path_factory.mktemp("readme-export")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block],
-        cwd=folder,
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
-    return folder, result
-
-
-def _found(folder: Path) -> tuple[optuna.Study, optuna.trial.FrozenTrial]:
-    study = optuna.load_study(study_name="found", storage=f"sqlite:///{folder / 'optunas.db'}")
-    return study, study.best_trial
-
-
-def _optunas_network(folder: Path, trial: optuna.trial.FrozenTrial) -> torch.nn.Module:
-    """The network optunas builds for the trial, with the exported weights."""
-    space = get_space("nb201")
-    model = space.build(space.genotype(trial.params), (1, 40), 10)
-    model.load_state_dict(torch.load(folder / "found-model" / "weights.pt", weights_only=True))
-    return model.eval()
-
-
-def test_readme_export_block_runs_as_written(readme_export) -> None:
-    folder, result = readme_export
     assert result.returncode == 0, result.stderr
     assert "Exported trial" in result.stdout and "test accuracy" in result.stdout
     assert "NB201Network with trained weights: a batch of 4 gives logits (4, 10)" in result.stdout
-    names = {p.name for p in (folder / "found-model").iterdir()}
+    out = tmp_path / "found-model"
+    names = {p.name for p in out.iterdir()}
     assert names == {"genotype.json", "model.py", "weights.pt", "metrics.json", "model.onnx"}
     # Written beside the target and renamed: no half-made folder is left next to it.
-    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+    study = optuna.load_study(study_name="found", storage=f"sqlite:///{tmp_path / 'optunas.db'}")
+    trial = study.best_trial
+    space = get_space("nb201")
+    network = space.build(space.genotype(trial.params), (1, 40), 10)
+    network.load_state_dict(torch.load(out / "weights.pt", weights_only=True))
+    _check_standalone_file(out, trial, network.eval())
+    _check_onnx_file(out / "model.onnx", network)
+    _check_retraining(out, study, trial)
 
 
-def test_the_onnx_file_passes_the_checker_and_matches_torch(readme_export) -> None:
+def _check_standalone_file(
+    out: Path, trial: optuna.trial.FrozenTrial, network: torch.nn.Module
+) -> None:
+    """model.py, run where optunas cannot be imported, computes what optunas's network
+    computes with the same weights."""
+    source = (out / "model.py").read_text()
+    assert trial.user_attrs["genotype"] in source.split("from __future__")[0]  # the header
+    assert not re.search(r"^\s*(import|from) optunas", source, re.M)
+    batch = torch.randn(16, 1, 40)
+    torch.save(batch, out / "batch.pt")
+    _run_without_optunas([out], cwd=out)
+    with torch.no_grad():
+        expected = network(batch)
+    torch.testing.assert_close(torch.load(out / "outputs.pt"), expected, rtol=1e-6, atol=1e-6)
+
+
+def _check_onnx_file(path: Path, network: torch.nn.Module) -> None:
+    """model.onnx passes onnx's checker; onnxruntime gives torch's outputs within 1e-4."""
     import onnx
     import onnxruntime
 
-    folder, result = readme_export
-    assert result.returncode == 0, result.stderr
-    _, trial = _found(folder)
-    path = folder / "found-model" / "model.onnx"
     onnx.checker.check_model(str(path))
     batch = torch.randn(7, 1, 40)  # another batch size than the export's
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {session.get_inputs()[0].name: batch.numpy()})
     with torch.no_grad():
-        expected = _optunas_network(folder, trial)(batch)
+        expected = network(batch)
     torch.testing.assert_close(torch.from_numpy(got), expected, rtol=0, atol=1e-4)
 
 
-def test_retraining_repeats_the_trial_and_reads_the_test_split(readme_export) -> None:
-    folder, result = readme_export
-    assert result.returncode == 0, result.stderr
-    study, trial = _found(folder)
-    out = folder / "found-model"
+def _check_retraining(out: Path, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    """Same recipe, epochs and seed as the trial: the retraining is the trial's run again;
+    the test split is scored; genotype.json says what was exported and from where."""
     metrics = json.loads((out / "metrics.json").read_text())
-    # Same recipe, epochs and seed as the trial: the standalone run is the trial's run again.
     assert metrics["trial"] == trial.number and metrics["recipe"]["epochs"] == 1
     assert metrics["validation_accuracy"] == trial.value
     assert 0.0 < metrics["test_accuracy"] <= 1.0
@@ -220,23 +220,13 @@ def _builder_cases(tmp_path: Path) -> list[tuple[Path, torch.Tensor]]:
     return made
 
 
-def test_standalone_files_compute_what_optunas_computes_where_it_cannot_be_imported(
-    readme_export, tmp_path
-) -> None:
-    folder, result = readme_export
-    assert result.returncode == 0, result.stderr
-    _, trial = _found(folder)
-    exported = folder / "found-model"
-    source = (exported / "model.py").read_text()
-    assert trial.user_attrs["genotype"] in source.split("from __future__")[0]  # the header
-    assert not re.search(r"^\s*(import|from) optunas", source, re.M)
-    batch = torch.randn(16, 1, 40)
-    torch.save(batch, exported / "batch.pt")
-    with torch.no_grad():
-        cases = [(exported, _optunas_network(folder, trial)(batch)), *_builder_cases(tmp_path)]
-    _run_without_optunas([case for case, _ in cases], cwd=exported)
-    for case, expected in cases:
-        torch.testing.assert_close(torch.load(case / "outputs.pt"), expected, rtol=1e-6, atol=1e-6)
+def test_every_builder_is_written_out_standalone(tmp_path) -> None:
+    cases = _builder_cases(tmp_path)
+    _run_without_optunas([folder for folder, _ in cases], cwd=tmp_path)
+    for folder, expected in cases:
+        torch.testing.assert_close(
+            torch.load(folder / "outputs.pt"), expected, rtol=1e-6, atol=1e-6
+        )
 
 
 #: (cell, accuracy, params) of the two-objective study's trials: trial 1 is beaten by trial
@@ -304,28 +294,28 @@ def empty_study(tmp_path_factory) -> str:
 
 
 def test_bad_input_is_one_line_status_2_and_writes_nothing(
-    readme_export, empty_study, tmp_path
+    front_study, empty_study, tmp_path
 ) -> None:
-    folder, _ = readme_export
-    found = ["--study-name", "found", "--storage", f"sqlite:///{folder / 'optunas.db'}"]
+    url, _ = front_study
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     cases = [
         (["--study-name", "empty", "--storage", empty_study], "has no completed trial"),
-        ([*found, "--trial", "99"], "has no trial 99"),
-        (["--study-name", "nope", "--storage", found[-1]], "no study 'nope'"),
-        ([*found, "--epochs", "3"], "add --retrain"),
+        (["--study-name", "mo", "--storage", url, "--trial", "99"], "has no trial 99"),
     ]
     for args, words in cases:
         out = tmp_path / "out"
         _one_line_error(optunas("export", *args, "--out", str(out)), words)
         assert not out.exists()
-    _one_line_error(optunas("export", *found, "--out", str(blocker / "out")), "cannot write to")
+    unwritable = ["--out", str(blocker / "out"), "--trial", "0"]
+    _one_line_error(
+        optunas("export", "--study-name", "mo", "--storage", url, *unwritable), "cannot write to"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
-    folder, _ = readme_export
+def test_onnx_without_the_extra_names_it(front_study, tmp_path) -> None:
+    url, _ = front_study
     hide_onnx = (
         WITHOUT_OPTUNAS.replace('"optunas"', '"onnx"')
         .replace(
@@ -334,20 +324,10 @@ def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
         .split("try:")[0]
     )
     out = tmp_path / "out"
+    command = hide_onnx + "from optunas.cli import main; sys.exit(main(sys.argv[1:]))"
+    export = ["export", "--study-name", "mo", "--storage", url, "--trial", "0", "--onnx"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            hide_onnx + "from optunas.cli import main; sys.exit(main(sys.argv[1:]))",
-            "export",
-            "--study-name",
-            "found",
-            "--storage",
-            f"sqlite:///{folder / 'optunas.db'}",
-            "--out",
-            str(out),
-            "--onnx",
-        ],  # fmt: skip
+        [sys.executable, "-c", command, *export, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -356,19 +336,18 @@ def test_onnx_without_the_extra_names_it(readme_export, tmp_path) -> None:
     assert not out.exists()
 
 
-def test_a_full_out_folder_is_kept_unless_overwrite_is_asked(readme_export, tmp_path) -> None:
+def test_a_full_out_folder_is_kept_unless_overwrite_is_asked(front_study, tmp_path) -> None:
     from optunas.dashboard import ExportError, export_trial
 
-    folder, _ = readme_export
-    study, trial = _found(folder)
+    _, study = front_study
     full = tmp_path / "full"
     full.mkdir()
     (full / "keep.txt").write_text("mine")
     with pytest.raises(ExportError, match="is not empty"):
-        export_trial(study, full)
+        export_trial(study, full, 0)
     assert [p.name for p in full.iterdir()] == ["keep.txt"]
-    exported = export_trial(study, full, overwrite=True)
-    assert exported.trial.number == trial.number and exported.metrics is None
+    exported = export_trial(study, full, 0, overwrite=True)
+    assert exported.trial.number == 0 and exported.metrics is None
     assert sorted(p.name for p in full.iterdir()) == ["genotype.json", "model.py"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]  # nothing left beside it
 
