@@ -207,7 +207,9 @@ def proposals(sampler: str, studies: int, trials: int, table: str) -> np.ndarray
     draws = []
     for seed in range(studies):
         study = optuna.create_study(
-            direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed)
+            direction="maximize",
+            sampler=build(sampler, SAMPLERS, seed=seed),
+            pruner=optuna.pruners.NopPruner(),  # Optuna's default would prune most curves
         )
         study.optimize(TabularObjective(whole), n_trials=trials)
         draws.append([whole.index(t.user_attrs["genotype"]) for t in study.trials])
