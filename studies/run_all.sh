@@ -58,6 +58,29 @@ run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
 
+# Pruners: the defaults on every curve set. Recorded on a machine loaded 12-30 (2 jobs): 16 min
+# (default table), 12 min (table for pruners) per random-search command, 10 and 12 min replayed
+# TPE, 24 min for the 50-epoch curves (10 seeds), 17 min for the 20-trial studies, about 2 min
+# per bound; on an idle machine a third of that (estimate). The TPE studies are kept in
+# $out/tpe_studies, which the bounds replay.
+defaults='none predictor:threshold=0.01 predictor:threshold=0.005 predictor:threshold=0.002 curve:threshold=0.01 curve:threshold=0.05 hyperband:'
+cl=studies/results/curve_length
+for t in default pruning; do
+  run python studies/sweep.py --table $t --seed-offset 1000 --seeds 30 --jobs "$jobs" --pruners $defaults | tee "$out/pruner_defaults_${t}_random.md"
+  run python studies/sweep.py --table $t --replay --cache "$out/tpe_studies" --samplers tpe --seed-offset 1000 --seeds 30 \
+      --jobs "$jobs" --pruners $defaults | tee "$out/pruner_defaults_${t}_tpe.md"
+done
+run python studies/sweep.py --curves $cl/e50_s0.npz $cl/e50_s1.npz --seed-offset 1000 --seeds 10 --jobs "$jobs" \
+    --pruners $defaults | tee "$out/pruner_defaults_e50_random.md"
+run python studies/sweep.py --table pruning --trials 20 --seed-offset 1000 --seeds 100 --jobs "$jobs" \
+    --pruners $defaults | tee "$out/pruner_defaults_short_random.md"
+run python studies/pruning_bound.py --table default --sampler tpe --cache "$out/tpe_studies" --seed-offset 1000 --studies 30 \
+    --thresholds 0.001,0.002,0.005,0.01,0.02 --warmups 1 | tee "$out/pruning_bound_default_table_tpe.md"
+run python studies/pruning_bound.py --table pruning --sampler tpe --cache "$out/tpe_studies" --seed-offset 1000 --studies 30 \
+    --thresholds 0.001,0.002,0.005,0.01,0.02 --warmups 1 | tee "$out/pruning_bound_pruning_table_tpe.md"
+run python studies/pruning_bound.py --table pruning --trials 20 --studies 500 --thresholds 0.002,0.01,0.03,0.05,0.1 \
+    --warmups 1 | tee "$out/pruning_bound_20_trials.md"
+
 # Pruners: presets on both tables. About 3 min and 100 s (recorded, run side by side).
 run python -m optunas bench pruners --pruners none,median,sha,hyperband,curve,predictor \
     --samplers random,tpe --seeds 30 --trials 200 --jobs "$jobs" --out "$out/pruners" | tee "$out/pruners.md"

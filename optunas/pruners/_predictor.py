@@ -117,16 +117,17 @@ class PredictorPruner(BasePruner):
     learn from every trial rather than from the finished ones
     only; the trial's curve is run on through these links to the final step, and the error is
     each link's leave-one-out variance times the square of its effect on the final. The links
-    are refitted only when a trial has ended. It prunes harder at the same threshold (about
-    0.005 matches the default's loss under random search); BENCHMARKS.md measures it.
+    are refitted only when a trial has ended. It prunes harder at the same threshold; BENCHMARKS.md measures it.
 
     NaN or infinite values: a trial whose latest value is not finite is pruned; finished
     trials with non-finite values are left out of the training set. Both directions work.
 
     Args:
-        threshold: Prune below this probability of reaching the target. The default, 0.01,
-            is the largest of 0.005, 0.01, 0.02 and 0.05 that lost under 0.2 pp of final accuracy
-            against no pruning with random search and TPE on the tuning seeds (BENCHMARKS.md).
+        threshold: Prune below this probability of reaching the target. The default, 0.002,
+            is the largest of 0.002, 0.005 and 0.01 whose loss against no pruning stayed within
+            0.1 pp of final accuracy (up to one standard error) on both tables, under random
+            search and TPE, on the tuning seeds (BENCHMARKS.md, "The defaults on every curve
+            set").
         percentile: None for the best final value; else a percentile (0-100, of values
             oriented so that larger is better) of finished finals.
         n_min_trials: Completed trials needed before the regression is trusted.
@@ -160,7 +161,7 @@ class PredictorPruner(BasePruner):
 
     def __init__(
         self,
-        threshold: float = 0.01,
+        threshold: float = 0.002,
         percentile: float | None = None,
         n_min_trials: int = 20,
         n_warmup_steps: int = 2,
