@@ -38,7 +38,11 @@ from optunas.spaces import SPACES, get_space
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
 #: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
-COMMAND_MODULES: list[str] = ["optunas.cli._supernet", "optunas.cli._dashboard"]
+COMMAND_MODULES: list[str] = [
+    "optunas.cli._supernet",
+    "optunas.cli._darts",
+    "optunas.cli._dashboard",
+]
 #: Trial states that count towards ``--until``: a trial of another worker that is still
 #: running will finish, so it is counted; a failed one will be tried again, so it is not.
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
