@@ -28,6 +28,7 @@ import argparse
 import json
 import time
 
+import numpy as np
 import optuna
 import torch
 
@@ -53,6 +54,7 @@ def _rules(search: DartsSearch) -> dict[str, tuple[str, ...]]:
         ("argmax", "none", "nb201"),
         ("argmax_no_none", "none", "darts"),
         ("average", "average", "nb201"),
+        ("average_no_none", "average", "darts"),
         ("pt", "pt", "nb201"),
     ):
         search.guard, search.derive_rule = guard, rule
@@ -81,10 +83,95 @@ def _standalone_seconds(data) -> float:
     return time.perf_counter() - started
 
 
+def summarise(path: str) -> None:
+    """A markdown table of a run's output: per variant and derive rule, the mean over seeds."""
+    rows = [json.loads(line) for line in open(path) if line.startswith("{")]
+    standalone = next(r["standalone_seconds"] for r in rows if "standalone_seconds" in r)
+    searches = [r for r in rows if "cells" in r]
+    print(
+        "| variant | derive rule | percentile per seed | mean percentile | valid | test "
+        "| s per search | random trainings to that rank (s) |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for variant in dict.fromkeys(r["variant"] for r in searches):
+        mine = [r for r in searches if r["variant"] == variant]
+        for rule in mine[0]["cells"]:
+            cells = [r["cells"][rule] for r in mine]
+            p = float(np.mean([c["percentile"] for c in cells]))
+            trainings = 1.0 / (1.0 - p)
+            print(
+                f"| {variant} | {rule} | "
+                + ", ".join(f"{100 * c['percentile']:.0f}" for c in cells)
+                + f" | {100 * p:.1f} | {np.mean([c['valid'] for c in cells]):.4f} "
+                f"| {np.mean([c['test'] for c in cells]):.4f} "
+                f"| {np.mean([r['search_seconds'] for r in mine]):.0f} "
+                f"| {trainings:.1f} ({trainings * standalone:.0f}) |"
+            )
+    print(f"\nOne standalone training in the table's recipe: {standalone:.1f} s.")
+
+
+def bound(top: int, seeds: int) -> None:
+    """How much of the table's top is the luck of its one training: retrain its ``top`` best
+    cells with ``seeds`` other seeds each (the table's recipe, weights and batch order seeded
+    as its generator does, by another number) and print where they land in the table."""
+    from optunas.benchmarks import arch_ops
+    from optunas.evaluation import evaluate_accuracy
+    from optunas.nn import NB201Network
+
+    table = load_nb201_table()
+    data = SETTING.dataset()
+    order = np.argsort(-table.valid)[:top]
+    landed = []
+    for index in order:
+        for s in range(1, seeds + 1):
+            seed = int(index) + 100_000 * s
+            torch.manual_seed(seed)
+            net = NB201Network(
+                arch_ops(int(index)),
+                1,
+                10,
+                dims=1,
+                channels=SETTING.channels,
+                cells_per_stage=SETTING.cells_per_stage,
+            )
+            SETTING.recipe.train(net, data.train, data.valid, seed=seed)
+            valid = evaluate_accuracy(net, data.valid)
+            p = float((table.valid < valid).mean())
+            landed.append(p)
+            print(
+                json.dumps(
+                    {
+                        "cell": int(index),
+                        "table_valid": round(float(table.valid[index]), 4),
+                        "seed": seed,
+                        "valid": round(valid, 4),
+                        "percentile": round(p, 4),
+                    }
+                ),
+                flush=True,
+            )
+    print(
+        json.dumps(
+            {
+                "retrained_top_cells_mean_percentile": round(float(np.mean(landed)), 4),
+                "share_in_top_5": round(float(np.mean(np.array(landed) >= 0.95)), 4),
+            }
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--bound",
+        nargs=2,
+        type=int,
+        metavar=("TOP", "SEEDS"),
+        help="retrain the table's TOP best cells with SEEDS other seeds each",
+    )
+    parser.add_argument("--summarise", metavar="JSONL", help="print the table of a run's output")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--variants", default="first,second,minus")
     parser.add_argument("--arch-lr", type=float, default=3e-3)
     parser.add_argument("--lr", type=float, default=0.025)
@@ -92,6 +179,13 @@ def main() -> None:
     parser.add_argument("--skip", type=float, default=1.0, help="DARTS- initial skip")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    if args.bound:
+        torch.set_num_threads(args.threads)
+        bound(*args.bound)
+        return
+    if args.summarise:
+        summarise(args.summarise)
+        return
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     table = load_nb201_table()
@@ -115,25 +209,26 @@ def main() -> None:
             started = time.perf_counter()
             search.run()
             seconds = time.perf_counter() - started
+            cells = {}
             for rule, ops in _rules(search).items():
                 row = table.lookup(ops)
                 p = _percentile(table, ops)
-                print(
-                    json.dumps(
-                        {
-                            "variant": variant,
-                            "seed": seed,
-                            "rule": rule,
-                            "percentile": round(p, 4),
-                            "valid": round(row["valid"], 4),
-                            "test": round(row["test"], 4),
-                            "search_seconds": round(seconds, 1),
-                            "random_trainings_to_rank": round(1.0 / max(1e-9, 1.0 - p), 1),
-                            "genotype": row["genotype"],
-                        }
-                    ),
-                    flush=True,
-                )
+                cells[rule] = {
+                    "percentile": round(p, 4),
+                    "valid": round(row["valid"], 4),
+                    "test": round(row["test"], 4),
+                    "random_trainings_to_rank": round(1.0 / max(1e-9, 1.0 - p), 1),
+                    "genotype": row["genotype"],
+                }
+            record = {
+                "variant": variant,
+                "seed": seed,
+                "search_seconds": round(seconds, 1),
+                "cells": cells,
+                # Every epoch's softmax, so that other derive rules can be scored later.
+                "probabilities": [r["probabilities"] for r in search.history],
+            }
+            print(json.dumps(record), flush=True)
 
 
 if __name__ == "__main__":

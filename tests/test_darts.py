@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import optuna
 import pytest
@@ -128,7 +132,9 @@ def test_the_search_is_a_trial_with_epoch_values_alphas_and_the_cell_as_params(
     probe = optuna.create_study().ask()
     space.suggest(probe)
     assert trial.distributions == probe.distributions
+    # The paper's derive rule: the strongest op of each edge other than none.
     final = torch.tensor(trial.user_attrs["darts_alphas"])
+    final[:, OPS.index("none")] = -float("inf")
     assert tuple(OPS[int(k)] for k in final.argmax(dim=1)) == genotype.ops
     assert trial.user_attrs["value_kind"] == "darts_estimate"
     assert trial.value == pytest.approx(trial.intermediate_values[3])
@@ -182,18 +188,52 @@ def test_the_command_lists_the_same_guards() -> None:
 
 
 def _optunas(*args: str) -> subprocess.CompletedProcess[str]:
+    # One intra-op thread: on a shared CPU a tiny network's threads only wait for each other.
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "optunas", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "optunas", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 
+def _readme(marker: str, language: str) -> str:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    match = re.search(rf"<!-- {marker} -->\s*```{language}\n(.*?)```", text, re.S)
+    assert match, f"README has no {language} block after <!-- {marker} -->"
+    return match.group(1)
+
+
+def test_the_readme_example_runs_as_written(tmp_path, capsys) -> None:
+    exec(compile(_readme("readme-darts", "python"), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("|") and "{1: " in out and "3: " in out
+
+
 def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
+    # The README's command, smaller and on a storage of its own.
+    command = shlex.split(_readme("readme-darts-command", "bash").replace("\\\n", " "))
+    assert command[:2] == ["optunas", "darts"]
     storage = f"sqlite:///{tmp_path / 'cli.db'}"
-    common = ["darts", "--study-name", "cli", "--storage", storage]
+    options = dict(zip(command[2::2], command[3::2]))
+    options.update(
+        {
+            "--study-name": "cli",
+            "--storage": storage,
+            "--epochs": "2",
+            "--channels": "2",
+            "--num-samples": "300",
+            "--checkpoint": str(tmp_path / "s.pt"),
+        }
+    )
     result = _optunas(
-        *common,
-        *("--epochs", "2", "--channels", "2", "--num-samples", "300", "--batch-size", "50"),
-        *("--guard", "average", "--checkpoint", str(tmp_path / "s.pt"), "--no-progress"),
+        "darts",
+        *(x for pair in options.items() for x in pair),
+        "--batch-size",
+        "50",
+        "--no-progress",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Trial 0 of 'cli': |")
@@ -201,17 +241,17 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     (trial,) = study.trials
     assert sorted(trial.intermediate_values) == [1, 2]
     assert str(NB201().genotype(trial.params)) == trial.user_attrs["genotype"]
-    assert study.user_attrs["darts:settings"]["guard"] == "average"
-    # Bad input: one line, status 2, nothing recorded.
+    assert study.user_attrs["darts:settings"]["guard"] == options["--guard"]
+    # Bad input (argparse's, the command's own, a checkpoint of another setting): one line,
+    # status 2, nothing recorded.
     for bad, message in (
         (["--order", "3"], "invalid choice"),
-        (["--epochs", "0"], "greater than 0"),
-        (["--guard", "magic"], "invalid choice"),
         (["--num-samples", "300", "--dataset", "mnist"], "mnist1d only"),
         (["--checkpoint", str(tmp_path / "s.pt"), "--order", "2"], "another setting"),
     ):
         result = _optunas(
-            *common,
+            "darts",
+            *("--study-name", "cli", "--storage", storage),
             *bad,
             "--channels",
             "2",

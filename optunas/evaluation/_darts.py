@@ -43,10 +43,10 @@ from optunas.spaces._base import input_dims
 DARTS_ORDERS: tuple[int, ...] = (1, 2)
 #: Guards against DARTS's collapse and seed variance; see :class:`DartsSearch`.
 DARTS_GUARDS: tuple[str, ...] = ("none", "average", "dartsminus", "pt")
-#: How a cell is derived from the alphas: NAS-Bench-201's (strongest op of each edge, ``none``
-#: included: in NB201 every edge is a node input and ``none`` a valid choice) or DARTS's
-#: (strongest op other than ``none``).
-DARTS_DERIVES: tuple[str, ...] = ("nb201", "darts")
+#: How a cell is derived from the alphas: the DARTS paper's rule (the strongest op other than
+#: ``none``), applied to every edge since in NB201 every edge is a node's input; or the rule of
+#: NAS-Bench-201's own DARTS code (the strongest op, ``none`` included).
+DARTS_DERIVES: tuple[str, ...] = ("darts", "nb201")
 #: What the ``value_kind`` user attr of a DARTS trial says.
 DARTS_ESTIMATE = "darts_estimate"
 STUDY_ATTR_DARTS = "darts:settings"
@@ -54,16 +54,17 @@ STUDY_ATTR_DARTS = "darts:settings"
 _FORMAT = 1
 
 
-def derive(alphas: torch.Tensor, ops: Sequence[str], rule: str = "nb201") -> tuple[str, ...]:
-    """The op of each edge with the largest alpha (``rule="darts"``: ignoring ``none``).
+def derive(alphas: torch.Tensor, ops: Sequence[str], rule: str = "darts") -> tuple[str, ...]:
+    """The op of each edge with the largest alpha, ignoring ``none`` (``rule="nb201"``:
+    ``none`` included).
 
     Example:
         >>> import torch
         >>> from optunas.evaluation._darts import derive
         >>> ops = ("none", "skip_connect", "nor_conv_3x3")
         >>> alphas = torch.tensor([[2.0, 1.0, 0.0], [0.0, 0.5, 1.0]])
-        >>> derive(alphas, ops), derive(alphas, ops, "darts")
-        (('none', 'nor_conv_3x3'), ('skip_connect', 'nor_conv_3x3'))
+        >>> derive(alphas, ops), derive(alphas, ops, "nb201")
+        (('skip_connect', 'nor_conv_3x3'), ('none', 'nor_conv_3x3'))
     """
     check_choice("derive", rule, DARTS_DERIVES)
     scores = alphas.detach().clone().float()
@@ -204,8 +205,9 @@ class DartsSearch:
         guard: ``"none"``, ``"average"``, ``"dartsminus"`` or ``"pt"``.
         guard_strength: The averaged share of epochs (``"average"``), or the initial
             auxiliary skip (``"dartsminus"``); ignored otherwise.
-        derive: ``"nb201"`` (strongest op, ``none`` included) or ``"darts"`` (``none``
-            excluded).
+        derive: ``"darts"`` (the strongest op other than ``none``, the paper's rule) or
+            ``"nb201"`` (``none`` included, as NAS-Bench-201's DARTS code does). Measured here,
+            excluding ``none`` lifts the derived cells from the 54th to the 85th percentile.
         calibration_batches: Training batches that re-estimate the derived cell's batch norm
             before it is scored.
         checkpoint: File of the search's state, written after every epoch; a run finds it
@@ -248,7 +250,7 @@ class DartsSearch:
         weight_fraction: float = 0.5,
         guard: str = "none",
         guard_strength: float | None = None,
-        derive: str = "nb201",
+        derive: str = "darts",
         calibration_batches: int = 4,
         checkpoint: str | os.PathLike[str] | None = None,
         seed: int = 0,
