@@ -63,7 +63,7 @@ def _rules(search: DartsSearch) -> dict[str, tuple[str, ...]]:
     return cells
 
 
-def _standalone_seconds(data) -> float:
+def _standalone_seconds(data, clock=time.perf_counter) -> float:
     """Seconds of one standalone training in the table's recipe on this machine."""
     space = NB201(channels=SETTING.channels, cells_per_stage=SETTING.cells_per_stage)
     recipe = SETTING.recipe
@@ -78,9 +78,9 @@ def _standalone_seconds(data) -> float:
     )
     study = optuna.create_study(direction="maximize")
     study.enqueue_trial(space.params(NB201Genotype(("nor_conv_3x3",) * 6)))
-    started = time.perf_counter()
+    started = clock()
     study.optimize(objective, n_trials=1)
-    return time.perf_counter() - started
+    return clock() - started
 
 
 def summarise(path: str) -> None:
@@ -160,6 +160,22 @@ def bound(top: int, seeds: int) -> None:
     )
 
 
+def cost(epochs: int, arch_lr: float, batch_size: int) -> None:
+    """CPU seconds (not wall: the machine is shared) of one standalone training in the
+    table's recipe and of one first- and one second-order search, seed 0."""
+    data = SETTING.dataset()
+    space = NB201(channels=SETTING.channels, cells_per_stage=SETTING.cells_per_stage)
+    record = {"standalone_cpu_seconds": _standalone_seconds(data, time.process_time)}
+    for order in (1, 2):
+        search = DartsSearch(
+            space, data, epochs=epochs, batch_size=batch_size, arch_lr=arch_lr, order=order
+        )
+        started = time.process_time()
+        search.run()
+        record[f"order{order}_cpu_seconds"] = time.process_time() - started
+    print(json.dumps({k: round(v, 1) for k, v in record.items()}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -168,6 +184,9 @@ def main() -> None:
         type=int,
         metavar=("TOP", "SEEDS"),
         help="retrain the table's TOP best cells with SEEDS other seeds each",
+    )
+    parser.add_argument(
+        "--cost", action="store_true", help="CPU seconds of a standalone training and a search"
     )
     parser.add_argument("--summarise", metavar="JSONL", help="print the table of a run's output")
     parser.add_argument("--seeds", type=int, default=5)
@@ -185,6 +204,10 @@ def main() -> None:
         return
     if args.summarise:
         summarise(args.summarise)
+        return
+    if args.cost:
+        torch.set_num_threads(args.threads)
+        cost(args.epochs, args.arch_lr, args.batch_size)
         return
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -444,7 +444,8 @@ class DartsSearch:
         for k in range(steps):
             wi = w_order[k * self.batch_size : (k + 1) * self.batch_size]
             # The alpha split may be smaller; it wraps around.
-            ai = a_order[torch.arange(k * self.batch_size, k * self.batch_size + len(wi)) % len(ya)]
+            start = k * self.batch_size
+            ai = a_order[torch.arange(start, start + len(wi), device=self.device) % len(ya)]
             train, valid = (xw[wi], yw[wi]), (xa[ai], ya[ai])
             # The alphas first, at the current weights (or one virtual step ahead).
             self._a_optimizer.zero_grad(set_to_none=True)
@@ -515,7 +516,8 @@ class DartsSearch:
                 after[k] = accuracy(masked)
             pick = min(after, key=after.get)  # the accuracy falls most without it
             chosen.append(ops[pick])
-            weights[e] = torch.nn.functional.one_hot(torch.tensor(pick), len(ops)).float()
+            weights[e] = 0.0
+            weights[e, pick] = 1.0
         return tuple(chosen)
 
     def derived(self) -> tuple[str, ...]:
