@@ -198,19 +198,17 @@ def main() -> None:
     parser.add_argument("--skip", type=float, default=1.0, help="DARTS- initial skip")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    if args.bound:
-        torch.set_num_threads(args.threads)
-        bound(*args.bound)
-        return
     if args.summarise:
         summarise(args.summarise)
         return
-    if args.cost:
-        torch.set_num_threads(args.threads)
-        cost(args.epochs, args.arch_lr, args.batch_size)
-        return
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if args.bound:
+        bound(*args.bound)
+        return
+    if args.cost:
+        cost(args.epochs, args.arch_lr, args.batch_size)
+        return
     table = load_nb201_table()
     data = SETTING.dataset()
     space = NB201(channels=SETTING.channels, cells_per_stage=SETTING.cells_per_stage)
