@@ -16,10 +16,16 @@ The cost of random search to the same rank: a cell drawn uniformly lands in the 
 standalone trainings on average (each the table's recipe, ``seconds`` per cell measured on
 this machine by training one cell).
 
-Takes about 20 minutes on one loaded core for the default (5 seeds x 3 variants x 50
-epochs); run it with ``nice``:
+``--bound`` retrains the table's best cells with other seeds (how much of the table's top is
+one training's luck); ``--cost`` measures CPU seconds of a standalone training and of a
+search; ``--summarise`` prints the markdown table of BENCHMARKS.md from the output.
 
-    nice -n 10 python studies/darts_bench.py --seeds 5 --epochs 50 --variants first,second,minus
+Time, on the 2-core VM loaded by other jobs (about 1/6 of a core for this process): about
+40 minutes for ``--variants first,second`` (a first-order search about 25 CPU seconds, a
+second-order one about 60), 15 for ``minus``, 3 for ``--bound 5 2``, 2 for ``--cost``:
+
+    nice -n 10 python studies/darts_bench.py --seeds 5 --epochs 30 --variants first,second
+    nice -n 10 python studies/darts_bench.py --seeds 5 --epochs 30 --variants minus
 """
 
 from __future__ import annotations
@@ -90,7 +96,7 @@ def summarise(path: str) -> None:
     searches = [r for r in rows if "cells" in r]
     print(
         "| variant | derive rule | percentile per seed | mean percentile | valid | test "
-        "| s per search | random trainings to that rank (s) |"
+        "| wall s per search | random trainings to that rank |"
     )
     print("|---|---|---|---:|---:|---:|---:|---:|")
     for variant in dict.fromkeys(r["variant"] for r in searches):
@@ -105,9 +111,9 @@ def summarise(path: str) -> None:
                 + f" | {100 * p:.1f} | {np.mean([c['valid'] for c in cells]):.4f} "
                 f"| {np.mean([c['test'] for c in cells]):.4f} "
                 f"| {np.mean([r['search_seconds'] for r in mine]):.0f} "
-                f"| {trainings:.1f} ({trainings * standalone:.0f}) |"
+                f"| {trainings:.1f} |"
             )
-    print(f"\nOne standalone training in the table's recipe: {standalone:.1f} s.")
+    print(f"\nOne standalone training in the table's recipe: {standalone:.1f} s wall.")
 
 
 def bound(top: int, seeds: int) -> None:

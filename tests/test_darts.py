@@ -241,7 +241,7 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     (trial,) = study.trials
     assert sorted(trial.intermediate_values) == [1, 2]
     assert str(NB201().genotype(trial.params)) == trial.user_attrs["genotype"]
-    assert study.user_attrs["darts:settings"]["guard"] == options["--guard"]
+    assert study.user_attrs["darts:settings"]["guard"] == options.get("--guard", "none")
     # Bad input (argparse's, the command's own, a checkpoint of another setting): one line,
     # status 2, nothing recorded.
     for bad, message in (

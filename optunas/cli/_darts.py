@@ -78,8 +78,8 @@ def register(commands: Any) -> None:
     darts.add_argument(
         "--arch-lr",
         type=_positive_float,
-        default=3e-4,
-        help="learning rate of the alphas (default: 3e-4)",
+        default=3e-3,
+        help="learning rate of the alphas (default: 3e-3)",
     )
     darts.add_argument(
         "--lr", type=_positive_float, default=0.025, help="learning rate of the weights"
