@@ -171,7 +171,7 @@ class DartsSearch:
     records its space and dataset). The trial's value is that cell's validation accuracy
     with the supernet's weights, ``value_kind`` ``"darts_estimate"``.
 
-    Guards (``guard``) against collapse and seed variance, three published ones:
+    Guards (``guard``) against collapse and seed variance, two published and one averaging:
 
     - ``"average"`` derives the cell from the softmax averaged over the last
       ``guard_strength`` share of the epochs (stochastic weight averaging, Izmailov et al.
@@ -190,8 +190,9 @@ class DartsSearch:
     on average, with the paper's rule (``derive="darts"``, the default) at the 85th. None
     of the guards beats that: averaging 64th, perturbation-based selection 60th, and DARTS-
     collapses the other way, onto avg_pool_3x3 on every edge (8th), which perturbation-based
-    selection then rescues (75th). The spread left is mostly the table's own: its five best
-    cells, retrained with other seeds, land at the 73rd percentile on average.
+    selection then partly rescues (67th). Second order does no better (65th) at 2.4 times
+    the cost. The spread left is mostly the table's own: its five best cells, retrained with
+    other seeds, land at the 73rd percentile on average.
 
     Args:
         space: An :class:`~optunas.spaces.NB201` space or its name.
