@@ -137,6 +137,8 @@ def test_the_search_is_a_trial_with_epoch_values_alphas_and_the_cell_as_params(
     final[:, OPS.index("none")] = -float("inf")
     assert tuple(OPS[int(k)] for k in final.argmax(dim=1)) == genotype.ops
     assert trial.user_attrs["value_kind"] == "darts_estimate"
+    assert trial.user_attrs["flops"] > 0 and trial.user_attrs["latency_ms"] > 0
+    assert "draw_ms" in trial.user_attrs  # the cell's drawing, for optuna-dashboard
     assert trial.value == pytest.approx(trial.intermediate_values[3])
     # The study records its space and dataset: the retrain call trains the cell standalone.
     retrained = retrain_top(

@@ -34,7 +34,7 @@ from optunas.evaluation._supernet import (
     save_checkpoint,
     space_options,
 )
-from optunas.evaluation._train import _INIT_LOCK, _to_device
+from optunas.evaluation._train import _INIT_LOCK, _latency_ms, _to_device
 from optunas.nn import NB201_EDGES, DartsNB201, count_flops, count_params, recalibrate_batchnorm
 from optunas.spaces import NB201, NB201Genotype, SearchSpace, get_space
 from optunas.spaces._base import input_dims
@@ -169,7 +169,9 @@ class DartsSearch:
     the space suggests it, so ``space.genotype(trial.params)`` rebuilds it, the dashboard
     shows it beside sampler-found cells, and ``retrain_top`` trains it standalone (the study
     records its space and dataset). The trial's value is that cell's validation accuracy
-    with the supernet's weights, ``value_kind`` ``"darts_estimate"``.
+    with the supernet's weights, ``value_kind`` ``"darts_estimate"``; the user attrs also hold
+    the final alphas (``darts_alphas``, before the softmax), ``genotype``, ``genotype_json``,
+    ``params``, ``flops`` and ``latency_ms`` of the standalone cell, and ``search_seconds``.
 
     Guards (``guard``) against collapse and seed variance, two published and one averaging:
 
@@ -225,6 +227,10 @@ class DartsSearch:
         device: A torch device; by default CUDA when available, else CPU.
         data_root: Folder of torchvision datasets.
         download: Let torchvision download a missing dataset.
+        draw: Record a drawing of the derived cell for optuna-dashboard, as
+            :class:`~optunas.evaluation.TrainObjective` does.
+        artifact_store: Where the drawing goes, as for
+            :class:`~optunas.evaluation.TrainObjective`.
 
     Example:
         >>> import optuna
@@ -266,6 +272,8 @@ class DartsSearch:
         device: str | torch.device | None = None,
         data_root: str | os.PathLike[str] | None = None,
         download: bool = False,
+        draw: bool = True,
+        artifact_store: Any = None,
     ) -> None:
         if order not in DARTS_ORDERS:
             raise ValueError(f"order must be 1 or 2, got {order!r}")
@@ -307,6 +315,7 @@ class DartsSearch:
         self.derive_rule, self.calibration_batches, self.seed = derive, calibration_batches, seed
         self.checkpoint = None if checkpoint is None else os.path.abspath(os.fspath(checkpoint))
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.draw, self.artifact_store = draw, artifact_store
         self._reset()
 
     # -- state --------------------------------------------------------------------------
@@ -645,8 +654,15 @@ class DartsSearch:
             trial.set_user_attr("genotype_json", genotype.to_json())
             trial.set_user_attr("params", count_params(net))
             trial.set_user_attr("flops", count_flops(net, self.dataset.input_shape))
+            trial.set_user_attr(
+                "latency_ms", _latency_ms(net, self.dataset.input_shape, self.device)
+            )
             trial.set_user_attr("value_kind", DARTS_ESTIMATE)
             trial.set_user_attr("darts_alphas", result.alphas)
+            if self.draw:
+                from optunas.dashboard import draw_trial
+
+                draw_trial(trial, self.space, genotype, self.artifact_store)
             trial.set_user_attr("search_seconds", round(sum(r["seconds"] for r in self.history), 2))
         return result
 
