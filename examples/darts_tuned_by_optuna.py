@@ -32,6 +32,8 @@ def objective(trial: optuna.Trial) -> float:
         epochs=3,
         batch_size=50,
         arch_lr=trial.suggest_float("darts/arch_lr", 1e-4, 1e-2, log=True),
+        # DARTS-'s auxiliary skip collapses the search onto pooling at full strength
+        # (BENCHMARKS.md); the outer study looks for a strength that helps.
         guard="dartsminus",
         guard_strength=trial.suggest_float("darts/skip", 0.0, 1.0),
         seed=trial.number,

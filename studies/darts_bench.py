@@ -196,6 +196,7 @@ def main() -> None:
     )
     parser.add_argument("--summarise", metavar="JSONL", help="print the table of a run's output")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--variants", default="first,second,minus")
     parser.add_argument("--arch-lr", type=float, default=3e-3)
@@ -221,7 +222,7 @@ def main() -> None:
     standalone = _standalone_seconds(data)
     print(json.dumps({"standalone_seconds": round(standalone, 2)}), flush=True)
     for variant in args.variants.split(","):
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             search = DartsSearch(
                 space,
                 data,

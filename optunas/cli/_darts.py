@@ -33,7 +33,7 @@ def register(commands: Any) -> None:
         >>> register(parser.add_subparsers(dest="command"))
         >>> args = parser.parse_args(["darts", "--study-name", "s", "--order", "2"])
         >>> args.order, args.guard, args.storage
-        (2, 'none', 'sqlite:///optunas.db')
+        (2, 'pt', 'sqlite:///optunas.db')
     """
     darts = commands.add_parser(
         "darts",
@@ -66,8 +66,9 @@ def register(commands: Any) -> None:
     darts.add_argument(
         "--guard",
         choices=GUARDS,
-        default="none",
-        help="guard against collapse and seed variance (default: none; see the README)",
+        default="pt",
+        help="guard against collapse and seed variance (default: pt, perturbation-based "
+        "selection; see the README)",
     )
     darts.add_argument(
         "--guard-strength",
@@ -78,8 +79,8 @@ def register(commands: Any) -> None:
     darts.add_argument(
         "--arch-lr",
         type=_positive_float,
-        default=3e-3,
-        help="learning rate of the alphas (default: 3e-3)",
+        default=1e-2,
+        help="learning rate of the alphas (default: 1e-2)",
     )
     darts.add_argument(
         "--lr", type=_positive_float, default=0.025, help="learning rate of the weights"
