@@ -54,6 +54,17 @@ run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,t
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space nb201 --at 100,500,1000 | tee "$out/overhead_nb201.md"
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --at 100,500,1000 | tee "$out/overhead_chain.md"
 
+# Differentiable search. About 50 min (recorded, on a VM loaded by other jobs), a few minutes
+# for the bound and the cost.
+run python studies/darts_bench.py --seeds 5 --epochs 30 --variants first,second,minus > "$out/darts_bench.jsonl"
+run python studies/darts_bench.py --summarise "$out/darts_bench.jsonl" | tee "$out/darts_bench.md"
+# The alphas' learning rate, 10 seeds (merged as studies/results/darts_bench_arch_lr.jsonl, the
+# variant renamed by its rate). About 10 min.
+run python studies/darts_bench.py --seeds 5 --first-seed 5 --epochs 30 --variants first > "$out/darts_bench_3e-3_5-9.jsonl"
+run python studies/darts_bench.py --seeds 10 --epochs 30 --arch-lr 1e-2 --variants first > "$out/darts_bench_1e-2.jsonl"
+run python studies/darts_bench.py --bound 5 2 | tee "$out/darts_bound.jsonl"
+run python studies/darts_bench.py --cost --epochs 30 | tee "$out/darts_cost.json"
+
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"

@@ -26,7 +26,8 @@ def test_docstring_examples(name: str) -> None:
 
 def test_public_classes_have_examples() -> None:
     from optunas import TrainObjective
-    from optunas.nn import ChainNetwork, NB201Network
+    from optunas.evaluation import DartsSearch
+    from optunas.nn import ChainNetwork, DartsNB201, MixedOp, NB201Network
     from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, SearchSpace
 
     for obj in (
@@ -38,5 +39,8 @@ def test_public_classes_have_examples() -> None:
         SearchSpace,
         NB201Network,
         ChainNetwork,
+        DartsSearch,
+        DartsNB201,
+        MixedOp,
     ):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"

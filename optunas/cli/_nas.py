@@ -40,6 +40,7 @@ DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
 COMMAND_MODULES: list[str] = [
     "optunas.cli._supernet",
+    "optunas.cli._darts",
     "optunas.cli._dashboard",
     "optunas.cli._export",
 ]

@@ -1,5 +1,12 @@
 """Evaluators: turn a trial's architecture into a score."""
 
+from optunas.evaluation._darts import (
+    DARTS_DERIVES,
+    DARTS_GUARDS,
+    DARTS_ORDERS,
+    DartsResult,
+    DartsSearch,
+)
 from optunas.evaluation._recipe import (
     OPTIMIZERS,
     SCHEDULES,
@@ -19,6 +26,11 @@ from optunas.evaluation._supernet import (
 from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
 
 __all__ = [
+    "DARTS_DERIVES",
+    "DARTS_GUARDS",
+    "DARTS_ORDERS",
+    "DartsResult",
+    "DartsSearch",
     "CheckpointMismatchError",
     "DivergedError",
     "OBJECTIVES",
