@@ -13,6 +13,7 @@ from typing import Any
 
 import optuna
 
+from optunas._names import OBJECTIVES
 from optunas._recorded import CONFIG_ATTR
 from optunas._recorded import LEGACY_PREFIX as _LEGACY_PREFIX
 
@@ -114,8 +115,6 @@ def check(config: dict[str, Any]) -> None:
 
 
 def directions(config: dict[str, Any]) -> list[str]:
-    from optunas.evaluation import OBJECTIVES
-
     return [OBJECTIVES[name].name.lower() for name in config["objectives"].split(",")]
 
 

@@ -15,6 +15,7 @@ import optuna
 from optuna.trial import TrialState
 
 from optunas import __version__
+from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
 from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
 from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._config import (
@@ -29,11 +30,8 @@ from optunas.cli._config import (
     resolve,
     stored_config,
 )
-from optunas.data import DATASETS, DatasetUnavailableError
-from optunas.evaluation import OBJECTIVES, OPTIMIZERS
 from optunas.pruners import PRUNERS, get_pruner
 from optunas.samplers import SAMPLERS, get_sampler
-from optunas.spaces import SPACES, get_space
 
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
@@ -460,6 +458,8 @@ def _list() -> int:
 def _search_space(args: argparse.Namespace) -> int:
     import json
 
+    from optunas.spaces import get_space
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = get_space(args.space)
     seen = []
@@ -637,7 +637,9 @@ def _objective(
     config: dict[str, Any], args: argparse.Namespace, study: optuna.Study | None = None
 ) -> Any:
     # Imported here so that `optunas --help` and bad input answer without loading torch.
+    from optunas.data import DatasetUnavailableError
     from optunas.evaluation import TrainObjective
+    from optunas.spaces import get_space
 
     common = {
         "objectives": config["objectives"].split(","),
@@ -671,6 +673,7 @@ def _supernet_objective(
     pretrained to ``--epochs`` yet is pretrained first (resumably: a restart goes on)."""
     from optunas.evaluation import SupernetObjective
     from optunas.evaluation._supernet import STUDY_ATTR_CHECKPOINT
+    from optunas.spaces import get_space
 
     recorded = None if study is None else study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
     if args.checkpoint and recorded and os.path.abspath(args.checkpoint) != recorded:

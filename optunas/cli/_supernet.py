@@ -159,7 +159,6 @@ def _retrain(args: argparse.Namespace) -> int:
     import optuna
 
     from optunas._storage import open_storage
-    from optunas.data import DatasetUnavailableError
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -173,6 +172,7 @@ def _retrain(args: argparse.Namespace) -> int:
         return _fail(f"study {args.study_name!r} has no completed trial to retrain")
 
     # Imported here so that bad input answers without loading torch.
+    from optunas.data import DatasetUnavailableError
     from optunas.evaluation import retrain_top
 
     try:

@@ -14,17 +14,11 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from optunas._names import OBJECTIVES
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.nn import count_flops, count_params
 from optunas.spaces import SearchSpace, get_space
-
-#: What a study's objective can be, with the direction each wants.
-OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
-    "accuracy": optuna.study.StudyDirection.MAXIMIZE,
-    "params": optuna.study.StudyDirection.MINIMIZE,
-    "flops": optuna.study.StudyDirection.MINIMIZE,
-}
 
 # Weight initialisation draws from torch's global generator; seeding it and building the
 # network under one lock keeps each trial's initial weights reproducible with n_jobs > 1.
