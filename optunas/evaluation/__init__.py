@@ -1,5 +1,11 @@
 """Evaluators: turn a trial's architecture into a score."""
 
+from optunas.evaluation._names import (
+    METRIC_NAMES,
+    PARAMS_ATTR,
+    n_parameters,
+    name_metrics,
+)
 from optunas.evaluation._recipe import (
     OPTIMIZERS,
     SCHEDULES,
@@ -21,8 +27,10 @@ from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_object
 __all__ = [
     "CheckpointMismatchError",
     "DivergedError",
+    "METRIC_NAMES",
     "OBJECTIVES",
     "OPTIMIZERS",
+    "PARAMS_ATTR",
     "Recipe",
     "SCHEDULES",
     "SUPERNET_MODES",
@@ -31,6 +39,8 @@ __all__ = [
     "TrainObjective",
     "evaluate_accuracy",
     "load_checkpoint",
+    "n_parameters",
+    "name_metrics",
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",
