@@ -127,7 +127,16 @@ def test_run_on_every_storage(storage_url, study_name) -> None:
 def test_two_objective_study_prints_the_front(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'mo.db'}"
     result = optunas(
-        "run", "--storage", url, "--objectives", "accuracy,params", "--n-trials", "3", *FAST
+        "run",
+        "--storage",
+        url,
+        "--objectives",
+        "accuracy,params",
+        "--n-trials",
+        "3",
+        "--charts-every",
+        "2",
+        *FAST,
     )
     assert result.returncode == 0, result.stderr
     assert "validation accuracy" in result.stdout and "params" in result.stdout

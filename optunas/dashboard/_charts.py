@@ -66,10 +66,15 @@ class Figure:
 
 def _layout(chart: str, covered: int, x: str, y: str, **more: Any) -> dict[str, Any]:
     return {
-        "title": {"text": f"{CHARTS[chart]}<br><sub>{covered} finished trials</sub>"},
+        # Left-aligned: the dashboard's plot toolbar covers the top right.
+        "title": {
+            "text": f"{CHARTS[chart]}<br><sub>{covered} finished trials</sub>",
+            "x": 0.01,
+            "xanchor": "left",
+        },
         "xaxis": {"title": {"text": x}},
         "yaxis": {"title": {"text": y}},
-        "margin": {"t": 60},
+        "margin": {"t": 70},
         **more,
     }
 
@@ -117,13 +122,20 @@ def choices_figure(
                 "y": list(names),
                 "text": text,
                 "hovertemplate": "%{y}: %{x}<br>%{text} trials<extra></extra>",
-                "colorscale": "Blues",
+                "texttemplate": "%{z:.0%}",
+                "colorscale": [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
                 "zmin": 0,
                 "zmax": 1,
                 "colorbar": {"title": {"text": "share"}},
             }
         ],
-        _layout("optunas-choices", len(trials), "operation", "edge or layer"),
+        _layout(
+            "optunas-choices",
+            len(trials),
+            "operation",
+            "",
+            yaxis={"automargin": True, "autorange": "reversed"},
+        ),
     )
 
 
