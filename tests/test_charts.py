@@ -11,11 +11,11 @@ import pytest
 from optuna_dashboard._custom_plot_data import get_plotly_graph_objects
 
 from optunas import TrainObjective
-from optunas.dashboard import CHARTS, StudyCharts
+from optunas.dashboard import CHARTS, StudyCharts, study_figures
 from optunas.evaluation import n_parameters, name_metrics
 from optunas.samplers import ReinforceSampler
 from optunas.samplers._common import REINFORCE_ENTROPY_ATTR
-from optunas.spaces import NB201
+from optunas.spaces import NB201, Chain
 
 SPACE = NB201()
 
@@ -62,6 +62,15 @@ def test_charts_are_redrawn_every_n_trials_and_replaced(tmp_path) -> None:
     assert len(_charts(study)) == 3
     with pytest.raises(ValueError):
         StudyCharts(every=0)
+
+
+def test_a_chain_s_chart_shows_the_op_of_each_layer() -> None:
+    space = Chain(max_layers=3)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: len(space.suggest(t).layers), n_trials=20)
+    heatmap = study_figures(study)["optunas-choices"].data[0]
+    assert heatmap["y"] == ["layer_1/op", "layer_2/op", "layer_3/op"]
+    assert heatmap["x"] == list(space.ops)
 
 
 def test_two_objectives_get_names_a_front_and_learning_curves(small_mnist1d) -> None:

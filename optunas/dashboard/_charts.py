@@ -90,7 +90,9 @@ def _round(value: float) -> float:
 
 def _op_group(trials: Sequence[FrozenTrial]) -> tuple[list[str], tuple[Any, ...]] | None:
     """The params that choose operations: the largest group of categorical params sharing
-    their choices (NB201's six edges, a chain's ``layer_i/op``), and those choices."""
+    their choices (NB201's six edges, a chain's ``layer_i/op``), and those choices. Ties go
+    to named choices over numbers (a chain's kernels can be in as many layers as its ops),
+    then to more choices."""
     groups: dict[tuple[Any, ...], set[str]] = {}
     for trial in trials:
         for name, dist in trial.distributions.items():
@@ -98,7 +100,10 @@ def _op_group(trials: Sequence[FrozenTrial]) -> tuple[list[str], tuple[Any, ...]
                 groups.setdefault(tuple(dist.choices), set()).add(name)
     if not groups:
         return None
-    choices, names = max(groups.items(), key=lambda kv: (len(kv[1]), len(kv[0])))
+    choices, names = max(
+        groups.items(),
+        key=lambda kv: (len(kv[1]), all(isinstance(c, str) for c in kv[0]), len(kv[0])),
+    )
     return sorted(names, key=_natural), choices
 
 
