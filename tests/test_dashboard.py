@@ -23,6 +23,8 @@ from optunas.dashboard import (
     default_artifact_dir,
     draw_cell,
     draw_layers,
+    draw_table,
+    record_drawing,
     save_study_charts,
 )
 from optunas.nn import NB201_EDGES, LayerSpec
@@ -112,6 +114,21 @@ def test_every_trial_gets_its_drawing_as_artifact_and_note(tmp_path, small_mnist
         svg = (store / meta.artifact_id).read_text()
         assert svg == NB201().draw(NB201().genotype(trial.params))
         assert trial.user_attrs["draw_ms"] >= 0
+
+
+def test_a_trial_drawn_again_keeps_one_note_with_the_latest_drawing(tmp_path) -> None:
+    import optuna_dashboard._note as note
+
+    study = optuna.create_study()
+    trial = study.ask()
+    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path))
+    bodies = []
+    for caption in ("first", "second"):
+        record_drawing(trial, draw_table({"x": caption}), store, caption)
+        attrs = study._storage.get_study_system_attrs(study._study_id)
+        bodies.append(note.get_note_from_system_attrs(attrs, trial._trial_id))
+    assert [b["version"] for b in bodies] == [1, 2]
+    assert bodies[0]["body"].endswith("`first`") and bodies[1]["body"].endswith("`second`")
 
 
 def test_drawing_can_be_turned_off(tmp_path, small_mnist1d) -> None:
