@@ -54,6 +54,10 @@ run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,t
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space nb201 --at 100,500,1000 | tee "$out/overhead_nb201.md"
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --at 100,500,1000 | tee "$out/overhead_chain.md"
 
+# The dashboard: drawing each trial and redrawing the study's charts, at 1,000 trials. 12 min
+# on a heavily loaded 2-core VM (recorded).
+run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
+
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
