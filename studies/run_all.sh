@@ -64,6 +64,9 @@ run python studies/darts_bench.py --seeds 5 --first-seed 5 --epochs 30 --variant
 run python studies/darts_bench.py --seeds 10 --epochs 30 --arch-lr 1e-2 --variants first > "$out/darts_bench_1e-2.jsonl"
 run python studies/darts_bench.py --bound 5 2 | tee "$out/darts_bound.jsonl"
 run python studies/darts_bench.py --cost --epochs 30 | tee "$out/darts_cost.json"
+# The dashboard: drawing each trial and redrawing the study's charts, at 1,000 trials. 12 min
+# on a heavily loaded 2-core VM (recorded).
+run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
 
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \

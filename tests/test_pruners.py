@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import subprocess
@@ -217,10 +218,11 @@ def _cell_objective(trial, first_step: int = 0) -> float:
     return _curve_that_parts(trial, (0.85 if cell == "good" else 0.55) + 0.1 * quality, first_step)
 
 
-def _sized_objective(trial) -> float:
-    """A big or small network: the size (the user attr ``params``) tells how it ends."""
+def _sized_objective(trial, size_attr: str = "n_parameters") -> float:
+    """A big or small network: the size (the user attr ``n_parameters``, or ``params`` as
+    older studies named it) tells how it ends."""
     big = trial.suggest_categorical("big", [True, False])  # unseen: use_choices is off
-    trial.set_user_attr("params", 10**6 if big else 10**3)
+    trial.set_user_attr(size_attr, 10**6 if big else 10**3)
     return _curve_that_parts(trial, 0.9 if big else 0.6)
 
 
@@ -338,12 +340,17 @@ def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
     assert not curves["curve"][1]
 
 
-@pytest.mark.parametrize("model", ["direct", "chain"])
+@pytest.mark.parametrize(
+    ("model", "size_attr"),
+    [("direct", "n_parameters"), ("chain", "n_parameters"), ("direct", "params")],
+)
 @pytest.mark.parametrize("use_params", [True, False])
-def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(use_params, model) -> None:
+def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(
+    use_params, model, size_attr
+) -> None:
     pruner = PredictorPruner(use_params=use_params, n_min_trials=5, n_warmup_steps=0, model=model)
     study, late_small, stopped_early = _late_poor_trials(
-        pruner, _sized_objective, lambda p: not p["big"]
+        pruner, functools.partial(_sized_objective, size_attr=size_attr), lambda p: not p["big"]
     )
     assert len(late_small) >= 10
     assert len(stopped_early) == (len(late_small) if use_params else 0)

@@ -15,6 +15,7 @@ import optuna
 from optuna.trial import TrialState
 
 from optunas import __version__
+from optunas._metrics import n_parameters, name_metrics
 from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
 from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
 from optunas.cli import OPTUNA_COMMANDS
@@ -226,6 +227,18 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         "--no-draw",
         action="store_true",
         help="do not record a drawing of each architecture for the dashboard",
+    )
+    parser.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="do not draw the study's charts (choices, best so far, Pareto front, "
+        "learning curves, entropy) for the dashboard",
+    )
+    parser.add_argument(
+        "--charts-every",
+        type=_positive(int),
+        default=10,
+        help="redraw the study's charts every this many finished trials (default: 10)",
     )
     parser.add_argument(
         "--checkpoint",
@@ -559,9 +572,11 @@ def _create_or_load(
         study = optuna.create_study(
             storage=storage, study_name=name, directions=wanted or directions(config)
         )
-        return study, True
     except optuna.exceptions.DuplicatedStudyError:
         return optuna.load_study(study_name=name, storage=storage), False
+    # Named at once, so the dashboard says "validation accuracy" before the first trial ends.
+    name_metrics(study, config["objectives"].split(","))
+    return study, True
 
 
 def _create_study(args: argparse.Namespace) -> int:
@@ -747,7 +762,15 @@ def _work(
             raise _BeyondQuota
         return objective(trial)
 
-    callbacks = [] if until is None else [optuna.study.MaxTrialsCallback(until, states=_COUNTED)]
+    callbacks: list[Any] = (
+        [] if until is None else [optuna.study.MaxTrialsCallback(until, states=_COUNTED)]
+    )
+    charts = None
+    if not args.no_charts:
+        from optunas.dashboard import StudyCharts
+
+        charts = StudyCharts(every=args.charts_every)
+        callbacks.append(charts)
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
     try:
         study.optimize(
@@ -768,6 +791,8 @@ def _work(
             file=sys.stderr,
         )
         return 130
+    if charts is not None:
+        charts.refresh(study)  # the trials since the last multiple of --charts-every
     _report(study, config["objectives"].split(","), args.storage)
     return 0
 
@@ -818,7 +843,7 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
         values = ", ".join(f"{name} {_fmt(name, v)}" for name, v in zip(objectives, trial.values))
         print(
             f"Best architecture (trial {trial.number}): validation {values}, "
-            f"{trial.user_attrs.get('params', 0):,} params\n  {trial.user_attrs.get('genotype')}"
+            f"{n_parameters(trial, 0):,} params\n  {trial.user_attrs.get('genotype')}"
         )
     if len(best) > 10:
         print(f"... and {len(best) - 10} more on the Pareto front.")

@@ -173,7 +173,7 @@ def _retrain(args: argparse.Namespace) -> int:
 
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError
-    from optunas.evaluation import retrain_top
+    from optunas.evaluation import n_parameters, retrain_top
 
     try:
         retrained = retrain_top(
@@ -199,6 +199,6 @@ def _retrain(args: argparse.Namespace) -> int:
     for trial in rows:
         print(
             f"{trial.user_attrs.get('estimate', float('nan')):9.4f} {trial.value:10.4f} "
-            f"{trial.user_attrs.get('params', 0):9,}  {trial.user_attrs.get('genotype')}"
+            f"{n_parameters(trial, 0):9,}  {trial.user_attrs.get('genotype')}"
         )
     return 0

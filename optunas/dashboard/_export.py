@@ -23,6 +23,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from optunas._metrics import LEGACY_PARAMS_ATTR, PARAMS_ATTR
 from optunas._recorded import command_settings
 
 #: What ``onnx=True`` needs: the format, the runtime that checks the file, and the
@@ -388,7 +389,7 @@ def _genotype_record(
         "values": dict(zip(objective_names(study), trial.values)),
         "trial_user_attrs": {
             key: trial.user_attrs[key]
-            for key in ("params", "flops", "latency_ms", "value_kind")
+            for key in (PARAMS_ATTR, LEGACY_PARAMS_ATTR, "flops", "latency_ms", "value_kind")
             if key in trial.user_attrs
         },
         # The command's configuration, else what a supernet objective recorded.

@@ -1,5 +1,11 @@
 """Evaluators: turn a trial's architecture into a score."""
 
+from optunas._metrics import (
+    METRIC_NAMES,
+    PARAMS_ATTR,
+    n_parameters,
+    name_metrics,
+)
 from optunas.evaluation._darts import (
     DARTS_DERIVES,
     DARTS_GUARDS,
@@ -33,8 +39,10 @@ __all__ = [
     "DartsSearch",
     "CheckpointMismatchError",
     "DivergedError",
+    "METRIC_NAMES",
     "OBJECTIVES",
     "OPTIMIZERS",
+    "PARAMS_ATTR",
     "Recipe",
     "SCHEDULES",
     "SUPERNET_MODES",
@@ -43,6 +51,8 @@ __all__ = [
     "TrainObjective",
     "evaluate_accuracy",
     "load_checkpoint",
+    "n_parameters",
+    "name_metrics",
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",

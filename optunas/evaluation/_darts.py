@@ -22,6 +22,7 @@ import optuna
 import torch
 import torch.nn.functional as F
 
+from optunas._metrics import PARAMS_ATTR
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, check_choice
 from optunas.evaluation._supernet import (
@@ -657,7 +658,7 @@ class DartsSearch:
             trial.set_user_attr("space", repr(self.space))
             trial.set_user_attr("genotype", str(genotype))
             trial.set_user_attr("genotype_json", genotype.to_json())
-            trial.set_user_attr("params", count_params(net))
+            trial.set_user_attr(PARAMS_ATTR, count_params(net))
             trial.set_user_attr("flops", count_flops(net, self.dataset.input_shape))
             trial.set_user_attr(
                 "latency_ms", _latency_ms(net, self.dataset.input_shape, self.device)
