@@ -241,6 +241,12 @@ class DartsChain(ChainSupernet):
         self.num_mixed = len(self.template)
         for op in self.ops:  # every op at every position must be a path of the supernet
             self.path([op] * self.num_mixed)
+        # Projections of skips the fixed layers do not take would hold weights that never
+        # train (and that a gradient over every parameter would find unused): none are kept.
+        for projections, layer in zip(self.skips, self.template):
+            for source in range(len(projections)):
+                if source not in layer.skips:
+                    projections[source] = nn.Identity()
 
     def path(self, ops: Sequence[str]) -> tuple[LayerSpec, ...]:
         """The layers with the given op per position and the fixed choices that op uses
