@@ -352,11 +352,34 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     assert len(optuna.load_study(study_name="cli", storage=storage).trials) == 1
 
 
+def test_the_readme_chain_example_runs_as_written(capsys) -> None:
+    namespace: dict = {}
+    exec(compile(_readme("readme-darts-chain", "python"), "README.md", "exec"), namespace)
+    genotype = namespace["space"].genotype(namespace["study"].best_trial.params)
+    assert capsys.readouterr().out.strip() == str(genotype)
+    assert len(genotype.layers) == 3 and genotype.layers[2].skips == (0,)
+
+
 def test_the_command_searches_the_chain_ops_in_a_sqlite_study(tmp_path) -> None:
+    # The README's command, smaller and on a storage of its own.
+    command = shlex.split(_readme("readme-darts-chain-command", "bash").replace("\\\n", " "))
+    assert command[:2] == ["optunas", "darts"]
     storage = f"sqlite:///{tmp_path / 'chain.db'}"
-    common = ("--study-name", "chain", "--storage", storage, "--space", "chain")
-    tiny = ("--channels", "4", "--epochs", "2", "--num-samples", "300", "--batch-size", "50")
-    result = _optunas("darts", *common, "--layers", "3", *tiny, "--guard", "none", "--no-progress")
+    options = dict(zip(command[2::2], command[3::2]))
+    assert options["--space"] == "chain"
+    options.update(
+        {
+            "--study-name": "chain",
+            "--storage": storage,
+            "--layers": "3",
+            "--channels": "4",
+            "--epochs": "2",
+            "--num-samples": "300",
+            "--batch-size": "50",
+            "--guard": "none",
+        }
+    )
+    result = _optunas("darts", *(x for pair in options.items() for x in pair), "--no-progress")
     assert result.returncode == 0, result.stderr
     study = optuna.load_study(study_name="chain", storage=storage)
     (trial,) = study.trials
