@@ -38,8 +38,10 @@ def register(commands: Any) -> None:
     darts = commands.add_parser(
         "darts",
         help="differentiable search (DARTS), recorded as a trial of a study",
-        description="Run DARTS on a cell space: weights and architecture weights trained in "
-        "turn on two halves of the training split, the strongest op of each edge derived. The "
+        description="Run DARTS on the NB201 cell space or on the ops of a chain's layers "
+        "(--space chain; depth, widths, kernels, activations and skips fixed): weights and "
+        "architecture weights trained in turn on two halves of the training split, the "
+        "strongest op of each edge or layer position derived. The "
         "run is one trial of the study: each epoch's derived cell scored with the supernet's "
         "weights as intermediate values, the alphas as user attrs, the derived cell as the "
         "trial's params (so `optunas retrain` trains it standalone). With --checkpoint a killed "

@@ -186,8 +186,8 @@ class DartsSearch:
     :meth:`run` (or calling the object as an objective) reports, after each epoch, the
     derived cell's validation accuracy with the supernet's weights as the trial's
     intermediate value and stores the softmax of the alphas, rounded, in the user attr
-    ``darts_alphas/EPOCH`` (rows: edges; columns: the ops of ``darts_ops``). At the end the
-    derived cell becomes the trial's params, in the space's own names and distributions: it
+    ``darts_alphas/EPOCH`` (rows: edges or layer positions; columns: the ops of
+    ``darts_ops``). At the end the derived cell becomes the trial's params, in the space's own names and distributions: it
     enters the trial the way ``study.enqueue_trial`` params do (Optuna's fixed params), then
     the space suggests it, so ``space.genotype(trial.params)`` rebuilds it, the dashboard
     shows it beside sampler-found cells, and ``retrain_top`` trains it standalone (the study
