@@ -191,13 +191,15 @@ def test_a_chain_search_is_a_trial_whose_params_round_trip(tmp_path, data) -> No
         "layer_3/activation": "gelu",
         "layer_3/skip_1": True,
     }
-    search = DartsSearch(space, data, seed=2, guard="none", fixed=fixed, **dict(TINY, epochs=2))
+    settings = dict(TINY, epochs=2, seed=2, guard="none", checkpoint=tmp_path / "chain.pt")
+    search = DartsSearch(space, data, fixed=fixed, **settings)
     study.optimize(search, n_trials=1)
     trial = optuna.load_study(study_name="chain", storage=storage).trials[0]
     assert trial.state == optuna.trial.TrialState.COMPLETE
     assert sorted(trial.intermediate_values) == [1, 2]
     assert trial.user_attrs["darts_ops"] == list(space.ops)
     assert len(trial.user_attrs["darts_alphas/2"]) == 3  # one row per layer position
+    assert "draw_ms" in trial.user_attrs  # the chain's drawing, for optuna-dashboard
     # The derived chain is the trial's params, through the space's own names.
     genotype = space.genotype(trial.params)
     assert str(genotype) == trial.user_attrs["genotype"]
@@ -226,6 +228,9 @@ def test_a_chain_search_is_a_trial_whose_params_round_trip(tmp_path, data) -> No
     ):
         with pytest.raises(ValueError, match=message):
             DartsSearch(space, data, fixed=bad)
+    # The fixed choices are part of the search's setting: another's checkpoint is refused.
+    with pytest.raises(CheckpointMismatchError, match="fixed_layers"):
+        DartsSearch(space, data, fixed=dict(fixed, **{"layer_2/width": 4}), **settings).load()
     with pytest.raises(ValueError, match="Chain space only"):
         DartsSearch(NB201(channels=2), data, fixed={"chain/num_layers": 2})
 
