@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -22,8 +23,9 @@ from optunas.evaluation import (
     retrain_top,
 )
 from optunas.evaluation._darts import unrolled_arch_gradient
-from optunas.nn import NB201_OPS, DartsNB201, MixedOp
-from optunas.spaces import NB201
+from optunas.evaluation._supernet import STUDY_ATTR_SPACE
+from optunas.nn import NB201_OPS, DartsChain, DartsNB201, LayerSpec, MixedOp
+from optunas.spaces import NB201, Chain
 
 OPS = tuple(NB201_OPS)
 TINY = {"epochs": 3, "batch_size": 50, "arch_lr": 3e-3}
@@ -66,6 +68,36 @@ def test_one_hot_rows_compute_the_standalone_network(shape) -> None:
     assert torch.allclose(net(x, one_hot), net.network(path).eval()(x), atol=1e-6)
     with pytest.raises(ValueError, match="shape"):
         net(x, one_hot[:5])
+
+
+@pytest.mark.parametrize("shape", [(1, 24), (1, 8, 8)])
+def test_chain_one_hot_alphas_compute_the_standalone_chain_network(shape) -> None:
+    """Every op at every position, with widths that change, pooling and skips: a one-hot
+    row per position is the ChainNetwork of that genotype with the same weights."""
+    torch.manual_seed(0)
+    layers = [
+        LayerSpec("conv", 3, 8, "relu"),
+        LayerSpec("conv", 5, 4, "gelu", skips=(0,)),
+        LayerSpec("conv", 3, 8, "silu", skips=(0, 1)),
+    ]
+    net = DartsChain(
+        layers, 1, 10, dims=len(shape) - 1, kernels=(3, 5), widths=(4, 8), stem_width=6
+    ).eval()
+    x = torch.randn(2, *shape)
+    ops = net.ops
+    for choice in itertools.product(ops, repeat=len(layers)):
+        one_hot = torch.eye(len(ops))[[ops.index(op) for op in choice]]
+        path = net.path(choice)
+        assert [layer.op for layer in path] == list(choice)
+        standalone = net.network(path).eval()
+        assert torch.allclose(net(x, one_hot), standalone(x), atol=1e-6), choice
+    # Soft rows mix every op: each alpha gets a gradient, and the output is no single path's.
+    alphas = torch.zeros(len(layers), len(ops), requires_grad=True)
+    soft = net(x, torch.softmax(alphas, dim=1))
+    soft.sum().backward()
+    assert (alphas.grad.abs() > 0).all()
+    with pytest.raises(ValueError, match="shape"):
+        net(x, torch.zeros(2, len(ops)))
 
 
 def test_second_order_gradient_matches_a_finite_difference() -> None:
@@ -146,6 +178,61 @@ def test_the_search_is_a_trial_with_epoch_values_alphas_and_the_cell_as_params(
         optuna.load_study(study_name="darts", storage=storage), 1, dataset=data, epochs=1
     )
     assert retrained.trials[0].user_attrs["genotype"] == str(genotype)
+
+
+def test_a_chain_search_is_a_trial_whose_params_round_trip(tmp_path, data) -> None:
+    storage = f"sqlite:///{tmp_path / 'chain.db'}"
+    study = optuna.create_study(direction="maximize", storage=storage, study_name="chain")
+    space = Chain(max_layers=4, kernels=(3, 5), widths=(4, 8), stem_width=4)
+    fixed = {
+        "chain/num_layers": 3,
+        "layer_1/kernel": 5,
+        "layer_2/width": 8,
+        "layer_3/activation": "gelu",
+        "layer_3/skip_1": True,
+    }
+    settings = dict(TINY, epochs=2, seed=2, guard="none", checkpoint=tmp_path / "chain.pt")
+    search = DartsSearch(space, data, fixed=fixed, **settings)
+    study.optimize(search, n_trials=1)
+    trial = optuna.load_study(study_name="chain", storage=storage).trials[0]
+    assert trial.state == optuna.trial.TrialState.COMPLETE
+    assert sorted(trial.intermediate_values) == [1, 2]
+    assert trial.user_attrs["darts_ops"] == list(space.ops)
+    assert len(trial.user_attrs["darts_alphas/2"]) == 3  # one row per layer position
+    assert "draw_ms" in trial.user_attrs  # the chain's drawing, for optuna-dashboard
+    # The derived chain is the trial's params, through the space's own names.
+    genotype = space.genotype(trial.params)
+    assert str(genotype) == trial.user_attrs["genotype"]
+    assert space.params(genotype) == trial.params
+    final = torch.tensor(trial.user_attrs["darts_alphas"])
+    assert [layer.op for layer in genotype.layers] == [
+        space.ops[int(k)] for k in final.argmax(dim=1)
+    ]
+    # Everything but the ops is held where it was fixed, the rest at the space's defaults.
+    defaults = {"kernel": 3, "width": 4, "activation": "relu"}
+    given = {(1, "kernel"): 5, (2, "width"): 8, (3, "activation"): "gelu"}
+    for i, layer in enumerate(genotype.layers, start=1):
+        for name, default in defaults.items():
+            if getattr(layer, name) is not None:
+                assert getattr(layer, name) == given.get((i, name), default), (i, name)
+        assert layer.skips == ((1,) if i == 3 else ())
+    # The study records the space: the retrain call trains the chain standalone.
+    retrained = retrain_top(
+        optuna.load_study(study_name="chain", storage=storage), 1, dataset=data, epochs=1
+    )
+    assert retrained.trials[0].user_attrs["genotype"] == str(genotype)
+    for bad, message in (
+        ({"layer_1/op": "conv"}, "cannot fix layer_1/op"),
+        ({"layer_1/width": 5}, "layer_1/width must be one of"),
+        ({"chain/num_layers": 5}, "num_layers"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            DartsSearch(space, data, fixed=bad)
+    # The fixed choices are part of the search's setting: another's checkpoint is refused.
+    with pytest.raises(CheckpointMismatchError, match="fixed_layers"):
+        DartsSearch(space, data, fixed=dict(fixed, **{"layer_2/width": 4}), **settings).load()
+    with pytest.raises(ValueError, match="Chain space only"):
+        DartsSearch(NB201(channels=2), data, fixed={"chain/num_layers": 2})
 
 
 def test_a_resumed_search_ends_as_an_uninterrupted_one(tmp_path, data) -> None:
@@ -268,3 +355,47 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
         assert result.returncode == 2, (bad, result.stderr)
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, bad
     assert len(optuna.load_study(study_name="cli", storage=storage).trials) == 1
+
+
+def test_the_readme_chain_example_runs_as_written(capsys) -> None:
+    namespace: dict = {}
+    exec(compile(_readme("readme-darts-chain", "python"), "README.md", "exec"), namespace)
+    genotype = namespace["space"].genotype(namespace["study"].best_trial.params)
+    assert capsys.readouterr().out.strip() == str(genotype)
+    assert len(genotype.layers) == 3 and genotype.layers[2].skips == (0,)
+
+
+def test_the_command_searches_the_chain_ops_in_a_sqlite_study(tmp_path) -> None:
+    # The README's command, smaller and on a storage of its own.
+    command = shlex.split(_readme("readme-darts-chain-command", "bash").replace("\\\n", " "))
+    assert command[:2] == ["optunas", "darts"]
+    storage = f"sqlite:///{tmp_path / 'chain.db'}"
+    options = dict(zip(command[2::2], command[3::2]))
+    assert options["--space"] == "chain"
+    options.update(
+        {
+            "--study-name": "chain",
+            "--storage": storage,
+            "--layers": "3",
+            "--channels": "4",
+            "--epochs": "2",
+            "--num-samples": "300",
+            "--batch-size": "50",
+            "--guard": "none",
+        }
+    )
+    result = _optunas("darts", *(x for pair in options.items() for x in pair), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    study = optuna.load_study(study_name="chain", storage=storage)
+    (trial,) = study.trials
+    assert sorted(trial.intermediate_values) == [1, 2]
+    # The space the study records rebuilds the genotype from the trial's params.
+    recorded = study.user_attrs[STUDY_ATTR_SPACE]
+    space = Chain(**{k: v for k, v in recorded.items() if k != "name"})
+    genotype = space.genotype(trial.params)
+    assert len(genotype.layers) == 3 and str(genotype) == trial.user_attrs["genotype"]
+    assert result.stdout.startswith(f"Trial 0 of 'chain': {genotype} ")
+    bad = _optunas("darts", "--study-name", "chain", "--storage", storage, "--layers", "3")
+    assert bad.returncode == 2 and "--space chain only" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert len(optuna.load_study(study_name="chain", storage=storage).trials) == 1

@@ -38,8 +38,10 @@ def register(commands: Any) -> None:
     darts = commands.add_parser(
         "darts",
         help="differentiable search (DARTS), recorded as a trial of a study",
-        description="Run DARTS on a cell space: weights and architecture weights trained in "
-        "turn on two halves of the training split, the strongest op of each edge derived. The "
+        description="Run DARTS on the NB201 cell space or on the ops of a chain's layers "
+        "(--space chain; depth, widths, kernels, activations and skips fixed): weights and "
+        "architecture weights trained in turn on two halves of the training split, the "
+        "strongest op of each edge or layer position derived. The "
         "run is one trial of the study: each epoch's derived cell scored with the supernet's "
         "weights as intermediate values, the alphas as user attrs, the derived cell as the "
         "trial's params (so `optunas retrain` trains it standalone). With --checkpoint a killed "
@@ -49,9 +51,25 @@ def register(commands: Any) -> None:
     darts.add_argument(
         "--storage", default=DEFAULT_STORAGE, help=f"storage URL (default: {DEFAULT_STORAGE})"
     )
-    darts.add_argument("--space", choices=("nb201",), default="nb201", help="(default: nb201)")
     darts.add_argument(
-        "--channels", type=_positive_int, default=16, help="width of the cells (default: 16)"
+        "--space",
+        choices=("nb201", "chain"),
+        default="nb201",
+        help="nb201: the cell's op per edge; chain: the op of each layer position, the other "
+        "choices fixed (default: nb201)",
+    )
+    darts.add_argument(
+        "--channels",
+        type=_positive_int,
+        default=16,
+        help="width of the cells (nb201), or of the stem and every widening layer (chain) "
+        "(default: 16)",
+    )
+    darts.add_argument(
+        "--layers",
+        type=_positive_int,
+        default=None,
+        help="chain only: layer positions, each with kernel 3, relu and no skips (default: 4)",
     )
     darts.add_argument(
         "--order",
@@ -115,6 +133,8 @@ def _fail(message: str) -> int:
 def _darts(args: argparse.Namespace) -> int:
     if args.num_samples is not None and args.dataset != "mnist1d":
         return _fail("--num-samples applies to mnist1d only")
+    if args.space != "chain" and args.layers is not None:
+        return _fail("--layers applies to --space chain only")
     if args.guard_strength is not None and args.guard_strength < 0:
         return _fail(f"--guard-strength must not be negative, got {args.guard_strength}")
     import optuna
@@ -130,7 +150,7 @@ def _darts(args: argparse.Namespace) -> int:
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError, load_dataset
     from optunas.evaluation import DartsSearch
-    from optunas.spaces import NB201
+    from optunas.spaces import NB201, Chain
 
     options = {} if args.num_samples is None else {"num_samples": args.num_samples}
     try:
@@ -141,8 +161,15 @@ def _darts(args: argparse.Namespace) -> int:
             seed=args.seed,
             **options,
         )
+        space = (
+            NB201(channels=args.channels)
+            if args.space == "nb201"
+            else Chain(
+                max_layers=args.layers or 4, widths=(args.channels,), stem_width=args.channels
+            )
+        )
         search = DartsSearch(
-            NB201(channels=args.channels),
+            space,
             dataset,
             epochs=args.epochs,
             order=args.order,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +36,22 @@ from optunas.evaluation._supernet import (
     space_options,
 )
 from optunas.evaluation._train import _INIT_LOCK, _latency_ms, _to_device
-from optunas.nn import NB201_EDGES, DartsNB201, count_flops, count_params, recalibrate_batchnorm
-from optunas.spaces import NB201, NB201Genotype, SearchSpace, get_space
+from optunas.nn import (
+    DartsChain,
+    DartsNB201,
+    count_flops,
+    count_params,
+    recalibrate_batchnorm,
+)
+from optunas.spaces import (
+    NB201,
+    Chain,
+    ChainGenotype,
+    Genotype,
+    NB201Genotype,
+    SearchSpace,
+    get_space,
+)
 from optunas.spaces._base import input_dims
 
 #: ``order``: 1 (alphas see the current weights) or 2 (the paper's one-step unrolled weights).
@@ -136,16 +150,17 @@ class DartsResult:
     """What a DARTS search found.
 
     Attributes:
-        genotype: The derived cell.
-        params: The trial params of the cell, in the space's names.
+        genotype: The derived cell (NB201) or chain of layers (Chain).
+        params: The trial params of the genotype, in the space's names.
         value: The cell's validation accuracy with the supernet's weights (its batch norm
             re-estimated on training batches).
-        alphas: The final architecture weights, one row per edge, one column per op.
+        alphas: The final architecture weights, one row per edge (NB201) or layer position
+            (Chain), one column per op.
         history: One record per epoch: ``epoch``, ``value``, ``genotype``, ``probabilities``
             (the softmax of the alphas), ``loss``, ``seconds``.
     """
 
-    genotype: NB201Genotype
+    genotype: NB201Genotype | ChainGenotype
     params: dict[str, Any]
     value: float
     alphas: list[list[float]]
@@ -153,19 +168,27 @@ class DartsResult:
 
 
 class DartsSearch:
-    """DARTS on the NAS-Bench-201 cell space, recorded as a trial of an Optuna study.
+    """DARTS on the NAS-Bench-201 cell space or on the op choice of the Chain space,
+    recorded as a trial of an Optuna study.
 
     Weights train on ``weight_fraction`` of the training split (SGD with momentum, cosine
     from ``lr`` to ``min_lr``), the alphas on the rest (Adam, as in the paper); ``order=1``
     takes the alphas' gradient at the current weights, ``order=2`` at the weights after one
-    virtual step (:func:`unrolled_arch_gradient`), about three times the cost. Every cell of
-    the network shares the alphas, as in NAS-Bench-201's DARTS.
+    virtual step (:func:`unrolled_arch_gradient`), about three times the cost. On NB201
+    every cell of the network shares the alphas (one row per edge), as in NAS-Bench-201's
+    DARTS. On :class:`~optunas.spaces.Chain` the alphas hold one row per layer position
+    (:class:`~optunas.nn.DartsChain`) and the search relaxes only the op of each position;
+    the depth and each layer's kernel, width, activation and skips stay fixed: at the values
+    ``fixed`` gives, by the space's param names, else at the space's defaults
+    (``max_layers`` layers, the first of its ``kernels``, ``widths`` and ``activations``, no
+    skips; :meth:`~optunas.spaces.Chain.fixed_layers`). The derived chain, fixed choices
+    included, becomes the trial's params as a derived cell does.
 
     :meth:`run` (or calling the object as an objective) reports, after each epoch, the
     derived cell's validation accuracy with the supernet's weights as the trial's
     intermediate value and stores the softmax of the alphas, rounded, in the user attr
-    ``darts_alphas/EPOCH`` (rows: edges; columns: the ops of ``darts_ops``). At the end the
-    derived cell becomes the trial's params, in the space's own names and distributions: it
+    ``darts_alphas/EPOCH`` (rows: edges or layer positions; columns: the ops of
+    ``darts_ops``). At the end the derived cell becomes the trial's params, in the space's own names and distributions: it
     enters the trial the way ``study.enqueue_trial`` params do (Optuna's fixed params), then
     the space suggests it, so ``space.genotype(trial.params)`` rebuilds it, the dashboard
     shows it beside sampler-found cells, and ``retrain_top`` trains it standalone (the study
@@ -202,7 +225,8 @@ class DartsSearch:
     cell, the trial's params and value, is the guard's.
 
     Args:
-        space: An :class:`~optunas.spaces.NB201` space or its name.
+        space: An :class:`~optunas.spaces.NB201` or :class:`~optunas.spaces.Chain` space,
+            or its name.
         dataset: A :class:`~optunas.data.Dataset` or a name for
             :func:`~optunas.data.load_dataset`.
         epochs: Search epochs.
@@ -229,6 +253,10 @@ class DartsSearch:
             before it is scored.
         checkpoint: File of the search's state, written after every epoch; a run finds it
             and resumes. ``None`` keeps the state in memory only.
+        fixed: Chain only: the choices other than the ops, by param name
+            (``chain/num_layers``, ``layer_i/kernel``, ``layer_i/width``,
+            ``layer_i/activation``, ``layer_i/skip_j``); those not given take the space's
+            defaults (see above).
         seed: Seed of the initial weights, the split and the data order.
         device: A torch device; by default CUDA when available, else CPU.
         data_root: Folder of torchvision datasets.
@@ -252,6 +280,20 @@ class DartsSearch:
         ([1, 2], 6)
         >>> str(space.genotype(trial.params)) == trial.user_attrs["genotype"]
         True
+
+        The ops of a chain, its depth and widths fixed:
+
+        >>> from optunas.spaces import Chain
+        >>> chain = Chain(max_layers=3, widths=(4, 8), stem_width=4)
+        >>> fixed = {"chain/num_layers": 2, "layer_2/width": 8, "layer_2/skip_0": True}
+        >>> search = DartsSearch(chain, load_mnist1d(num_samples=300), epochs=1, batch_size=50,
+        ...                      fixed=fixed)
+        >>> trial = optuna.create_study(direction="maximize").ask()
+        >>> result = search.run(trial)
+        >>> chain.genotype(trial.params) == result.genotype, len(result.alphas)
+        (True, 2)
+        >>> trial.params["layer_2/skip_0"], len(result.genotype.layers)
+        (True, 2)
     """
 
     def __init__(
@@ -274,6 +316,7 @@ class DartsSearch:
         derive: str = "darts",
         calibration_batches: int = 4,
         checkpoint: str | os.PathLike[str] | None = None,
+        fixed: Mapping[str, Any] | None = None,
         seed: int = 0,
         device: str | torch.device | None = None,
         data_root: str | os.PathLike[str] | None = None,
@@ -303,8 +346,12 @@ class DartsSearch:
         if guard_strength < 0:
             raise ValueError(f"guard_strength must not be negative, got {guard_strength}")
         self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, NB201):
-            raise TypeError(f"DartsSearch supports the NB201 space, not {self.space!r}")
+        if not isinstance(self.space, (NB201, Chain)):
+            raise TypeError(f"DartsSearch supports the NB201 and Chain spaces, not {self.space!r}")
+        if fixed is not None and not isinstance(self.space, Chain):
+            raise ValueError("fixed applies to the Chain space only")
+        # The Chain space's choices other than the ops, fixed for the whole search.
+        self.layers = self.space.fixed_layers(fixed) if isinstance(self.space, Chain) else None
         self.dataset = (
             load_dataset(dataset, root=data_root, download=download, seed=seed)
             if isinstance(dataset, str)
@@ -330,14 +377,8 @@ class DartsSearch:
         shape = self.dataset.input_shape
         with _INIT_LOCK:
             torch.manual_seed(self.seed)
-            self.supernet = DartsNB201(
-                shape[0],
-                self.dataset.num_classes,
-                input_dims(shape),
-                channels=self.space.channels,
-                cells_per_stage=self.space.cells_per_stage,
-            ).to(self.device)
-            self.alphas = (1e-3 * torch.randn(len(NB201_EDGES), len(self.supernet.ops))).to(
+            self.supernet = self._build_supernet(shape).to(self.device)
+            self.alphas = (1e-3 * torch.randn(self.supernet.num_mixed, len(self.supernet.ops))).to(
                 self.device
             )
         self.alphas.requires_grad_(True)
@@ -361,6 +402,32 @@ class DartsSearch:
             for k in range(min(self.calibration_batches, math.ceil(cut / self.batch_size)))
         ]
 
+    def _build_supernet(self, shape: Sequence[int]) -> DartsNB201 | DartsChain:
+        if isinstance(self.space, NB201):
+            return DartsNB201(
+                shape[0],
+                self.dataset.num_classes,
+                input_dims(shape),
+                channels=self.space.channels,
+                cells_per_stage=self.space.cells_per_stage,
+            )
+        return DartsChain(
+            self.layers,
+            shape[0],
+            self.dataset.num_classes,
+            input_dims(shape),
+            ops=self.space.ops,
+            kernels=self.space.kernels,
+            widths=self.space.widths,
+            activations=self.space.activations,
+            stem_width=self.space.stem_width,
+        )
+
+    def genotype(self, ops: Sequence[str]) -> NB201Genotype | ChainGenotype:
+        """The genotype of one op per edge (NB201) or per layer position (Chain)."""
+        path = self.supernet.path(ops)
+        return NB201Genotype(path) if isinstance(self.space, NB201) else ChainGenotype(path)
+
     def settings(self) -> dict[str, Any]:
         """The search's options besides space and dataset, as JSON values."""
         return {
@@ -379,6 +446,11 @@ class DartsSearch:
             "derive": self.derive_rule,
             "calibration_batches": self.calibration_batches,
             "seed": self.seed,
+            **(
+                {}
+                if self.layers is None
+                else {"fixed_layers": ChainGenotype(self.layers).to_dict()["layers"]}
+            ),
         }
 
     def _config(self) -> dict[str, Any]:
@@ -502,11 +574,11 @@ class DartsSearch:
     # -- deriving and scoring -----------------------------------------------------------
 
     def probabilities(self) -> torch.Tensor:
-        """The softmax of the current alphas, ``(6, len(ops))``."""
+        """The softmax of the current alphas, one row per edge or layer position."""
         return torch.softmax(self.alphas.detach(), dim=1).cpu()
 
     def _score(self, ops: Sequence[str]) -> float:
-        net = self.supernet.network(ops)
+        net = self.supernet.network(self.supernet.path(ops))
         if self._calibration:
             recalibrate_batchnorm(net, self._calibration)
         return _accuracy_and_loss(net, self._valid)[0]
@@ -532,7 +604,7 @@ class DartsSearch:
         # selection only ops that compute are weighed.
         candidates = [k for k, op in enumerate(ops) if op != "none"] or list(range(len(ops)))
         chosen = []
-        for e in range(len(NB201_EDGES)):
+        for e in range(self.supernet.num_mixed):
             after = {}
             for k in candidates:
                 masked = weights.clone()
@@ -574,7 +646,7 @@ class DartsSearch:
         if trial.should_prune():
             raise optuna.TrialPruned(f"pruned after DARTS epoch {epoch}")
 
-    def _record_params(self, trial: optuna.trial.BaseTrial, genotype: NB201Genotype) -> None:
+    def _record_params(self, trial: optuna.trial.BaseTrial, genotype: Genotype) -> None:
         params = self.space.params(genotype)
         clash = {k: v for k, v in trial.params.items() if k in params and params[k] != v}
         if clash:
@@ -626,7 +698,7 @@ class DartsSearch:
                     record = {
                         "epoch": self.epoch,
                         "value": self._score(ops),
-                        "genotype": str(NB201Genotype(ops)),
+                        "genotype": str(self.genotype(ops)),
                         "probabilities": [
                             [round(p, 3) for p in row] for row in self.probabilities().tolist()
                         ],
@@ -643,9 +715,10 @@ class DartsSearch:
         finally:
             if bar is not None:
                 bar.close()
-        genotype = NB201Genotype(self.derived())
-        net = self.supernet.network(genotype.ops)
-        value = self._score(genotype.ops)
+        ops = self.derived()
+        genotype = self.genotype(ops)
+        net = self.supernet.network(self.supernet.path(ops))
+        value = self._score(ops)
         result = DartsResult(
             genotype=genotype,
             params=self.space.params(genotype),
