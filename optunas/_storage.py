@@ -8,6 +8,8 @@ import warnings
 import optuna
 from optuna.storages import BaseStorage
 
+from optunas.storages import HeartbeatJournalStorage
+
 _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 STORAGE_HELP = (
     "an RDB URL (sqlite:///FILE, postgresql://USER@HOST/DB, mysql+pymysql://USER@HOST/DB), "
@@ -26,6 +28,12 @@ _DRIVER_EXTRAS = {
 }
 #: Times a trial of a dead worker is re-queued before it stays FAIL.
 MAX_RETRY = 3
+#: Seconds between two heartbeats of a running trial, and without one before the trial is
+#: failed as its worker's death; the environment variables override them (tests use seconds).
+HEARTBEAT_INTERVAL = 30
+GRACE_PERIOD = 90
+INTERVAL_ENV = "OPTUNAS_HEARTBEAT_INTERVAL"
+GRACE_ENV = "OPTUNAS_HEARTBEAT_GRACE"
 
 
 class StorageError(ValueError):
@@ -35,10 +43,13 @@ class StorageError(ValueError):
 def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
     """Open ``url`` as an Optuna storage.
 
-    RDB URLs get a heartbeat (unless ``heartbeat`` is false: it serves ``study.optimize``,
-    and ``ask``/``tell`` from a shell have no process to beat for them): a trial whose worker
-    died is marked FAIL by the next worker and queued again (up to ``MAX_RETRY`` times),
-    instead of being left RUNNING for ever.
+    Every storage gets a heartbeat (unless ``heartbeat`` is false: it serves
+    ``study.optimize``, and ``ask``/``tell`` from a shell have no process to beat for them):
+    Optuna's own on RDB URLs, :class:`~optunas.storages.HeartbeatJournalStorage` on journals.
+    A trial whose worker died is marked FAIL by the next worker and queued again (up to
+    ``MAX_RETRY`` times), instead of being left RUNNING for ever. A beat every
+    ``HEARTBEAT_INTERVAL`` seconds, stale after ``GRACE_PERIOD``; the environment variables
+    ``OPTUNAS_HEARTBEAT_INTERVAL`` and ``OPTUNAS_HEARTBEAT_GRACE`` (whole seconds) override them.
 
     Raises:
         StorageError: the string is not a storage URL this function knows, its driver is not
@@ -59,30 +70,40 @@ def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
 
 
 def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: bool) -> BaseStorage:
+    beat = _heartbeat_settings() if heartbeat else {}
     try:
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
-            beat: dict = {}
-            if heartbeat:
-                retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
-                beat = {
-                    "heartbeat_interval": 30,
-                    "grace_period": 90,
-                    "heartbeat_stale_trial_callback": retry,
-                }
             return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
             backend = optuna.storages.journal.JournalRedisBackend(url)
-            storage = optuna.storages.JournalStorage(backend)
             # The backend connects lazily; ask now so a dead server is an error here, not a
             # hang or a traceback at the first write.
             backend._redis.ping()
-            return storage
+            return HeartbeatJournalStorage(backend, **beat)
         if scheme == "journal" and sep and rest:
             path = os.path.expanduser(rest)
-            return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+            return HeartbeatJournalStorage(optuna.storages.journal.JournalFileBackend(path), **beat)
     except Exception as exc:  # SQLAlchemy, drivers and Redis each raise their own kinds
         raise StorageError(_explain(url, dialect, exc)) from exc
     raise StorageError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")
+
+
+def _heartbeat_settings() -> dict:
+    def seconds(env: str, default: int) -> int:
+        value = os.environ.get(env, "")
+        if not value.isdigit() or int(value) == 0:
+            if value:
+                raise StorageError(f"{env} must be a whole number of seconds, not {value!r}")
+            return default
+        return int(value)
+
+    return {
+        "heartbeat_interval": seconds(INTERVAL_ENV, HEARTBEAT_INTERVAL),
+        "grace_period": seconds(GRACE_ENV, GRACE_PERIOD),
+        "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=MAX_RETRY
+        ),
+    }
 
 
 def _engine_kwargs(dialect: str) -> dict:

@@ -36,7 +36,7 @@ STUDY_SETTINGS: dict[str, Any] = {
 #: The recorded value is the default of every worker that names none.
 PER_WORKER = ("sampler", "pruner")
 #: The evaluators the command can run; further ones register here.
-EVALUATORS: tuple[str, ...] = ("train", "supernet")
+EVALUATORS: tuple[str, ...] = ("train", "supernet", "tabular")
 SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: Samplers that model one objective only.
 _SINGLE_OBJECTIVE_SAMPLERS = ("reinforce", "cmaes", "gp")
@@ -87,7 +87,7 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
     objectives = config["objectives"].split(",")
     if config["pruner"] is None:
         # A supernet estimate reports no learning curve, and Optuna prunes one objective only.
-        single = len(objectives) == 1 and config["evaluator"] == "train"
+        single = len(objectives) == 1 and config["evaluator"] in ("train", "tabular")
         config["pruner"] = "median" if single else "none"
     check(config)
     return config
@@ -145,11 +145,10 @@ def record(study: optuna.Study, config: dict[str, Any]) -> None:
 
 def describe(config: dict[str, Any]) -> str:
     epochs = config["epochs"]
-    evaluator = (
-        f"supernet ({config['supernet_mode']}), {epochs} pretraining "
-        if config["evaluator"] == "supernet"
-        else f"{epochs} "
-    )
+    evaluator = {
+        "supernet": f"supernet ({config['supernet_mode']}), {epochs} pretraining ",
+        "tabular": f"looked up in the tabular benchmark, {epochs} ",
+    }.get(config["evaluator"], f"{epochs} ")
     return (
         f"space {config['space']}, dataset {config['dataset']}, {evaluator}"
         f"epoch{'s' if epochs != 1 else ''}, objectives {config['objectives']}, sampler "

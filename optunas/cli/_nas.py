@@ -162,7 +162,8 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"how a trial is scored: {', '.join(EVALUATORS)} (default: train, a standalone "
         "training of each architecture; supernet: weights shared by all architectures, "
-        "--epochs then sets the supernet's pretraining)",
+        "--epochs then sets the supernet's pretraining; tabular: looked up in the NB201 x "
+        "MNIST-1D table in microseconds, to try samplers, pruners and workers cheaply)",
     )
     parser.add_argument(
         "--supernet-mode",
@@ -649,11 +650,26 @@ def _objective(
         "optimizer": config["optimizer"],
     }
     try:
+        if config["evaluator"] == "tabular":
+            return _tabular_objective(config)
         if config["evaluator"] == "supernet":
             return _supernet_objective(config, args, study, {**common, **recipe})
         return TrainObjective(get_space(config["space"]), config["dataset"], **recipe, **common)
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _tabular_objective(config: dict[str, Any]) -> Any:
+    from optunas.benchmarks import SETTING, TabularObjective
+
+    table = (config["space"], config["dataset"], config["epochs"])
+    if table != ("nb201", "mnist1d", SETTING.recipe.epochs):
+        raise UsageError(
+            "--evaluator tabular looks trials up in the NB201 x MNIST-1D table of "
+            f"{SETTING.recipe.epochs} epochs; it needs --space nb201 --dataset mnist1d "
+            f"--epochs {SETTING.recipe.epochs}"
+        )
+    return TabularObjective(objectives=config["objectives"].split(","))
 
 
 def _supernet_objective(
@@ -715,6 +731,7 @@ def _work(
     study.sampler = get_sampler(config["sampler"], args.seed)
     study.pruner = get_pruner(config["pruner"])
     until = getattr(args, "until", None)
+    _fail_stale_trials(study)
     done_before = len(study.trials)
     print(
         f"{verb} study {study.study_name!r} on {args.storage} ({done_before} trial"
@@ -762,6 +779,16 @@ def _work(
         return 130
     _report(study, config["objectives"].split(","), args.storage)
     return 0
+
+
+def _fail_stale_trials(study: optuna.Study) -> None:
+    """Fail (and queue again) the trials of dead workers now, as ``optimize`` does before each
+    trial: a stale trial counted as running would make ``--until`` stop short."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def _count(study: optuna.Study, below: int | None = None) -> int:
