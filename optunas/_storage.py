@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import traceback
 import warnings
 
 import optuna
@@ -34,6 +36,9 @@ HEARTBEAT_INTERVAL = 30
 GRACE_PERIOD = 90
 INTERVAL_ENV = "OPTUNAS_HEARTBEAT_INTERVAL"
 GRACE_ENV = "OPTUNAS_HEARTBEAT_GRACE"
+
+
+_logger = logging.getLogger(__name__)
 
 
 class StorageError(ValueError):
@@ -73,7 +78,7 @@ def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: b
     beat = _heartbeat_settings() if heartbeat else {}
     try:
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
-            return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
+            return _RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
             backend = optuna.storages.journal.JournalRedisBackend(url)
             # The backend connects lazily; ask now so a dead server is an error here, not a
@@ -106,11 +111,94 @@ def _heartbeat_settings() -> dict:
     }
 
 
+class _RDBStorage(optuna.storages.RDBStorage):
+    """RDBStorage whose heartbeat outlives a lost connection.
+
+    Optuna's beating thread ends, with a traceback, at the first beat that fails, and the
+    trial is then failed as dead by the other workers although its worker lives on. A beat
+    that fails is logged and the next one tried, as on journals.
+    """
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        try:
+            super().record_heartbeat(trial_id)
+        except Exception as exc:
+            _logger.warning(f"Heartbeat of trial {trial_id} not recorded: {failure(exc)}")
+
+
 def _engine_kwargs(dialect: str) -> dict:
     if dialect in ("postgresql", "mysql", "mariadb"):
-        # Both psycopg and PyMySQL take this name; SQLite and the rest need nothing.
-        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+        return {
+            # Both psycopg and PyMySQL take this name; SQLite and the rest need nothing.
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT},
+            # A pooled connection the server dropped (a restart, pg_terminate_backend, an
+            # idle timeout) is found dead when it is taken from the pool and replaced, instead
+            # of failing the worker's next query.
+            "pool_pre_ping": True,
+        }
     return {}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from the storage (its server, its driver, its journal file),
+    not from the objective or from optunas."""
+    import sqlalchemy.exc
+
+    kinds: tuple[type[BaseException], ...] = (
+        sqlalchemy.exc.SQLAlchemyError,
+        optuna.exceptions.StorageInternalError,
+    )
+    try:
+        import redis.exceptions
+
+        kinds += (redis.exceptions.RedisError,)
+    except ImportError:  # the redis extra is not installed
+        pass
+    for error in _chain(exc):
+        if isinstance(error, kinds):
+            return True
+        # A journal file's errors are plain OSErrors: tell them by where they were raised.
+        frames = traceback.extract_tb(error.__traceback__)
+        if isinstance(error, OSError) and any("storages/journal" in f.filename for f in frames):
+            return True
+    return False
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` is a dropped connection to a database or Redis server, which a new
+    connection may well cure (as opposed to a read-only file or a full disk)."""
+    import sqlalchemy.exc
+
+    for error in _chain(exc):
+        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if type(error).__module__.startswith("redis") and type(error).__name__ in (
+            "ConnectionError",
+            "TimeoutError",
+        ):
+            return True
+    return False
+
+
+def failure(exc: BaseException) -> str:
+    """The first line of the root cause of a storage failure (the driver's own words)."""
+    chain = _chain(exc)
+    root = chain[-1]
+    for error in chain:
+        orig = getattr(error, "orig", None)  # SQLAlchemy keeps the driver's error here
+        if orig is not None:
+            root = orig
+    text = str(root).strip()
+    return text.splitlines()[0] if text else type(root).__name__
 
 
 def _explain(url: str, dialect: str, exc: BaseException) -> str:

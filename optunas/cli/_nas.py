@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -15,7 +16,14 @@ import optuna
 from optuna.trial import TrialState
 
 from optunas import __version__
-from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
+from optunas._storage import (
+    STORAGE_HELP,
+    dashboard_target,
+    failure,
+    is_connection_lost,
+    is_storage_failure,
+    open_storage,
+)
 from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._config import (
     EVALUATORS,
@@ -42,6 +50,9 @@ COMMAND_MODULES: list[str] = ["optunas.cli._supernet", "optunas.cli._dashboard"]
 #: Trial states that count towards ``--until``: a trial of another worker that is still
 #: running will finish, so it is counted; a failed one will be tried again, so it is not.
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+#: Times a worker reconnects after losing its database or Redis server (after 1, 2, 4 s)
+#: before it stops; the study is left as it was, for a worker to go on later.
+RECONNECTS = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -746,6 +757,7 @@ def _work(
         _report(study, config["objectives"].split(","), args.storage)
         return 0
     running: list[optuna.Trial] = []
+    done: list[int] = []  # trials this worker finished, across reconnections
 
     def tracked(trial: optuna.Trial) -> Any:
         running[:] = [trial]
@@ -756,27 +768,56 @@ def _work(
             raise _BeyondQuota
         return objective(trial)
 
-    callbacks = [] if until is None else [optuna.study.MaxTrialsCallback(until, states=_COUNTED)]
+    callbacks = [lambda study, trial: done.append(trial.number)]
+    if until is not None:
+        callbacks.append(optuna.study.MaxTrialsCallback(until, states=_COUNTED))
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
-    try:
-        study.optimize(
-            tracked,
-            n_trials=args.n_trials,
-            timeout=args.timeout,
-            callbacks=callbacks,
-            show_progress_bar=not args.no_progress,
-            gc_after_trial=False,
-        )
-    except _BeyondQuota:
-        pass
-    except KeyboardInterrupt:
-        _fail_if_running(study, running)
-        print(
-            f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
-            f"resume study {study.study_name!r}.",
-            file=sys.stderr,
-        )
-        return 130
+    started = time.monotonic()
+    attempt, done_then = 0, 0
+    while args.timeout is None or time.monotonic() - started < args.timeout:
+        try:
+            study.optimize(
+                tracked,
+                n_trials=None if args.n_trials is None else args.n_trials - len(done),
+                timeout=None
+                if args.timeout is None
+                else args.timeout - (time.monotonic() - started),
+                callbacks=callbacks,
+                show_progress_bar=not args.no_progress,
+                gc_after_trial=False,
+            )
+            break
+        except _BeyondQuota:
+            break
+        except KeyboardInterrupt:
+            _fail_if_running(study, running)
+            print(
+                f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
+                f"resume study {study.study_name!r}.",
+                file=sys.stderr,
+            )
+            return 130
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                raise
+            # The bound is on drops in a row: a worker that finished trials since the last
+            # one starts counting again, so a long study survives a database restart a week.
+            attempt = attempt + 1 if len(done) == done_then else 1
+            done_then = len(done)
+            if not is_connection_lost(exc) or attempt > RECONNECTS:
+                raise UsageError(
+                    f"storage {args.storage!r} failed: {failure(exc)} (the trials it holds "
+                    "are kept)"
+                ) from None
+            wait = 2 ** (attempt - 1)
+            print(
+                f"Lost the connection to {args.storage} ({failure(exc)}); reconnecting in "
+                f"{wait} s (attempt {attempt} of {RECONNECTS}).",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(wait)
+            _retry_if_running(study, running)
     _report(study, config["objectives"].split(","), args.storage)
     return 0
 
@@ -797,15 +838,38 @@ def _count(study: optuna.Study, below: int | None = None) -> int:
 
 
 class _QuietFailures(logging.Filter):
-    """Optuna logs a failed trial with its traceback; for Ctrl-C, or a trial closed because
-    the study is full, that is noise, not news."""
+    """Optuna logs a failed trial with its traceback; for Ctrl-C, a trial closed because the
+    study is full, or a storage that failed under it, that is noise, not news."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is _BeyondQuota:
             return False
+        if record.exc_info and is_storage_failure(record.exc_info[1]):
+            return False  # the worker says it in one line of its own
         if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
             record.exc_info = None
         return True
+
+
+def _retry_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+    """The trial this worker ran when its connection dropped is dead: fail it and queue it
+    again now, as the heartbeat would after its grace period."""
+    storage = study._storage
+    for trial in running:
+        try:
+            frozen = storage.get_trial(trial._trial_id)
+            if frozen.state != optuna.trial.TrialState.RUNNING:
+                continue
+            if storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL):
+                retry = getattr(storage, "get_heartbeat_stale_trial_callback", lambda: None)()
+                if retry is not None:
+                    retry(study, storage.get_trial(trial._trial_id))
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                raise
+            # Still cut off: the next attempt fails as well and says so; otherwise the
+            # heartbeat fails and retries this trial after its grace period.
+    running.clear()
 
 
 def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
