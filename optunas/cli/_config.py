@@ -107,11 +107,37 @@ def check(config: dict[str, Any]) -> None:
                 f"--pruner {config['pruner']} cannot prune a study of {len(objectives)} "
                 "objectives (Optuna prunes single-objective studies only); use --pruner none"
             )
-    if config["evaluator"] not in EVALUATORS:
-        raise UsageError(
-            f"this install has no evaluator {config['evaluator']!r}; choose from "
-            f"{', '.join(EVALUATORS)}"
-        )
+    _check_known(config)
+
+
+def _check_known(config: dict[str, Any]) -> None:
+    """A study configured by another install (a newer optunas, a plug-in) may name a space,
+    dataset, sampler or pruner this one lacks: say which, before any trial."""
+    from optunas.data import DATASETS
+    from optunas.evaluation import OBJECTIVES, OPTIMIZERS
+    from optunas.pruners import PRUNERS
+    from optunas.samplers import SAMPLERS
+    from optunas.spaces import SPACES
+
+    known: dict[str, Any] = {
+        "space": SPACES,
+        "dataset": DATASETS,
+        "evaluator": EVALUATORS,
+        "supernet_mode": SUPERNET_MODES,
+        "optimizer": OPTIMIZERS,
+        "sampler": SAMPLERS,
+        "pruner": PRUNERS,
+    }
+    named = [(key, config[key]) for key in known]
+    named += [("objectives", name) for name in config["objectives"].split(",")]
+    known["objectives"] = OBJECTIVES
+    for key, value in named:
+        if value not in known[key]:
+            option = key.replace("_", "-")
+            raise UsageError(
+                f"the study's --{option} is {value!r}, which this install of optunas lacks "
+                f"(it has {', '.join(known[key])}); run it with the optunas that created it"
+            )
 
 
 def directions(config: dict[str, Any]) -> list[str]:
