@@ -80,7 +80,7 @@ def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: b
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
             return _RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
-            backend = optuna.storages.journal.JournalRedisBackend(url)
+            backend = optuna.storages.journal.JournalRedisBackend(_with_connect_timeout(url))
             # The backend connects lazily; ask now so a dead server is an error here, not a
             # hang or a traceback at the first write.
             backend._redis.ping()
@@ -91,6 +91,14 @@ def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: b
     except Exception as exc:  # SQLAlchemy, drivers and Redis each raise their own kinds
         raise StorageError(_explain(url, dialect, exc)) from exc
     raise StorageError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")
+
+
+def _with_connect_timeout(url: str) -> str:
+    """The Redis URL with the connect timeout the database servers get (redis-py waits for
+    ever by default), unless it sets one."""
+    if "socket_connect_timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}socket_connect_timeout={CONNECT_TIMEOUT}"
 
 
 def _heartbeat_settings() -> dict:
