@@ -112,17 +112,18 @@ def main() -> None:
     parser.add_argument("--storages", default="postgresql,redis,journal")
     parser.add_argument("--samplers", default="reinforce,evolution")
     parser.add_argument("--workers", default="1,2,4,8")
-    parser.add_argument("--trials", type=int, default=32, help="trials per tabular study")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds of the tabular runs")
+    parser.add_argument("--trials", type=int, default=16, help="trials per tabular study")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds of the tabular runs")
     parser.add_argument(
         "--sleep-runs",
-        default="postgresql:reinforce,postgresql:evolution,redis:reinforce,journal:reinforce",
+        default="postgresql:evolution,postgresql:reinforce,journal:evolution",
         help="storage:sampler pairs run with the sleeping objective ('' for none)",
     )
     parser.add_argument("--sleep-trials", type=int, default=16, help="trials per sleep study")
-    parser.add_argument("--sleep", type=float, default=0.3, help="seconds per epoch (x10)")
+    parser.add_argument("--sleep", type=float, default=0.5, help="seconds per epoch (x10)")
     parser.add_argument("--redis-db", type=int, default=11)
     args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     workers = [int(w) for w in args.workers.split(",")]
     runs = [
         ("tabular", kind, sampler, seed)

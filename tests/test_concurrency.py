@@ -76,3 +76,40 @@ def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) 
             assert "reached --until" in trial.user_attrs["fail_reason"], trial.user_attrs
     assert len({t.number for t in trials}) == len(trials)  # numbered once each
     assert all(t.user_attrs["genotype"] for t in finished)
+
+
+def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
+    from test_cli_workers import _bash, _readme
+
+    result = _bash(_readme("readme-many-workers", "bash"), tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    trials = optuna.load_study(
+        study_name="many", storage=open_storage(f"journal:{tmp_path / 'many.log'}")
+    ).trials
+    assert len([t for t in trials if t.state.name in ("COMPLETE", "PRUNED")]) == 40
+    assert not [t for t in trials if t.state.name == "RUNNING"]
+    assert all((tmp_path / f"worker-{i}.log").read_text() for i in range(1, 5))
+    assert '"number"' in result.stdout or "number" in result.stdout  # the best trial
+
+
+def test_readme_many_machines_block_runs_as_written(study_name, tmp_path) -> None:
+    from test_cli_workers import _bash, _readme
+
+    block = _readme("readme-many-machines", "bash")
+    url = service_url("postgresql")
+    assert url in block
+    # Looked up instead of trained, 6 trials, two workers standing for two machines.
+    script = (
+        block.replace("--study-name nas", f"--study-name {study_name}")
+        .replace("--space nb201", "--evaluator tabular --space nb201")
+        .replace("--until 200", "--until 6")
+    )
+    lines = [line for line in script.replace("\\\n", " ").splitlines() if line.strip()]
+    create = [line for line in lines if "create-study" in line]
+    worker = [line for line in lines if "optunas worker" in line]
+    assert len(create) == 1 and len(worker) == 1 and worker[0].endswith("&")
+    result = _bash(f"{create[0]}\n{worker[0]}\n{worker[0]}\nwait", tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    trials = optuna.load_study(study_name=study_name, storage=open_storage(url)).trials
+    assert len([t for t in trials if t.state.name in ("COMPLETE", "PRUNED")]) == 6
+    assert not [t for t in trials if t.state.name == "RUNNING"]
