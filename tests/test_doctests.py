@@ -26,8 +26,10 @@ def test_docstring_examples(name: str) -> None:
 
 def test_public_classes_have_examples() -> None:
     from optunas import TrainObjective
+    from optunas.data import Dataset
     from optunas.nn import ChainNetwork, NB201Network
     from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, SearchSpace
+    from optunas.storages import HeartbeatJournalStorage
 
     for obj in (
         TrainObjective,
@@ -38,5 +40,7 @@ def test_public_classes_have_examples() -> None:
         SearchSpace,
         NB201Network,
         ChainNetwork,
+        Dataset,
+        HeartbeatJournalStorage,
     ):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"
