@@ -144,8 +144,11 @@ def test_a_storage_that_is_not_there_is_one_line(url, words) -> None:
 )
 def test_a_study_configured_by_another_install_is_one_line(key, value, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'other.db'}"
-    made = optunas("create-study", "--study-name", "s", "--storage", url, "--evaluator", "tabular")
-    assert made.returncode == 0, made.stderr
+    from optunas.cli import main
+
+    assert (
+        main(["create-study", "--study-name", "s", "--storage", url, "--evaluator", "tabular"]) == 0
+    )
     study = optuna.load_study(study_name="s", storage=url)
     study.set_user_attr("optunas:config", {**study.user_attrs["optunas:config"], key: value})
     result = optunas("worker", "--study-name", "s", "--storage", url, "--n-trials", "1")

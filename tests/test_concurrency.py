@@ -45,14 +45,10 @@ def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) 
         "sqlite": f"sqlite:///{tmp_path / 'c.db'}",
         "journal": f"journal:{tmp_path / 'c.log'}",
     }.get(kind) or service_url(kind)
-    made = subprocess.run(
-        [sys.executable, "-m", "optunas", "create-study", "--study-name", study_name]
-        + ["--storage", url, "--evaluator", "tabular", "--sampler", sampler, "--pruner", pruner],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
+    from optunas.cli import main  # in this process: the workers are what is under test
+
+    create = ["create-study", "--study-name", study_name, "--storage", url]
+    assert main(create + ["--evaluator", "tabular", "--sampler", sampler, "--pruner", pruner]) == 0
     command = [sys.executable, "-m", "optunas", "worker", "--study-name", study_name]
     command += ["--storage", url, "--until", str(UNTIL), "--seed", "7", "--no-progress"]
     workers = [

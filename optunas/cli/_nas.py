@@ -450,6 +450,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"optunas {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # A storage that fails outside a worker's trials (reading the study, recording its
+        # configuration): the driver's words in one line, not the stack of SQLAlchemy.
+        if not is_storage_failure(exc):
+            raise
+        storage = getattr(args, "storage", None)
+        print(
+            f"optunas {args.command}: error: storage {storage!r} failed: {failure(exc)}",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _list() -> int:
