@@ -17,8 +17,8 @@ Trials per minute are counted from the storage, from the first trial's start to 
 end, so process start-up is not counted. Regret (best validation accuracy in the table minus the
 best found, in percentage points) after the same number of trials comes from the tabular runs,
 pooled over storages and seeds (the storage does not change which architectures a sampler
-picks, only when), with its standard error. All workers of a study share its seed, as
-``optunas worker`` users are told to. Worker processes are forked once, from a parent that has
+picks, only when), with its standard error. Workers are unseeded, as ``optunas worker`` users
+are told to run them (each run is then an independent draw). Worker processes are forked once, from a parent that has
 imported torch, and reused, so none pays for start-up during a measurement. The Redis journal
 lives in its own database (``--redis-db``, emptied first) so that no other study's log is
 replayed. Needs the PostgreSQL and Redis servers of the tests (tests/conftest.py).
@@ -61,7 +61,7 @@ class _Sleeping:
         return getattr(self._trial, name)
 
 
-def _work(url: str, name: str, sampler: str, seed: int, n_trials: int, sleep: float) -> None:
+def _work(url: str, name: str, sampler: str, n_trials: int, sleep: float) -> None:
     """One worker: its share of the study's trials (run in a pool process)."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     table_objective = TabularObjective(objectives=["accuracy"])
@@ -72,7 +72,10 @@ def _work(url: str, name: str, sampler: str, seed: int, n_trials: int, sleep: fl
     study = optuna.load_study(
         study_name=name,
         storage=open_storage(url),
-        sampler=get_sampler(sampler, seed),
+        # No seed, as a worker of `optunas worker` without --seed: ReinforceSampler takes its
+        # controller from the study and its sampling noise from the process (one seed in
+        # every worker would make workers that see the same trials propose the same cell).
+        sampler=get_sampler(sampler, None),
         pruner=optuna.pruners.NopPruner(),
     )
     study.optimize(objective, n_trials=n_trials)
@@ -86,13 +89,13 @@ def _url(kind: str, folder: str, redis_db: int) -> str:
     return f"journal:{os.path.join(folder, uuid.uuid4().hex + '.log')}"
 
 
-def run_one(pool, kind, sampler, workers, trials, seed, sleep, folder, redis_db) -> dict:
+def run_one(pool, kind, sampler, workers, trials, sleep, folder, redis_db) -> dict:
     url = _url(kind, folder, redis_db)
     name = f"scaling-{uuid.uuid4().hex[:10]}"
     storage = open_storage(url)
     optuna.create_study(study_name=name, storage=storage, direction="maximize")
     shares = [trials // workers + (k < trials % workers) for k in range(workers)]
-    jobs = [pool.apply_async(_work, (url, name, sampler, seed, share, sleep)) for share in shares]
+    jobs = [pool.apply_async(_work, (url, name, sampler, share, sleep)) for share in shares]
     for job in jobs:
         job.get(timeout=1800)
     study = optuna.load_study(study_name=name, storage=storage)
@@ -113,7 +116,7 @@ def main() -> None:
     parser.add_argument("--samplers", default="reinforce,evolution")
     parser.add_argument("--workers", default="1,2,4,8")
     parser.add_argument("--trials", type=int, default=16, help="trials per tabular study")
-    parser.add_argument("--seeds", type=int, default=1, help="seeds of the tabular runs")
+    parser.add_argument("--seeds", type=int, default=1, help="repeats of the tabular runs")
     parser.add_argument(
         "--sleep-runs",
         default="postgresql:evolution,postgresql:reinforce,journal:evolution",
@@ -142,15 +145,11 @@ def main() -> None:
     regrets: dict[tuple, list[float]] = {}
     with multiprocessing.get_context("fork").Pool(max(workers)) as pool:
         with tempfile.TemporaryDirectory() as folder:
-            for number, (objective, kind, sampler, seed) in enumerate(runs):
+            for objective, kind, sampler, seed in runs:
                 trials = args.trials if objective == "tabular" else args.sleep_trials
                 sleep = args.sleep if objective == "sleep" else 0.0
                 for k in workers:
-                    # A seed of its own per run: runs that shared one would pick the same
-                    # architectures and count as independent draws of regret.
-                    result = run_one(
-                        pool, kind, sampler, k, trials, 1000 + number, sleep, folder, args.redis_db
-                    )
+                    result = run_one(pool, kind, sampler, k, trials, sleep, folder, args.redis_db)
                     rates.setdefault((objective, kind, sampler, k), []).append(result["per_minute"])
                     if objective == "tabular":
                         regrets.setdefault((sampler, k), []).append(

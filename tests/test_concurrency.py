@@ -13,8 +13,8 @@ journal, each pruner on both kinds too:
     mysql        evolution  curve          journal file   evolution  predictor
     sqlite       tpe        curve
 
-All four workers of a study share its seed, as ``optunas worker`` users are told to: the
-ReinforceSampler's controller is then the same function of the stored trials in every worker.
+The workers are unseeded, as ``optunas worker`` users are told to run them: ReinforceSampler's
+controller then comes from the study, the same in every worker.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) 
     create = ["create-study", "--study-name", study_name, "--storage", url]
     assert main(create + ["--evaluator", "tabular", "--sampler", sampler, "--pruner", pruner]) == 0
     command = [sys.executable, "-m", "optunas", "worker", "--study-name", study_name]
-    command += ["--storage", url, "--until", str(UNTIL), "--seed", "7", "--no-progress"]
+    command += ["--storage", url, "--until", str(UNTIL), "--no-progress"]
     workers = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(WORKERS)
