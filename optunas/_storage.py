@@ -222,13 +222,9 @@ def _explain(url: str, dialect: str, exc: BaseException) -> str:
             f"cannot open storage {url!r}: its driver (module {missing!r}) is not installed{hint}"
         )
     # The driver's own message is the most precise one ("Connection refused", "database
-    # does not exist"); SQLAlchemy wraps it in a paragraph, so keep its first line.
-    root = exc
-    while root.__cause__ is not None and not str(root).strip():
-        root = root.__cause__
-    text = str(getattr(root, "orig", None) or root).strip()
-    first_line = text.splitlines()[0] if text else type(root).__name__
-    return f"cannot open storage {url!r}: {first_line}"
+    # does not exist", "too many clients"); SQLAlchemy and Optuna wrap it in paragraphs of
+    # their own ("... e.g. exceeding max length"), so name the driver's first line.
+    return f"cannot open storage {url!r}: {failure(exc)}"
 
 
 def _missing_module(exc: BaseException) -> str | None:

@@ -61,9 +61,16 @@ class _Sleeping:
         return getattr(self._trial, name)
 
 
+#: Each pool process opens a storage once per URL and keeps it, as a worker does: a storage
+#: per study would leak database connections and pay for connecting in every run.
+_STORAGES: dict[str, optuna.storages.BaseStorage] = {}
+
+
 def _work(url: str, name: str, sampler: str, n_trials: int, sleep: float) -> None:
     """One worker: its share of the study's trials (run in a pool process)."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    if url not in _STORAGES:
+        _STORAGES[url] = open_storage(url)
     table_objective = TabularObjective(objectives=["accuracy"])
 
     def objective(trial: optuna.Trial) -> float:
@@ -71,7 +78,7 @@ def _work(url: str, name: str, sampler: str, n_trials: int, sleep: float) -> Non
 
     study = optuna.load_study(
         study_name=name,
-        storage=open_storage(url),
+        storage=_STORAGES[url],
         # No seed, as a worker of `optunas worker` without --seed: ReinforceSampler takes its
         # controller from the study and its sampling noise from the process (one seed in
         # every worker would make workers that see the same trials propose the same cell).
@@ -92,7 +99,9 @@ def _url(kind: str, folder: str, redis_db: int) -> str:
 def run_one(pool, kind, sampler, workers, trials, sleep, folder, redis_db) -> dict:
     url = _url(kind, folder, redis_db)
     name = f"scaling-{uuid.uuid4().hex[:10]}"
-    storage = open_storage(url)
+    if url not in _STORAGES:
+        _STORAGES[url] = open_storage(url)
+    storage = _STORAGES[url]
     optuna.create_study(study_name=name, storage=storage, direction="maximize")
     shares = [trials // workers + (k < trials % workers) for k in range(workers)]
     jobs = [pool.apply_async(_work, (url, name, sampler, share, sleep)) for share in shares]
