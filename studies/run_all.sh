@@ -54,6 +54,12 @@ run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,t
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space nb201 --at 100,500,1000 | tee "$out/overhead_nb201.md"
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --at 100,500,1000 | tee "$out/overhead_chain.md"
 
+# Many workers: the sleeping objective (and a first look at the tabular one), then the tabular
+# one with more trials and repeats. 11 min 27 s and about 10 min (measured, on a machine with
+# a load average of 25). Needs the PostgreSQL and Redis servers of the tests.
+run nice -n 10 python studies/scaling.py | tee "$out/scaling_sleep.md"
+run nice -n 10 python studies/scaling.py --trials 32 --seeds 3 --sleep-runs '' | tee "$out/scaling_tabular.md"
+
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
