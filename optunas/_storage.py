@@ -11,6 +11,7 @@ import optuna
 from optuna.storages import BaseStorage
 
 from optunas.storages import HeartbeatJournalStorage
+from optunas.storages._started import BeatFromTheStart
 
 _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 STORAGE_HELP = (
@@ -119,8 +120,8 @@ def _heartbeat_settings() -> dict:
     }
 
 
-class _RDBStorage(optuna.storages.RDBStorage):
-    """RDBStorage whose heartbeat outlives a lost connection.
+class _RDBStorage(BeatFromTheStart, optuna.storages.RDBStorage):
+    """RDBStorage whose heartbeat outlives a lost connection and starts with the trial.
 
     Optuna's beating thread ends, with a traceback, at the first beat that fails, and the
     trial is then failed as dead by the other workers although its worker lives on. A beat

@@ -14,13 +14,16 @@ from optuna.trial import TrialState
 from optunas.storages import HeartbeatJournalStorage
 
 
-def _storage(kind: str, tmp_path) -> HeartbeatJournalStorage:
+def _storage(kind: str, tmp_path, beat: bool = True) -> HeartbeatJournalStorage:
+    """The test's journal; ``beat=False`` opens it as ``optunas ask`` does, without heartbeat."""
     if kind == "redis":
         from conftest import service_url
 
-        backend = JournalRedisBackend(service_url("redis"), prefix=f"hb-{time.time_ns()}")
+        backend = JournalRedisBackend(service_url("redis"), prefix=tmp_path.name)
     else:
         backend = JournalFileBackend(str(tmp_path / "hb.log"))
+    if not beat:
+        return HeartbeatJournalStorage(backend)
     return HeartbeatJournalStorage(
         backend,
         heartbeat_interval=1,
@@ -41,10 +44,11 @@ def _sweep(study: optuna.Study) -> None:
 @pytest.mark.parametrize("kind", ["journal", "redis"])
 def test_a_trial_that_stops_beating_is_failed_and_retried_once(kind, tmp_path) -> None:
     storage = _storage(kind, tmp_path)
-    study = optuna.create_study(storage=storage)
-    asked = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})  # never beats
-    dead = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
-    storage.record_heartbeat(dead._trial_id)  # its worker beat once, then died
+    study = optuna.create_study(storage=storage, study_name="hb")
+    shell = optuna.load_study(study_name="hb", storage=_storage(kind, tmp_path, beat=False))
+    x = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    asked = shell.ask(x)  # by `optunas ask` in a shell loop: it never beats
+    dead = study.ask(x)  # its worker beat when it started, then died
     time.sleep(1.5)  # past the grace period
     assert storage._get_stale_trial_ids(study._study_id) == [dead._trial_id]
     _sweep(study)
@@ -54,14 +58,14 @@ def test_a_trial_that_stops_beating_is_failed_and_retried_once(kind, tmp_path) -
     retry = study.trials[2]
     assert retry.system_attrs["failed_trial"] == dead.number
     assert retry.params == dead.params
-    # Picked up, the retry carries its original's last beat, copied by the callback: that
-    # beat is not its own, so it is not stale before it beats itself.
+    # Picked up, the retry beats at once; the beat it carries, copied from its original by
+    # the callback, names the original and would not count.
     popped = study.ask()
     assert popped.number == retry.number
     assert storage._get_stale_trial_ids(study._study_id) == []
     storage.record_heartbeat(popped._trial_id)
     study.tell(popped, 0.5)
-    study.tell(asked, 0.1)
+    shell.tell(asked, 0.1)
     storage.record_heartbeat(popped._trial_id)  # a late beat of a finished trial is harmless
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL] + [
         TrialState.COMPLETE

@@ -801,14 +801,11 @@ def _work(
         except _BeyondQuota:
             break
         except KeyboardInterrupt:
-            _fail_if_running(study, running)
-            print(
-                f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
-                f"resume study {study.study_name!r}.",
-                file=sys.stderr,
-            )
-            return 130
+            return _interrupted(study, running)
         except Exception as exc:
+            if _caused_by_interrupt(exc):
+                # Ctrl-C inside a storage call, which raised an error of its own on the way out.
+                return _interrupted(study, running)
             if not is_storage_failure(exc):
                 raise
             # The bound is on drops in a row: a worker that finished trials since the last
@@ -831,6 +828,25 @@ def _work(
             _retry_if_running(study, running)
     _report(study, config["objectives"].split(","), args.storage)
     return 0
+
+
+def _interrupted(study: optuna.Study, running: list[optuna.Trial]) -> int:
+    _fail_if_running(study, running)
+    print(
+        f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
+        f"resume study {study.study_name!r}.",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _fail_stale_trials(study: optuna.Study) -> None:
@@ -885,14 +901,15 @@ def _retry_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
 
 def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
-    being told (a storage write) could stay RUNNING, so close it here."""
-    for trial in running:
-        frozen = study._storage.get_trial(trial._trial_id)
-        if frozen.state == optuna.trial.TrialState.RUNNING:
-            study._storage.set_trial_user_attr(
-                trial._trial_id, "fail_reason", "interrupted (KeyboardInterrupt)"
-            )
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    being asked for (the sampler's work) or told (a storage write) could stay RUNNING, so
+    close it here: the last trial this process started, as its storage noted."""
+    storage = study._storage
+    backend = storage._backend if isinstance(storage, optuna.storages._CachedStorage) else storage
+    ids = {trial._trial_id for trial in running} | set(getattr(backend, "started_here", [])[-1:])
+    for trial_id in ids:
+        if storage.get_trial(trial_id).state == optuna.trial.TrialState.RUNNING:
+            storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted (KeyboardInterrupt)")
+            storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
 
 
 def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:

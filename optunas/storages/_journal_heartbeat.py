@@ -12,6 +12,8 @@ from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import BaseJournalBackend, JournalRedisBackend
 from optuna.trial import FrozenTrial, TrialState
 
+from optunas.storages._started import BeatFromTheStart
+
 _logger = logging.getLogger(__name__)
 #: The trial system attr that holds ``[trial_id, seconds]`` of the latest beat. The trial id
 #: is part of the value because RetryHeartbeatStaleTrialCallback copies a failed trial's
@@ -20,7 +22,7 @@ _logger = logging.getLogger(__name__)
 HEARTBEAT_ATTR = "optunas:heartbeat"
 
 
-class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
+class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, BaseHeartbeat):
     """A :class:`~optuna.storages.JournalStorage` whose running trials beat, like RDB's.
 
     Optuna's heartbeat (``heartbeat_interval``, ``grace_period`` and the stale-trial callback
@@ -28,7 +30,7 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
     while it ran a trial on a journal leaves that trial RUNNING for ever. This storage keeps
     the same contract on a journal file or a Redis journal: while ``study.optimize`` runs a
     trial, a thread records a beat every ``heartbeat_interval`` seconds in the trial's system
-    attrs; before each trial, every worker fails the RUNNING trials whose last beat is older
+    attrs (and a first one when the trial starts, before the sampler's work); before each trial, every worker fails the RUNNING trials whose last beat is older
     than ``grace_period`` and hands them to ``heartbeat_stale_trial_callback`` (for instance
     :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`, which queues them again).
     Trials that never beat (made by ``study.ask()`` outside ``optimize``) are never failed,
@@ -106,7 +108,7 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
         for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
             beat = trial.system_attrs.get(HEARTBEAT_ATTR)
             if beat is None or beat[0] != trial._trial_id:
-                continue  # never beat: a trial of ask/tell, or a retry not yet started
+                continue  # never beat: a trial of ask/tell on a storage without heartbeat
             if now - beat[1] > grace:
                 stale.append(trial._trial_id)
         return stale
