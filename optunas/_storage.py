@@ -62,9 +62,10 @@ def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
             installed, or the server cannot be reached. A subclass of ValueError.
 
     Example:
+        >>> import optuna
         >>> from optunas._storage import open_storage
-        >>> type(open_storage("sqlite:///:memory:")).__name__
-        'RDBStorage'
+        >>> isinstance(open_storage("sqlite:///:memory:"), optuna.storages.RDBStorage)
+        True
     """
     scheme, sep, rest = url.partition(":")
     dialect = scheme.split("+")[0].lower()

@@ -3,6 +3,7 @@ again exactly once, with Optuna's own sweep; trials that never beat are left alo
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
@@ -19,7 +20,7 @@ def _storage(kind: str, tmp_path, beat: bool = True) -> HeartbeatJournalStorage:
     if kind == "redis":
         from conftest import service_url
 
-        backend = JournalRedisBackend(service_url("redis"), prefix=tmp_path.name)
+        backend = JournalRedisBackend(service_url("redis"), prefix=f"{tmp_path.name}-{os.getpid()}")
     else:
         backend = JournalFileBackend(str(tmp_path / "hb.log"))
     if not beat:
