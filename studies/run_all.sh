@@ -67,6 +67,11 @@ run python studies/darts_bench.py --cost --epochs 30 | tee "$out/darts_cost.json
 # The dashboard: drawing each trial and redrawing the study's charts, at 1,000 trials. 12 min
 # on a heavily loaded 2-core VM (recorded).
 run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
+# Many workers: the sleeping objective (and a first look at the tabular one), then the tabular
+# one with more trials and repeats. 11 min 27 s and about 10 min (measured, on a machine with
+# a load average of 25). Needs the PostgreSQL and Redis servers of the tests.
+run nice -n 10 python studies/scaling.py | tee "$out/scaling_sleep.md"
+run nice -n 10 python studies/scaling.py --trials 32 --seeds 3 --sleep-runs '' | tee "$out/scaling_tabular.md"
 
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
