@@ -13,7 +13,7 @@ from typing import Any
 
 import optuna
 
-from optunas._names import OBJECTIVES
+from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
 from optunas._recorded import CONFIG_ATTR
 from optunas._recorded import LEGACY_PREFIX as _LEGACY_PREFIX
 
@@ -113,11 +113,8 @@ def check(config: dict[str, Any]) -> None:
 def _check_known(config: dict[str, Any]) -> None:
     """A study configured by another install (a newer optunas, a plug-in) may name a space,
     dataset, sampler or pruner this one lacks: say which, before any trial."""
-    from optunas.data import DATASETS
-    from optunas.evaluation import OBJECTIVES, OPTIMIZERS
     from optunas.pruners import PRUNERS
     from optunas.samplers import SAMPLERS
-    from optunas.spaces import SPACES
 
     known: dict[str, Any] = {
         "space": SPACES,

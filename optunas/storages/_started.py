@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
+
+
+@contextlib.contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends: a trial written to the storage but not yet
+    noted in ``started_here`` would be RUNNING with nobody to close it. The signal is raised
+    again, to the handler that was there, as soon as the block is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 class BeatFromTheStart:
@@ -21,15 +43,17 @@ class BeatFromTheStart:
     started_here: list[int]
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        trial_id = super().create_new_trial(study_id, template_trial)  # type: ignore[misc]
-        if template_trial is None or template_trial.state == TrialState.RUNNING:
-            self._started(trial_id)
+        with _interrupt_deferred():
+            trial_id = super().create_new_trial(study_id, template_trial)  # type: ignore[misc]
+            if template_trial is None or template_trial.state == TrialState.RUNNING:
+                self._started(trial_id)
         return trial_id
 
     def set_trial_state_values(self, trial_id: int, state: TrialState, values: Any = None) -> bool:
-        changed = super().set_trial_state_values(trial_id, state, values)  # type: ignore[misc]
-        if changed and state == TrialState.RUNNING:
-            self._started(trial_id)  # a queued trial (a retry, an enqueued cell) taken up
+        with _interrupt_deferred():
+            changed = super().set_trial_state_values(trial_id, state, values)  # type: ignore[misc]
+            if changed and state == TrialState.RUNNING:
+                self._started(trial_id)  # a queued trial (a retry, an enqueued cell) taken up
         return changed
 
     def _started(self, trial_id: int) -> None:
