@@ -485,6 +485,88 @@ def test_two_worker_processes_share_one_checkpoint(tmp_path, study_name, small_m
     assert study.user_attrs["supernet:checkpoint"] == str(checkpoint)
 
 
+_STALLING_WORKER = _ENAS_WORKER.replace(
+    "study.optimize(objective, n_trials=3)",
+    """
+if len(sys.argv) > 6:
+    # Fault injection below save_checkpoint: this worker's first write puts half the bytes
+    # into the temporary file, says so, and hangs there, holding the lock, to be killed.
+    import io, pathlib, time
+    real_save = torch.save
+    def half_a_write(obj, handle):
+        buffer = io.BytesIO()
+        real_save(obj, buffer)
+        handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        handle.flush()
+        pathlib.Path(sys.argv[6]).touch()
+        time.sleep(600)
+    torch.save = half_a_write
+study.optimize(objective, n_trials=int(sys.argv[5]))
+""",
+)
+
+
+@pytest.mark.parametrize("storage_kind", ["journal", "postgresql"])
+def test_a_worker_killed_mid_write_leaves_the_shared_checkpoint_to_the_other(
+    tmp_path, study_name, small_mnist1d, storage_kind
+) -> None:
+    from conftest import service_url
+
+    from optunas._storage import open_storage
+
+    url = (
+        f"journal:{tmp_path / 'study.log'}"
+        if storage_kind == "journal"
+        else service_url("postgresql")
+    )
+    study = optuna.create_study(
+        storage=open_storage(url), study_name=study_name, direction="maximize"
+    )
+    checkpoint, data, marker = tmp_path / "enas.pt", tmp_path / "data.pt", tmp_path / "stalled"
+    (x, y), (vx, vy) = small_mnist1d.train.tensors, small_mnist1d.valid.tensors
+    torch.save((torch.cat([x, vx]), torch.cat([y, vy])), data)
+    # One trial here first, so that the checkpoint exists (2 steps) before the kill.
+    objective = SupernetObjective(
+        NB201(channels=4), small_mnist1d, mode="enas", checkpoint=checkpoint, enas_steps=2
+    )
+    study.optimize(objective, n_trials=1)
+
+    def worker(*extra: str) -> subprocess.Popen:
+        argv = [url, study_name, str(checkpoint), str(data), *extra]
+        return subprocess.Popen([sys.executable, "-c", _STALLING_WORKER, *argv])
+
+    victim = worker("1", str(marker))
+    survivor: subprocess.Popen | None = None
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert victim.poll() is None and time.monotonic() < deadline, "no write began"
+            time.sleep(0.05)
+        assert glob.glob(str(checkpoint) + ".*.tmp")  # the half-written temporary file
+        survivor = worker("3")
+        # Wait until the survivor has its trial and so is waiting for the victim's lock.
+        while sum(t.state == optuna.trial.TrialState.RUNNING for t in study.trials) < 2:
+            assert survivor.poll() is None and time.monotonic() < deadline, "no second trial"
+            time.sleep(0.05)
+        assert load_checkpoint(checkpoint)["step"] == 2  # still whole while the write hangs
+    except BaseException:
+        if survivor is not None:
+            survivor.kill()
+        raise
+    finally:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    assert survivor.wait(timeout=300) == 0
+    assert load_checkpoint(checkpoint)["step"] == 8
+    assert not glob.glob(str(checkpoint) + ".*.tmp")  # the survivor swept the torn file away
+    trials = optuna.load_study(study_name=study_name, storage=open_storage(url)).trials
+    done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    # The survivor went on from the last whole checkpoint: 2 steps per trial, none lost but
+    # the killed trial's, which never reached the file.
+    assert sorted(t.user_attrs["supernet_step"] for t in done) == [2, 4, 6, 8]
+    assert [t.state for t in trials].count(optuna.trial.TrialState.RUNNING) == 1  # the killed
+
+
 def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, capsys) -> None:
     import argparse
 
