@@ -94,6 +94,39 @@ def test_fair_paths_use_every_op_of_every_edge_once() -> None:
         assert sorted(path[e] for path in paths) == sorted(NB201_OPS)
 
 
+def test_paths_are_drawn_from_the_ops_asked_for() -> None:
+    supernet = NB201Supernet(1, 10, dims=1, channels=4)
+    four = [op for op in NB201_OPS if op != "none"]
+    generator = torch.Generator().manual_seed(2)
+    drawn = {op for _ in range(50) for op in supernet.sample_path(generator, four)}
+    assert drawn == set(four)
+    assert {op for _ in range(50) for op in supernet.sample_path(generator)} == set(NB201_OPS)
+    paths = supernet.fair_paths(generator, four)
+    assert len(paths) == 4 and all(sorted(p[e] for p in paths) == sorted(four) for e in range(6))
+    with pytest.raises(ValueError, match="must be some of"):
+        supernet.sample_path(generator, ["conv_5x5"])
+
+
+@pytest.mark.parametrize("train_none", [False, True])
+def test_pretraining_draws_none_only_when_asked(tmp_path, small_mnist1d, train_none) -> None:
+    objective = SupernetObjective(
+        NB201(channels=4),
+        small_mnist1d,
+        checkpoint=tmp_path / "s.pt",
+        epochs=1,
+        train_none=train_none,
+        draw=False,
+    )
+    generator = torch.Generator().manual_seed(0)
+    drawn = {op for _ in range(50) for path in objective._sample(generator) for op in path}
+    assert ("none" in drawn) == train_none and len(drawn) >= 4
+    objective.pretrain()
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=1)
+    assert study.user_attrs["supernet:settings"]["train_none"] is train_none
+    assert SupernetObjective.from_study(study, small_mnist1d).train_none is train_none
+
+
 def test_a_path_outside_the_supernet_is_one_clear_error() -> None:
     supernet = NB201Supernet(1, 10, dims=1, channels=4, ops=("none", "nor_conv_3x3"))
     with pytest.raises(ValueError, match="not in this supernet"):
