@@ -14,7 +14,7 @@ Variants (``--variant``):
 - ``uniform``: one path per step, each edge's op uniform over the five ops (SPOS);
 - ``no-none``: the same over the four ops other than ``none`` (a ``none`` edge is zero at
   evaluation, as in the standalone network, and its weights are never needed);
-- ``few-shot``: ``uniform`` for half the epochs, then five copies, each with edge
+- ``few-shot``: ``no-none`` for half the epochs, then five copies, each with edge
   ``--split-edge`` fixed to one op, trained the other half split equally (the same total
   steps); a cell is scored by the copy of its op on that edge.
 
@@ -118,20 +118,21 @@ def run(args: argparse.Namespace) -> None:
     cells = _cells(args.cells, args.cell_seed)
     rows = [table.index(c) for c in cells]
     truth, params = table.valid[rows], table.params[rows]
+    results = []
     for seed in args.seeds:
         started = time.perf_counter()
         torch.manual_seed(seed)
         supernet = NB201Supernet(1, 10, 1, channels=args.channels, cells_per_stage=1)
-        ops = tuple(op for op in OPS if op != "none") if args.variant == "no-none" else OPS
+        ops = OPS if args.variant == "uniform" else tuple(op for op in OPS if op != "none")
         if args.variant == "few-shot":
             half = args.epochs // 2
-            _train(supernet, data, half, seed, OPS, total=args.epochs)
+            _train(supernet, data, half, seed, ops, total=args.epochs)
             accs, losses = np.zeros(len(cells)), np.zeros(len(cells))
             per_copy = (args.epochs - half) / len(OPS)
             for op in OPS:
                 child = copy.deepcopy(supernet)
                 # Each copy trains its share of the steps under a cosine of its own.
-                _train(child, data, max(1, round(per_copy)), seed + 1, OPS, {args.split_edge: op})
+                _train(child, data, max(1, round(per_copy)), seed + 1, ops, {args.split_edge: op})
                 mine = [i for i, c in enumerate(cells) if c[args.split_edge] == op]
                 a, lo = _score(child, data, [cells[i] for i in mine], args.calibration_batches)
                 accs[mine], losses[mine] = a, lo
@@ -161,6 +162,17 @@ def run(args: argparse.Namespace) -> None:
         print(
             json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()})
         )
+        results.append(result)
+    if len(results) > 1:  # mean, standard deviation and range over the seeds
+        summary = {}
+        for key in results[0]:
+            if key.startswith(("tau", "spearman", "top10")):
+                values = np.array([r[key] for r in results], dtype=float)
+                summary[key] = (
+                    f"{values.mean():.3f} sd {values.std(ddof=1):.3f} "
+                    f"[{values.min():.3f}, {values.max():.3f}]"
+                )
+        print(json.dumps({"seeds": len(results), **summary}))
 
 
 def noise(args: argparse.Namespace) -> None:
