@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import traceback
 import warnings
 
 import optuna
 from optuna.storages import BaseStorage
+
+from optunas.storages import HeartbeatJournalStorage
+from optunas.storages._started import BeatFromTheStart
 
 _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 STORAGE_HELP = (
@@ -26,6 +31,15 @@ _DRIVER_EXTRAS = {
 }
 #: Times a trial of a dead worker is re-queued before it stays FAIL.
 MAX_RETRY = 3
+#: Seconds between two heartbeats of a running trial, and without one before the trial is
+#: failed as its worker's death; the environment variables override them (tests use seconds).
+HEARTBEAT_INTERVAL = 30
+GRACE_PERIOD = 90
+INTERVAL_ENV = "OPTUNAS_HEARTBEAT_INTERVAL"
+GRACE_ENV = "OPTUNAS_HEARTBEAT_GRACE"
+
+
+_logger = logging.getLogger(__name__)
 
 
 class StorageError(ValueError):
@@ -35,19 +49,23 @@ class StorageError(ValueError):
 def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
     """Open ``url`` as an Optuna storage.
 
-    RDB URLs get a heartbeat (unless ``heartbeat`` is false: it serves ``study.optimize``,
-    and ``ask``/``tell`` from a shell have no process to beat for them): a trial whose worker
-    died is marked FAIL by the next worker and queued again (up to ``MAX_RETRY`` times),
-    instead of being left RUNNING for ever.
+    Every storage gets a heartbeat (unless ``heartbeat`` is false: it serves
+    ``study.optimize``, and ``ask``/``tell`` from a shell have no process to beat for them):
+    Optuna's own on RDB URLs, :class:`~optunas.storages.HeartbeatJournalStorage` on journals.
+    A trial whose worker died is marked FAIL by the next worker and queued again (up to
+    ``MAX_RETRY`` times), instead of being left RUNNING for ever. A beat every
+    ``HEARTBEAT_INTERVAL`` seconds, stale after ``GRACE_PERIOD``; the environment variables
+    ``OPTUNAS_HEARTBEAT_INTERVAL`` and ``OPTUNAS_HEARTBEAT_GRACE`` (whole seconds) override them.
 
     Raises:
         StorageError: the string is not a storage URL this function knows, its driver is not
             installed, or the server cannot be reached. A subclass of ValueError.
 
     Example:
+        >>> import optuna
         >>> from optunas._storage import open_storage
-        >>> type(open_storage("sqlite:///:memory:")).__name__
-        'RDBStorage'
+        >>> isinstance(open_storage("sqlite:///:memory:"), optuna.storages.RDBStorage)
+        True
     """
     scheme, sep, rest = url.partition(":")
     dialect = scheme.split("+")[0].lower()
@@ -59,37 +77,138 @@ def open_storage(url: str, heartbeat: bool = True) -> BaseStorage:
 
 
 def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: bool) -> BaseStorage:
+    beat = _heartbeat_settings() if heartbeat else {}
     try:
         if dialect in _RDB_SCHEMES and rest.startswith("//"):
-            beat: dict = {}
-            if heartbeat:
-                retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
-                beat = {
-                    "heartbeat_interval": 30,
-                    "grace_period": 90,
-                    "heartbeat_stale_trial_callback": retry,
-                }
-            return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
+            return _RDBStorage(url, engine_kwargs=_engine_kwargs(dialect), **beat)
         if dialect in ("redis", "rediss") and rest.startswith("//"):
-            backend = optuna.storages.journal.JournalRedisBackend(url)
-            storage = optuna.storages.JournalStorage(backend)
+            backend = optuna.storages.journal.JournalRedisBackend(_with_connect_timeout(url))
             # The backend connects lazily; ask now so a dead server is an error here, not a
             # hang or a traceback at the first write.
             backend._redis.ping()
-            return storage
+            return HeartbeatJournalStorage(backend, **beat)
         if scheme == "journal" and sep and rest:
             path = os.path.expanduser(rest)
-            return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+            return HeartbeatJournalStorage(optuna.storages.journal.JournalFileBackend(path), **beat)
     except Exception as exc:  # SQLAlchemy, drivers and Redis each raise their own kinds
         raise StorageError(_explain(url, dialect, exc)) from exc
     raise StorageError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")
 
 
+def _with_connect_timeout(url: str) -> str:
+    """The Redis URL with the connect timeout the database servers get (redis-py waits for
+    ever by default), unless it sets one."""
+    if "socket_connect_timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}socket_connect_timeout={CONNECT_TIMEOUT}"
+
+
+def _heartbeat_settings() -> dict:
+    def seconds(env: str, default: int) -> int:
+        value = os.environ.get(env, "")
+        if not value.isdigit() or int(value) == 0:
+            if value:
+                raise StorageError(f"{env} must be a whole number of seconds, not {value!r}")
+            return default
+        return int(value)
+
+    return {
+        "heartbeat_interval": seconds(INTERVAL_ENV, HEARTBEAT_INTERVAL),
+        "grace_period": seconds(GRACE_ENV, GRACE_PERIOD),
+        "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=MAX_RETRY
+        ),
+    }
+
+
+class _RDBStorage(BeatFromTheStart, optuna.storages.RDBStorage):
+    """RDBStorage whose heartbeat outlives a lost connection and starts with the trial.
+
+    Optuna's beating thread ends, with a traceback, at the first beat that fails, and the
+    trial is then failed as dead by the other workers although its worker lives on. A beat
+    that fails is logged and the next one tried, as on journals.
+    """
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        try:
+            super().record_heartbeat(trial_id)
+        except Exception as exc:
+            _logger.warning(f"Heartbeat of trial {trial_id} not recorded: {failure(exc)}")
+
+
 def _engine_kwargs(dialect: str) -> dict:
     if dialect in ("postgresql", "mysql", "mariadb"):
-        # Both psycopg and PyMySQL take this name; SQLite and the rest need nothing.
-        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+        return {
+            # Both psycopg and PyMySQL take this name; SQLite and the rest need nothing.
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT},
+            # A pooled connection the server dropped (a restart, pg_terminate_backend, an
+            # idle timeout) is found dead when it is taken from the pool and replaced, instead
+            # of failing the worker's next query.
+            "pool_pre_ping": True,
+        }
     return {}
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from the storage (its server, its driver, its journal file),
+    not from the objective or from optunas."""
+    import sqlalchemy.exc
+
+    kinds: tuple[type[BaseException], ...] = (
+        sqlalchemy.exc.SQLAlchemyError,
+        optuna.exceptions.StorageInternalError,
+    )
+    try:
+        import redis.exceptions
+
+        kinds += (redis.exceptions.RedisError,)
+    except ImportError:  # the redis extra is not installed
+        pass
+    for error in _chain(exc):
+        if isinstance(error, kinds):
+            return True
+        # A journal file's errors are plain OSErrors: tell them by where they were raised.
+        frames = traceback.extract_tb(error.__traceback__)
+        if isinstance(error, OSError) and any("storages/journal" in f.filename for f in frames):
+            return True
+    return False
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` is a dropped connection to a database or Redis server, which a new
+    connection may well cure (as opposed to a read-only file or a full disk)."""
+    import sqlalchemy.exc
+
+    for error in _chain(exc):
+        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if type(error).__module__.startswith("redis") and type(error).__name__ in (
+            "ConnectionError",
+            "TimeoutError",
+        ):
+            return True
+    return False
+
+
+def failure(exc: BaseException) -> str:
+    """The first line of the root cause of a storage failure (the driver's own words)."""
+    chain = _chain(exc)
+    root = chain[-1]
+    for error in chain:
+        orig = getattr(error, "orig", None)  # SQLAlchemy keeps the driver's error here
+        if orig is not None:
+            root = orig
+    text = str(root).strip()
+    return text.splitlines()[0] if text else type(root).__name__
 
 
 def _explain(url: str, dialect: str, exc: BaseException) -> str:
@@ -105,13 +224,9 @@ def _explain(url: str, dialect: str, exc: BaseException) -> str:
             f"cannot open storage {url!r}: its driver (module {missing!r}) is not installed{hint}"
         )
     # The driver's own message is the most precise one ("Connection refused", "database
-    # does not exist"); SQLAlchemy wraps it in a paragraph, so keep its first line.
-    root = exc
-    while root.__cause__ is not None and not str(root).strip():
-        root = root.__cause__
-    text = str(getattr(root, "orig", None) or root).strip()
-    first_line = text.splitlines()[0] if text else type(root).__name__
-    return f"cannot open storage {url!r}: {first_line}"
+    # does not exist", "too many clients"); SQLAlchemy and Optuna wrap it in paragraphs of
+    # their own ("... e.g. exceeding max length"), so name the driver's first line.
+    return f"cannot open storage {url!r}: {failure(exc)}"
 
 
 def _missing_module(exc: BaseException) -> str | None:

@@ -5,9 +5,8 @@ by much, to tell a pruner's shortfall from the curves' own limit.
 
 Random search, ``--trials`` trials per study, ``--studies`` studies (proposals drawn uniformly
 from the table's rows, as RandomSampler draws them; with ``--sampler tpe``, the cells TPE
-proposes in studies without pruning, seeds 0 on, which approximates what it would propose with
-pruning). A trial may stop after epoch k
-(k >= ``--warmup``) when the probability that its final accuracy beats the best completed trial
+proposes in studies without pruning, seeds ``--seed-offset`` on, which approximates what it
+would propose with pruning). A trial may stop after epoch k (k >= ``--warmup``) when the probability that its final accuracy beats the best completed trial
 so far falls below the threshold. The probability comes from knowledge no pruner has: the
 whole table. For each k, the final accuracy is regressed on the first k accuracies (and their
 squares; with ``--choices`` also the cell's ops, one-hot per edge) over every distinct trained
@@ -191,27 +190,35 @@ def success_laws(curves: np.ndarray, extra: np.ndarray | None = None) -> dict[st
     return laws
 
 
-def proposals(sampler: str, studies: int, trials: int, table: str) -> np.ndarray:
-    """The table rows a sampler proposes in ``studies`` studies without pruning (seeds 0 on)."""
-    import optuna
-    from sweep import SAMPLERS, build
+def proposals(
+    sampler: str,
+    studies: int,
+    trials: int,
+    table: str,
+    cache: str | None = None,
+    seed_offset: int = 0,
+) -> np.ndarray:
+    """The table rows a sampler proposes in ``studies`` studies without pruning (seeds from
+    ``seed_offset`` on),
+    as studies/sweep.py --replay replays them (and keeps them in ``cache``)."""
+    from sweep import proposals as study_params
 
-    from optunas.benchmarks import TabularObjective
+    from optunas.spaces import NB201
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
     whole = (
         load_nb201_table(variant=table)
         if table in ("default", "pruning")
         else load_nb201_table(table)
     )
-    draws = []
-    for seed in range(studies):
-        study = optuna.create_study(
-            direction="maximize", sampler=build(sampler, SAMPLERS, seed=seed)
-        )
-        study.optimize(TabularObjective(whole), n_trials=trials)
-        draws.append([whole.index(t.user_attrs["genotype"]) for t in study.trials])
-    return np.array(draws)
+    return np.array(
+        [
+            [
+                whole.index(NB201().genotype(params))
+                for params in study_params(sampler, seed, trials, table, cache)
+            ]
+            for seed in range(seed_offset, seed_offset + studies)
+        ]
+    )
 
 
 def simulate(
@@ -311,6 +318,10 @@ if __name__ == "__main__":
         help="studies draw from this many random cells of --table (seed --pool-seed)",
     )
     parser.add_argument("--pool-seed", type=int, default=0)
+    parser.add_argument("--seed-offset", type=int, default=0, help="the sampler's first seed")
+    parser.add_argument(
+        "--cache", default=None, help="a folder that keeps the sampler's studies (sweep.py's)"
+    )
     parser.add_argument(
         "--loo-window",
         type=int,
@@ -327,7 +338,9 @@ if __name__ == "__main__":
     elif args.curves or args.pool_cells:
         parser.error("--sampler other than random needs the whole table")
     else:
-        draws = proposals(args.sampler, args.studies, args.trials, args.table)
+        draws = proposals(
+            args.sampler, args.studies, args.trials, args.table, args.cache, args.seed_offset
+        )
     extra = one_hot_ops(rows) if args.choices else np.zeros((len(curves), 0))
     if args.fit_rows:
         _, distinct = np.unique(curves, axis=0, return_index=True)

@@ -9,10 +9,12 @@ every trial runs its curve to the end and the sampler sees every value), all wit
 * *first suggestion*: ReinforceSampler runs ``--join-at`` trials into a SQLite study (storing
   its policy snapshots as it goes); then a new worker process opens the study and is timed
   from ``load_study`` to its first architecture (six choices), the time a worker added to a
-  running study waits before it proposes anything. Three kinds of worker join the same
-  study: ReinforceSampler, ReinforceSampler with ``snapshot_every=None`` (a full replay of
-  the history, as before snapshots) and the TPE preset, whose time is what reading the
-  study costs any sampler.
+  running study waits before it proposes anything, split into ``load_study``, the first
+  ``ask`` and the first trial's six suggestions. Four kinds of worker join the same study:
+  ReinforceSampler, ReinforceSampler with ``snapshot_every=None`` (a full replay of the
+  history, as before snapshots), the TPE preset, and Optuna's RandomSampler, which reads
+  nothing: its time is what opening the study and starting a trial cost any sampler (Optuna's
+  ``ask`` reads every trial of the study into its cache before it calls the sampler).
 * *study*: the wall time of one process running ``--trials`` trials into a new SQLite study,
   ReinforceSampler against the TPE preset (``get_sampler("tpe")``), the two alternating.
 
@@ -48,17 +50,27 @@ JOIN = textwrap.dedent(
     started = time.perf_counter()
     sampler = ReinforceSampler(snapshot_every=None) if kind == "replay" else get_sampler(kind)
     study = optuna.load_study(study_name="s", storage=sys.argv[1], sampler=sampler)
-    trial = study.ask()
-    NB201().suggest(trial)  # the first choice waits for the replay; the others are cheap
-    print(time.perf_counter() - started)
+    loaded = time.perf_counter()
+    trial = study.ask()  # ReinforceSampler learns here, in before_trial
+    asked = time.perf_counter()
+    NB201().suggest(trial)
+    done = time.perf_counter()
+    print(done - started, loaded - started, asked - loaded, done - asked)
     study.tell(trial, state=optuna.trial.TrialState.FAIL)  # leave the study as it was found
     """
 )
-WORKERS = {"reinforce": "reinforce", "reinforce, full replay": "replay", "tpe": "tpe"}
+WORKERS = {
+    "reinforce": "reinforce",
+    "reinforce, full replay": "replay",
+    "tpe": "tpe",
+    "random": "random",
+}
+PARTS = ("total", "load_study", "first ask", "six suggestions")
 
 
-def first_suggestions(n: int, repeats: int, directory: str | None) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in WORKERS}
+def first_suggestions(n: int, repeats: int, directory: str | None) -> dict[str, list[list[float]]]:
+    """Per worker, one list of seconds per part of :data:`PARTS`."""
+    times: dict[str, list[list[float]]] = {name: [[] for _ in PARTS] for name in WORKERS}
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         url = f"sqlite:///{Path(tmp) / 'join.db'}"
         study = optuna.create_study(
@@ -77,7 +89,9 @@ def first_suggestions(n: int, repeats: int, directory: str | None) -> dict[str, 
                     text=True,
                     check=True,
                 )
-                times[name].append(float(out.stdout.strip().splitlines()[-1]))
+                seconds = out.stdout.strip().splitlines()[-1].split()
+                for part, value in zip(times[name], seconds, strict=True):
+                    part.append(float(value))
     return times
 
 
@@ -115,8 +129,10 @@ if __name__ == "__main__":
     print("| measure | seconds (median) | runs |")
     print("|---|---|---|")
     if args.join_at > 0:
-        for name, runs in first_suggestions(args.join_at, args.repeats, args.dir).items():
-            print(row(f"first suggestion after {args.join_at} trials, {name}", runs), flush=True)
+        for name, parts in first_suggestions(args.join_at, args.repeats, args.dir).items():
+            for part, runs in zip(PARTS, parts):
+                measure = f"first suggestion after {args.join_at} trials, {name}: {part}"
+                print(row(measure, runs), flush=True)
     if args.trials > 0:
         names = args.samplers.split(",")
         runs = {name: [] for name in names}

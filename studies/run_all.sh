@@ -61,10 +61,51 @@ run python studies/supernet_ranking.py run --variant no-none --epochs 200 --cell
     | tee "$out/supernet_ranking.md"
 run python studies/supernet_search.py --seeds 0 1 2 3 4 --epochs 200 --candidates 1000 --top-k 5 50 \
     | tee "$out/supernet_search.md"
+# Differentiable search. About 50 min (recorded, on a VM loaded by other jobs), a few minutes
+# for the bound and the cost.
+run python studies/darts_bench.py --seeds 5 --epochs 30 --variants first,second,minus > "$out/darts_bench.jsonl"
+run python studies/darts_bench.py --summarise "$out/darts_bench.jsonl" | tee "$out/darts_bench.md"
+# The alphas' learning rate, 10 seeds (merged as studies/results/darts_bench_arch_lr.jsonl, the
+# variant renamed by its rate). About 10 min.
+run python studies/darts_bench.py --seeds 5 --first-seed 5 --epochs 30 --variants first > "$out/darts_bench_3e-3_5-9.jsonl"
+run python studies/darts_bench.py --seeds 10 --epochs 30 --arch-lr 1e-2 --variants first > "$out/darts_bench_1e-2.jsonl"
+run python studies/darts_bench.py --bound 5 2 | tee "$out/darts_bound.jsonl"
+run python studies/darts_bench.py --cost --epochs 30 | tee "$out/darts_cost.json"
+# The dashboard: drawing each trial and redrawing the study's charts, at 1,000 trials. 12 min
+# on a heavily loaded 2-core VM (recorded).
+run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
+# Many workers: the sleeping objective (and a first look at the tabular one), then the tabular
+# one with more trials and repeats. 11 min 27 s and about 10 min (measured, on a machine with
+# a load average of 25). Needs the PostgreSQL and Redis servers of the tests.
+run nice -n 10 python studies/scaling.py | tee "$out/scaling_sleep.md"
+run nice -n 10 python studies/scaling.py --trials 32 --seeds 3 --sleep-runs '' | tee "$out/scaling_tabular.md"
 
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
     --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
+
+# Pruners: the defaults on every curve set. Recorded on a machine loaded 12-30 (2 jobs): 16 min
+# (default table), 12 min (table for pruners) per random-search command, 10 and 12 min replayed
+# TPE, 24 min for the 50-epoch curves (10 seeds), 17 min for the 20-trial studies, about 2 min
+# per bound; on an idle machine a third of that (estimate). The TPE studies are kept in
+# $out/tpe_studies, which the bounds replay.
+defaults='none predictor:threshold=0.01 predictor:threshold=0.005 predictor:threshold=0.002 curve:threshold=0.01 curve:threshold=0.05 hyperband:'
+cl=studies/results/curve_length
+for t in default pruning; do
+  run python studies/sweep.py --table $t --seed-offset 1000 --seeds 30 --jobs "$jobs" --pruners $defaults | tee "$out/pruner_defaults_${t}_random.md"
+  run python studies/sweep.py --table $t --replay --cache "$out/tpe_studies" --samplers tpe --seed-offset 1000 --seeds 30 \
+      --jobs "$jobs" --pruners $defaults | tee "$out/pruner_defaults_${t}_tpe.md"
+done
+run python studies/sweep.py --curves $cl/e50_s0.npz $cl/e50_s1.npz --seed-offset 1000 --seeds 10 --jobs "$jobs" \
+    --pruners $defaults | tee "$out/pruner_defaults_e50_random.md"
+run python studies/sweep.py --table pruning --trials 20 --seed-offset 1000 --seeds 100 --jobs "$jobs" \
+    --pruners $defaults | tee "$out/pruner_defaults_short_random.md"
+run python studies/pruning_bound.py --table default --sampler tpe --cache "$out/tpe_studies" --seed-offset 1000 --studies 30 \
+    --thresholds 0.001,0.002,0.005,0.01,0.02 --warmups 1 | tee "$out/pruning_bound_default_table_tpe.md"
+run python studies/pruning_bound.py --table pruning --sampler tpe --cache "$out/tpe_studies" --seed-offset 1000 --studies 30 \
+    --thresholds 0.001,0.002,0.005,0.01,0.02 --warmups 1 | tee "$out/pruning_bound_pruning_table_tpe.md"
+run python studies/pruning_bound.py --table pruning --trials 20 --studies 500 --thresholds 0.002,0.01,0.03,0.05,0.1 \
+    --warmups 1 | tee "$out/pruning_bound_20_trials.md"
 
 # Pruners: presets on both tables. About 3 min and 100 s (recorded, run side by side).
 run python -m optunas bench pruners --pruners none,median,sha,hyperband,curve,predictor \

@@ -29,7 +29,7 @@ from scipy import stats
 
 from optunas.benchmarks import SETTING, arch_ops, load_nb201_table
 from optunas.data import load_mnist1d
-from optunas.evaluation import SupernetObjective, TrainObjective
+from optunas.evaluation import SupernetObjective, TrainObjective, n_parameters
 from optunas.spaces import NB201, NB201Genotype
 
 
@@ -47,7 +47,7 @@ def _score(objective, space: NB201, cells, with_loss: bool = False) -> tuple:
     seconds = (time.perf_counter() - started) / len(cells)
     result = (
         [t.value for t in study.trials],
-        [t.user_attrs["params"] for t in study.trials],
+        [n_parameters(t) for t in study.trials],
         seconds,
     )
     if with_loss:

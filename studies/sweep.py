@@ -11,17 +11,28 @@ A spec is ``name:arg=value,...``: a sampler (``random``, ``tpe``, ``reinforce``,
 every pruner spec, over ``--seeds`` seeds starting at ``--seed-offset``. Presets are chosen on
 seeds from 1000 on, so that the choice does not flatter them on the reported benchmark
 (seeds from 0). ``--table`` is ``default``, ``pruning`` (see
-optunas.benchmarks.load_nb201_table) or the path of a generated table.
+optunas.benchmarks.load_nb201_table) or the path of a generated table. ``--curves`` replaces
+the table by the cells and curves of studies/population_probe.py OUT files (e.g. the 50-epoch
+curves in studies/results/curve_length/): each trial draws one of those cells, so only random
+search makes sense there, and no test accuracy is known.
+
+With ``--replay``, each sampler first runs each seed's study without pruning, and every pruner
+then sees that study's cells in the same order (enqueued): a paired comparison for a sampler
+that adapts, at the price of an approximation (with pruning, TPE would propose somewhat
+differently, having seen pruned trials).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
+import json
 import math
 import multiprocessing
 import statistics
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,23 +85,87 @@ def table(name: str) -> Any:
     )
 
 
-def run(
-    sampler: str, pruner: str, seed: int, trials: int, table_name: str
-) -> tuple[list[float], list[int], float]:
-    """One study: the best value after each trial, the epochs each trial spent, and the test
-    accuracy of the cell the study returns (its best completed trial)."""
+class PoolObjective:
+    """A trial draws one curve of a pool (``suggest_int``: uniform under RandomSampler) and
+    reports it epoch by epoch, as TabularObjective reports a table's."""
+
+    def __init__(self, curves: np.ndarray) -> None:
+        self.curves = curves
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        curve = self.curves[trial.suggest_int("cell", 0, len(self.curves) - 1)]
+        for epoch, value in enumerate(curve):
+            trial.report(float(value), epoch)
+            if trial.should_prune():
+                trial.set_user_attr("epochs", epoch + 1)
+                raise optuna.TrialPruned()
+        trial.set_user_attr("epochs", len(curve))
+        return float(curve[-1])
+
+
+def pool_curves(files: list[str]) -> np.ndarray:
+    """The distinct cells' curves of population_probe.py OUT files (a cell in two files once)."""
+    probes = [np.load(f) for f in files]
+    _, first = np.unique(np.concatenate([p["rows"] for p in probes]), return_index=True)
+    return np.concatenate([p["curves"] for p in probes])[first].astype(float)
+
+
+def proposals(
+    sampler: str, seed: int, trials: int, table_name: str, cache: str | None = None
+) -> list[dict[str, Any]]:
+    """The params of every trial of a study without pruning; kept in the folder ``cache`` if
+    given (studies/pruning_bound.py replays the same studies)."""
+    path = None
+    if cache is not None:
+        name = hashlib.sha256(repr((sampler, seed, trials, table_name)).encode()).hexdigest()
+        path = Path(cache) / f"{name[:20]}.json"
+        if path.exists():
+            return json.loads(path.read_text())
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(
         direction="maximize",
         sampler=build(sampler, SAMPLERS, seed=seed),
+        pruner=optuna.pruners.NopPruner(),
+    )
+    study.optimize(TabularObjective(table(table_name)), n_trials=trials)
+    params = [t.params for t in study.trials]
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(params))
+    return params
+
+
+def run(
+    sampler: str,
+    pruner: str,
+    seed: int,
+    trials: int,
+    table_name: str,
+    curves: list[str],
+    replay: list[dict[str, Any]] | None = None,
+) -> tuple[list[float], list[int], float]:
+    """One study: the best value after each trial, the epochs each trial spent, and the test
+    accuracy of the cell the study returns (its best completed trial; NaN on a pool). With
+    ``replay``, the trials take those params in that order."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(
+        direction="maximize",
+        # Replayed trials take enqueued params: the sampler is never asked.
+        sampler=build("random" if replay else sampler, SAMPLERS, seed=seed),
         pruner=build(pruner, PRUNERS),
     )
-    cells = table(table_name)
-    study.optimize(TabularObjective(cells), n_trials=trials)
+    for params in replay or []:
+        study.enqueue_trial(params)
+    if curves:
+        study.optimize(PoolObjective(pool_curves(curves)), n_trials=trials)
+        test = math.nan
+    else:
+        cells = table(table_name)
+        study.optimize(TabularObjective(cells), n_trials=trials)
+        test = float(cells.test[cells.index(study.best_trial.user_attrs["genotype"])])
     values = [
         t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials
     ]
-    test = float(cells.test[cells.index(study.best_trial.user_attrs["genotype"])])
     return (
         list(np.maximum.accumulate(values)),
         [t.user_attrs.get("epochs", 0) for t in study.trials],
@@ -99,6 +174,8 @@ def run(
 
 
 def _cell(values: list[float]) -> str:
+    if any(math.isnan(v) for v in values):
+        return "-"
     return (
         f"{statistics.fmean(values):.2f} ± {statistics.stdev(values) / math.sqrt(len(values)):.2f}"
     )
@@ -113,8 +190,17 @@ if __name__ == "__main__":
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--table", default="default", help="default, pruning, or a table's path")
+    parser.add_argument(
+        "--curves", nargs="+", default=[], help="population_probe.py OUT files instead of a table"
+    )
+    parser.add_argument(
+        "--replay", action="store_true", help="every pruner sees the cells of unpruned studies"
+    )
+    parser.add_argument("--cache", default=None, help="a folder that keeps replayed studies")
     args = parser.parse_args()
-    optimum = float(table(args.table).valid.max())
+    optimum = float(
+        pool_curves(args.curves)[:, -1].max() if args.curves else table(args.table).valid.max()
+    )
     checkpoints = [c for c in (50, 100, 200) if c <= args.trials]
     # The last column compares each pruner with the first one listed, seed by seed: with
     # RandomSampler a seed proposes the same cells whatever the pruner, so it is the regret that
@@ -130,9 +216,20 @@ if __name__ == "__main__":
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for sampler in args.samplers:
             first = None
+            plans = (
+                pool.starmap(
+                    proposals, [(sampler, s, args.trials, args.table, args.cache) for s in seeds]
+                )
+                if args.replay
+                else [None] * len(seeds)
+            )
             for pruner in args.pruners:
                 results = pool.starmap(
-                    run, [(sampler, pruner, s, args.trials, args.table) for s in seeds]
+                    run,
+                    [
+                        (sampler, pruner, s, args.trials, args.table, args.curves, plan)
+                        for s, plan in zip(seeds, plans)
+                    ],
                 )
                 final = [100 * (optimum - best[-1]) for best, _, _ in results]
                 test = [100 * t for _, _, t in results]
@@ -144,4 +241,5 @@ if __name__ == "__main__":
                 ]
                 cells.append(_cell([a - b for a, b in zip(final, first[0])]))
                 cells += [_cell(test), _cell([a - b for a, b in zip(test, first[1])])]
-                print(f"| {sampler} | {pruner} | " + " | ".join(cells) + " |", flush=True)
+                label = f"{sampler}, replayed" if args.replay else sampler
+                print(f"| {label} | {pruner} | " + " | ".join(cells) + " |", flush=True)

@@ -27,6 +27,14 @@ def _trials(storage_url: str, study_name: str) -> list[optuna.trial.FrozenTrial]
     return optuna.load_study(study_name=study_name, storage=open_storage(storage_url)).trials
 
 
+def _chart_ids(storage_url: str, study_name: str) -> set[str]:
+    """The ids of the charts the study holds for optuna-dashboard."""
+    from optuna_dashboard._custom_plot_data import list_graph_object_ids
+
+    study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
+    return set(list_graph_object_ids(study._storage.get_study_system_attrs(study._study_id)))
+
+
 def test_console_script_is_installed() -> None:
     exe = shutil.which("optunas", path=os.path.dirname(sys.executable)) or shutil.which("optunas")
     assert exe, "the optunas console script is not on PATH"
@@ -65,9 +73,20 @@ def test_list_names_everything() -> None:
 def test_run_then_resume_on_sqlite(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'optunas.db'}"
     first = optunas(
-        "run", "--storage", url, "--study-name", "s", "--n-trials", "2", "--seed", "1", *FAST
+        "run",
+        "--storage",
+        url,
+        "--study-name",
+        "s",
+        "--n-trials",
+        "2",
+        "--seed",
+        "1",
+        "--no-charts",
+        *FAST,
     )
     assert first.returncode == 0, first.stderr
+    assert not _chart_ids(url, "s")
     assert "Created study 's'" in first.stdout
     assert "Best architecture (trial" in first.stdout
     assert f"optuna-dashboard {url}" in first.stdout
@@ -82,6 +101,8 @@ def test_run_then_resume_on_sqlite(tmp_path) -> None:
     trials = _trials(url, "s")
     assert len(trials) == 3
     assert all(len(t.intermediate_values) == 1 for t in trials)  # still 1 epoch
+    # Charts by default: drawn when the run ends, though it is short of --charts-every.
+    assert "optunas-best" in _chart_ids(url, "s")
 
 
 def test_run_on_every_storage(storage_url, study_name) -> None:
@@ -106,12 +127,24 @@ def test_run_on_every_storage(storage_url, study_name) -> None:
 def test_two_objective_study_prints_the_front(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'mo.db'}"
     result = optunas(
-        "run", "--storage", url, "--objectives", "accuracy,params", "--n-trials", "3", *FAST
+        "run",
+        "--storage",
+        url,
+        "--objectives",
+        "accuracy,params",
+        "--n-trials",
+        "3",
+        "--charts-every",
+        "2",
+        *FAST,
     )
     assert result.returncode == 0, result.stderr
     assert "validation accuracy" in result.stdout and "params" in result.stdout
     study = optuna.load_study(study_name="optunas-nb201-mnist1d", storage=url)
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    assert study.metric_names == ["validation accuracy", "params"]
+    assert all(t.values[1] == t.user_attrs["n_parameters"] for t in study.trials)
+    assert {"optunas-pareto", "optunas-curves"} <= _chart_ids(url, study.study_name)
 
 
 @pytest.mark.parametrize(

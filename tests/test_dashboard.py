@@ -1,8 +1,9 @@
 """Architecture drawings: the SVG each space makes, the artifact and note each trial gets, and
-the real optuna-dashboard showing them in headless Chromium."""
+the real optuna-dashboard showing them and the study's charts in headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -11,12 +12,21 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import optuna
 import pytest
 
 from optunas import TrainObjective
-from optunas.dashboard import default_artifact_dir, draw_cell, draw_layers
+from optunas.dashboard import (
+    CHARTS,
+    default_artifact_dir,
+    draw_cell,
+    draw_layers,
+    draw_table,
+    record_drawing,
+    save_study_charts,
+)
 from optunas.nn import NB201_EDGES, LayerSpec
 from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype
 
@@ -106,6 +116,21 @@ def test_every_trial_gets_its_drawing_as_artifact_and_note(tmp_path, small_mnist
         assert trial.user_attrs["draw_ms"] >= 0
 
 
+def test_a_trial_drawn_again_keeps_one_note_with_the_latest_drawing(tmp_path) -> None:
+    import optuna_dashboard._note as note
+
+    study = optuna.create_study()
+    trial = study.ask()
+    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path))
+    bodies = []
+    for caption in ("first", "second"):
+        record_drawing(trial, draw_table({"x": caption}), store, caption)
+        attrs = study._storage.get_study_system_attrs(study._study_id)
+        bodies.append(note.get_note_from_system_attrs(attrs, trial._trial_id))
+    assert [b["version"] for b in bodies] == [1, 2]
+    assert bodies[0]["body"].endswith("`first`") and bodies[1]["body"].endswith("`second`")
+
+
 def test_drawing_can_be_turned_off(tmp_path, small_mnist1d) -> None:
     study = _study_with_drawings(tmp_path, small_mnist1d, draw=False)
     assert not (tmp_path / "study-artifacts").exists()
@@ -127,21 +152,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_dashboard_shows_each_architecture_in_a_real_browser(tmp_path, small_mnist1d) -> None:
-    chromium = _chromium()
-    study = _study_with_drawings(tmp_path, small_mnist1d)
+@contextlib.contextmanager
+def _dashboard(storage_url: str) -> Iterator[str]:
+    """``optunas dashboard`` serving the storage on a free port: its base URL."""
     port = _free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "optunas",
-            "dashboard",
-            "--storage",
-            f"sqlite:///{tmp_path / 'study.db'}",
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "optunas", "dashboard", "--storage", storage_url]
+        + ["--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -156,29 +173,53 @@ def test_the_dashboard_shows_each_architecture_in_a_real_browser(tmp_path, small
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, "no dashboard"
                 time.sleep(0.5)
-        page = f"{base}/dashboard/studies/{study._study_id}/trials"
-        browse = [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=20000",
-            "--window-size=1400,1000",
-        ]
-        dom = subprocess.run(
-            [*browse, "--dump-dom", page], capture_output=True, text=True, timeout=120
-        ).stdout
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _browse(chromium: str, page: str, screenshot: os.PathLike | None = None) -> str:
+    """The DOM of ``page`` after headless Chromium has run its scripts (and a screenshot of
+    it, if asked)."""
+    browse = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--virtual-time-budget=20000",
+        "--window-size=1400,1000",
+    ]
+    if screenshot is not None:
+        subprocess.run(
+            [*browse, f"--screenshot={screenshot}", page], capture_output=True, timeout=120
+        )
+    return subprocess.run(
+        [*browse, "--dump-dom", page], capture_output=True, text=True, timeout=120
+    ).stdout
+
+
+def test_the_dashboard_shows_architectures_and_charts_in_a_real_browser(
+    tmp_path, small_mnist1d
+) -> None:
+    chromium = _chromium()
+    study = _study_with_drawings(tmp_path, small_mnist1d)
+    charts = save_study_charts(study)
+    with _dashboard(f"sqlite:///{tmp_path / 'study.db'}") as base:
+        screenshot = tmp_path / "trial.png"
+        dom = _browse(chromium, f"{base}/dashboard/studies/{study._study_id}/trials", screenshot)
         # The note of the first trial, rendered by the dashboard, holds the drawing.
         images = re.findall(r'<img alt="architecture"[^>]*src="([^"]+)"', dom)
         assert images, dom[:2000]
         with urllib.request.urlopen(base + images[0], timeout=10) as response:
             assert response.headers["Content-Type"].startswith("image/svg+xml")
             assert b"<svg" in response.read()
-        screenshot = tmp_path / "trial.png"
-        subprocess.run(
-            [*browse, f"--screenshot={screenshot}", page], capture_output=True, timeout=120
-        )
         assert screenshot.stat().st_size > 10_000
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+        # The study's page draws each chart with the dashboard's plotly.js: titles in the SVG.
+        dom = _browse(chromium, f"{base}/dashboard/studies/{study._study_id}")
+        titles = re.findall(r'class="gtitle"[^>]*>(.*?)</text>', dom)
+        assert len(charts) == 3 and all(
+            any(CHARTS[chart] in title for title in titles) for chart in charts
+        ), titles
+        assert "Objective 0" not in dom and "validation accuracy" in dom

@@ -45,7 +45,7 @@ def test_readme_custom_space_trains(small_mnist1d) -> None:
     assert space.genotype(study.best_params) == namespace["MLPGenotype"](
         study.best_params["mlp/depth"], study.best_params["mlp/width"]
     )
-    assert study.best_trial.user_attrs["params"] > 0
+    assert study.best_trial.user_attrs["n_parameters"] > 0
 
 
 #: Examples with a test of their own below.

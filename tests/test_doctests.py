@@ -26,8 +26,11 @@ def test_docstring_examples(name: str) -> None:
 
 def test_public_classes_have_examples() -> None:
     from optunas import TrainObjective
-    from optunas.nn import ChainNetwork, NB201Network
+    from optunas.data import Dataset
+    from optunas.evaluation import DartsSearch
+    from optunas.nn import ChainNetwork, DartsChain, DartsNB201, MixedOp, NB201Network
     from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, SearchSpace
+    from optunas.storages import HeartbeatJournalStorage
 
     for obj in (
         TrainObjective,
@@ -38,5 +41,11 @@ def test_public_classes_have_examples() -> None:
         SearchSpace,
         NB201Network,
         ChainNetwork,
+        DartsSearch,
+        DartsNB201,
+        DartsChain,
+        MixedOp,
+        Dataset,
+        HeartbeatJournalStorage,
     ):
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"

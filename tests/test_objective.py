@@ -30,7 +30,7 @@ def test_short_training_beats_chance_by_far_and_records_everything() -> None:
     attrs = trial.user_attrs
     assert attrs["genotype"] == str(CONV_CELL)
     assert NB201Genotype.from_json(attrs["genotype_json"]) == CONV_CELL
-    assert attrs["params"] > 1000 and attrs["flops"] > attrs["params"]
+    assert attrs["n_parameters"] > 1000 and attrs["flops"] > attrs["n_parameters"]
     assert attrs["train_seconds"] > 0 and attrs["latency_ms"] > 0
     assert space.genotype(study.best_params) == CONV_CELL
 
@@ -73,8 +73,8 @@ def test_two_objectives_return_accuracy_and_params(small_mnist1d) -> None:
     study.optimize(TrainObjective(Chain(max_layers=2), small_mnist1d, epochs=1), n_trials=2)
     for trial in study.trials:
         accuracy, params = trial.values
-        assert 0 <= accuracy <= 1 and params == trial.user_attrs["params"]
-        assert trial.user_attrs["accuracy_curve"] == [accuracy]
+        assert 0 <= accuracy <= 1 and params == trial.user_attrs["n_parameters"]
+        assert trial.user_attrs["accuracy_curve"] == [round(accuracy, 4)]
 
 
 def test_objectives_must_match_the_study(small_mnist1d) -> None:

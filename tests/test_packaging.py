@@ -48,3 +48,53 @@ def test_the_top_level_names_still_resolve() -> None:
 
     assert issubclass(NB201, SearchSpace) and issubclass(Chain, SearchSpace)
     assert callable(TrainObjective) and spaces.NB201 is NB201
+
+
+# Runs the command in this process of its own and reports, after it exits, whether torch was
+# ever imported: the last line of stderr, whatever the command printed before it.
+_COMMAND_THEN_TORCH = """
+import runpy, sys
+sys.argv = ["optunas", *sys.argv[1:]]
+try:
+    runpy.run_module("optunas", run_name="__main__")
+finally:
+    print("torch imported:", "torch" in sys.modules, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "said"),
+    [
+        (["--help"], 0, "create-study"),
+        (["list"], 0, "objectives: accuracy"),
+        (["run", "--space", "nosuch"], 2, "unknown space 'nosuch'"),
+        (["worker", "--epochs", "0"], 2, "must be greater than 0"),
+        (
+            ["create-study", "--storage", "STORAGE", "--direction", "minimize"],
+            2,
+            "does not fit objectives accuracy",
+        ),
+        (["retrain", "--storage", "STORAGE", "--study-name", "s"], 2, "no study 's'"),
+    ],
+)
+def test_the_command_loads_torch_only_to_train(args, status, said, tmp_path) -> None:
+    # Each refusal, help and listing runs in a process of its own, hundreds of times in the
+    # tests: without torch it takes a fraction of a second instead of seconds.
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    args = [storage if arg == "STORAGE" else arg for arg in args]
+    result = subprocess.run(
+        [sys.executable, "-c", _COMMAND_THEN_TORCH, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == status, result.stderr
+    assert said in result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1] == "torch imported: False"
+
+
+def test_the_command_knows_every_space_by_name() -> None:
+    from optunas._names import SPACES as SPACE_NAMES
+    from optunas.spaces import SPACES
+
+    assert tuple(SPACES) == SPACE_NAMES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import subprocess
@@ -194,7 +195,8 @@ def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
     full = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
     full.optimize(objective, n_trials=60)
     epochs = sum(len(t.intermediate_values) for t in pruned.trials)
-    assert epochs < 0.5 * 60 * STEPS
+    # Noise-free curves: the defaults spend 43% (curve) and 50% (predictor) of the epochs.
+    assert epochs < 0.6 * 60 * STEPS
     assert pruned.best_value >= full.best_value - 0.01
 
 
@@ -216,10 +218,11 @@ def _cell_objective(trial, first_step: int = 0) -> float:
     return _curve_that_parts(trial, (0.85 if cell == "good" else 0.55) + 0.1 * quality, first_step)
 
 
-def _sized_objective(trial) -> float:
-    """A big or small network: the size (the user attr ``params``) tells how it ends."""
+def _sized_objective(trial, size_attr: str = "n_parameters") -> float:
+    """A big or small network: the size (the user attr ``n_parameters``, or ``params`` as
+    older studies named it) tells how it ends."""
     big = trial.suggest_categorical("big", [True, False])  # unseen: use_choices is off
-    trial.set_user_attr("params", 10**6 if big else 10**3)
+    trial.set_user_attr(size_attr, 10**6 if big else 10**3)
     return _curve_that_parts(trial, 0.9 if big else 0.6)
 
 
@@ -307,9 +310,9 @@ def test_the_predictor_lines_curves_up_on_the_steps_reported(model, first_step, 
 def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
     # The finished trials reported even steps; a trial reporting odd ones has no curve to be
     # compared with: LearningCurvePruner decides, and the user is told once.
-    predictor = PredictorPruner(n_min_trials=5)
+    predictor = PredictorPruner(n_min_trials=5, threshold=0.01)
     curves = {}
-    for name, pruner in (("predictor", predictor), ("curve", LearningCurvePruner())):
+    for name, pruner in (("predictor", predictor), ("curve", LearningCurvePruner(threshold=0.01))):
         study = optuna.create_study(direction="maximize", pruner=pruner)
         for final in (0.80, 0.85, 0.90, 0.82, 0.88, 0.86):
             study.add_trial(
@@ -337,12 +340,17 @@ def test_the_predictor_warns_once_when_curves_do_not_line_up() -> None:
     assert not curves["curve"][1]
 
 
-@pytest.mark.parametrize("model", ["direct", "chain"])
+@pytest.mark.parametrize(
+    ("model", "size_attr"),
+    [("direct", "n_parameters"), ("chain", "n_parameters"), ("direct", "params")],
+)
 @pytest.mark.parametrize("use_params", [True, False])
-def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(use_params, model) -> None:
+def test_the_size_lets_the_predictor_stop_what_the_curve_cannot_tell(
+    use_params, model, size_attr
+) -> None:
     pruner = PredictorPruner(use_params=use_params, n_min_trials=5, n_warmup_steps=0, model=model)
     study, late_small, stopped_early = _late_poor_trials(
-        pruner, _sized_objective, lambda p: not p["big"]
+        pruner, functools.partial(_sized_objective, size_attr=size_attr), lambda p: not p["big"]
     )
     assert len(late_small) >= 10
     assert len(stopped_early) == (len(late_small) if use_params else 0)

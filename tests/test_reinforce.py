@@ -253,3 +253,96 @@ def test_torch_keeps_its_thread_count() -> None:
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
+
+
+EDGE = optuna.distributions.CategoricalDistribution(["a", "b", "c", "d", "e"])
+
+
+def _trial(ops: str, state: optuna.trial.TrialState, **kwargs) -> optuna.trial.FrozenTrial:
+    """A finished trial whose cell is ``ops`` (one letter an edge)."""
+    return optuna.trial.create_trial(
+        state=state,
+        params={f"cell/edge_{e}": op for e, op in enumerate(ops)},
+        distributions={f"cell/edge_{e}": EDGE for e in range(len(ops))},
+        **kwargs,
+    )
+
+
+def _learnt(trials: list[optuna.trial.FrozenTrial], direction: str) -> ReinforceSampler:
+    """A sampler that has learnt from ``trials`` (finished, in this order)."""
+    study = optuna.create_study(direction=direction, sampler=ReinforceSampler(seed=5))
+    for trial in trials:
+        study.add_trial(trial)
+    study.ask()  # brings the controller up to date
+    return study.sampler
+
+
+def _same_controller(a: ReinforceSampler, b: ReinforceSampler) -> bool:
+    return a._ema == b._ema and all(
+        torch.equal(p, q)
+        for p, q in zip(a._controller.parameters(), b._controller.parameters(), strict=True)
+    )
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_a_pruned_trial_teaches_its_last_value_and_a_failed_one_nothing(direction) -> None:
+    complete, pruned, failed = (
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.PRUNED,
+        optuna.trial.TrialState.FAIL,
+    )
+    before = [_trial("abcdea", complete, value=2.0), _trial("bbbbbb", complete, value=1.0)]
+    after = [_trial("aaaaaa", complete, value=3.0)]
+    # Steps reported out of order: the last step's value is neither the first, the best nor
+    # the latest reported.
+    curve = {2: 0.7, 0: 0.3, 1: 0.9}
+    as_pruned = _learnt(
+        [*before, _trial("ccdcce", pruned, intermediate_values=curve), *after], direction
+    )
+    as_complete = _learnt([*before, _trial("ccdcce", complete, value=0.7), *after], direction)
+    assert _same_controller(as_pruned, as_complete)
+    # A failed trial, even with a curve, and a pruned one that reported nothing: as if absent.
+    without = _learnt([*before, *after], direction)
+    for silent in [
+        _trial("ccdcce", failed, intermediate_values=curve),
+        _trial("ccdcce", pruned),
+    ]:
+        assert _same_controller(_learnt([*before, silent, *after], direction), without)
+    # The pruned trial did teach something.
+    assert not _same_controller(as_pruned, without)
+    assert as_pruned._updates == without._updates + 1 == 4
+
+
+def test_a_slow_trial_is_learnt_from_only_if_it_ends_within_max_lag_trials() -> None:
+    # Trial 0 is slow: it ends after trial 2 started. With max_lag=2 it is skipped, by the
+    # process that ran the study and by one that joins later (from the timestamps), ...
+    study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=0, max_lag=2))
+    slow = study.ask()
+    trial = study.ask()
+    study.tell(trial, _cells(trial))
+    assert study.sampler._updates == 0  # one trial behind trial 0: learning waits for it
+    trial = study.ask()
+    study.tell(trial, _cells(trial))
+    assert study.sampler._updates == 1  # two behind: trial 0 skipped, trial 1 learnt
+    study.tell(slow, _cells(slow))
+    for _ in range(2):
+        trial = study.ask()
+        study.tell(trial, _cells(trial))
+    study.ask()
+    assert study.sampler._updates == 4  # trials 1-4, not 0
+    joined = optuna.load_study(
+        study_name=study.study_name,
+        storage=study._storage,
+        sampler=ReinforceSampler(seed=0, max_lag=2),
+    )
+    joined.ask()
+    assert joined.sampler._updates == 4
+    assert _same_controller(joined.sampler, study.sampler)
+    # ... while with max_lag=3 it ended in time: the controller waited for it.
+    waited = optuna.load_study(
+        study_name=study.study_name,
+        storage=study._storage,
+        sampler=ReinforceSampler(seed=0, max_lag=3),
+    )
+    waited.ask()
+    assert waited.sampler._updates == 5

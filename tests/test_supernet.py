@@ -161,7 +161,7 @@ def test_pretrain_then_score_enqueued_architectures(tmp_path, small_mnist1d) -> 
         assert attrs["supernet_epoch"] == 4 and attrs["supernet_step"] == steps
         assert NB201Genotype.from_json(attrs["genotype_json"]) == genotype
         standalone = space.build(genotype, small_mnist1d.input_shape, 10)
-        assert attrs["params"] == count_params(standalone)
+        assert attrs["n_parameters"] == count_params(standalone)
         assert attrs["flops"] == count_flops(standalone, small_mnist1d.input_shape)
         assert attrs["latency_ms"] > 0 and attrs["eval_seconds"] > 0
         assert attrs["supernet_valid_loss"] > 0
@@ -184,7 +184,7 @@ def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
     study.optimize(objective, n_trials=6)
     for trial in study.trials:
         accuracy, params = trial.values
-        assert 0.0 <= accuracy <= 1.0 and params == trial.user_attrs["params"]
+        assert 0.0 <= accuracy <= 1.0 and params == trial.user_attrs["n_parameters"]
     flops = SupernetObjective(
         NB201(channels=4),
         small_mnist1d,
@@ -467,7 +467,7 @@ def test_a_chain_supernet_scores_trials(tmp_path, small_mnist1d) -> None:
     for trial in study.trials:
         genotype = space.genotype(trial.params)
         assert trial.user_attrs["genotype"] == str(genotype)
-        assert trial.user_attrs["params"] == count_params(space.build(genotype, (1, 40), 10))
+        assert trial.user_attrs["n_parameters"] == count_params(space.build(genotype, (1, 40), 10))
         assert 0.0 <= trial.value <= 1.0
     # retrain_top rebuilds the chain space from what the study records.
     retrained = retrain_top(study, 1, dataset=small_mnist1d, epochs=1)

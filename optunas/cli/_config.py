@@ -13,7 +13,10 @@ from typing import Any
 
 import optuna
 
-CONFIG_ATTR = "optunas:config"
+from optunas._names import OBJECTIVES
+from optunas._recorded import CONFIG_ATTR
+from optunas._recorded import LEGACY_PREFIX as _LEGACY_PREFIX
+
 CONFIG_VERSION = 1
 #: Settings a study keeps; a worker or a resumed run must not contradict them. Each changes
 #: what a trial's value means (the training recipe as much as the epochs), or how the next
@@ -36,13 +39,10 @@ STUDY_SETTINGS: dict[str, Any] = {
 #: The recorded value is the default of every worker that names none.
 PER_WORKER = ("sampler", "pruner")
 #: The evaluators the command can run; further ones register here.
-EVALUATORS: tuple[str, ...] = ("train", "supernet")
+EVALUATORS: tuple[str, ...] = ("train", "supernet", "tabular")
 SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: Samplers that model one objective only.
 _SINGLE_OBJECTIVE_SAMPLERS = ("reinforce", "cmaes", "gp")
-# Studies made before the configuration was one JSON object kept each setting in its own
-# user attr under this prefix; they are still read.
-_LEGACY_PREFIX = "optunas:"
 
 
 class UsageError(Exception):
@@ -87,7 +87,7 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
     objectives = config["objectives"].split(",")
     if config["pruner"] is None:
         # A supernet estimate reports no learning curve, and Optuna prunes one objective only.
-        single = len(objectives) == 1 and config["evaluator"] == "train"
+        single = len(objectives) == 1 and config["evaluator"] in ("train", "tabular")
         config["pruner"] = "median" if single else "none"
     check(config)
     return config
@@ -107,16 +107,40 @@ def check(config: dict[str, Any]) -> None:
                 f"--pruner {config['pruner']} cannot prune a study of {len(objectives)} "
                 "objectives (Optuna prunes single-objective studies only); use --pruner none"
             )
-    if config["evaluator"] not in EVALUATORS:
-        raise UsageError(
-            f"this install has no evaluator {config['evaluator']!r}; choose from "
-            f"{', '.join(EVALUATORS)}"
-        )
+    _check_known(config)
+
+
+def _check_known(config: dict[str, Any]) -> None:
+    """A study configured by another install (a newer optunas, a plug-in) may name a space,
+    dataset, sampler or pruner this one lacks: say which, before any trial."""
+    from optunas.data import DATASETS
+    from optunas.evaluation import OBJECTIVES, OPTIMIZERS
+    from optunas.pruners import PRUNERS
+    from optunas.samplers import SAMPLERS
+    from optunas.spaces import SPACES
+
+    known: dict[str, Any] = {
+        "space": SPACES,
+        "dataset": DATASETS,
+        "evaluator": EVALUATORS,
+        "supernet_mode": SUPERNET_MODES,
+        "optimizer": OPTIMIZERS,
+        "sampler": SAMPLERS,
+        "pruner": PRUNERS,
+    }
+    named = [(key, config[key]) for key in known]
+    named += [("objectives", name) for name in config["objectives"].split(",")]
+    known["objectives"] = OBJECTIVES
+    for key, value in named:
+        if value not in known[key]:
+            option = key.replace("_", "-")
+            raise UsageError(
+                f"the study's --{option} is {value!r}, which this install of optunas lacks "
+                f"(it has {', '.join(known[key])}); run it with the optunas that created it"
+            )
 
 
 def directions(config: dict[str, Any]) -> list[str]:
-    from optunas.evaluation import OBJECTIVES
-
     return [OBJECTIVES[name].name.lower() for name in config["objectives"].split(",")]
 
 
@@ -145,11 +169,10 @@ def record(study: optuna.Study, config: dict[str, Any]) -> None:
 
 def describe(config: dict[str, Any]) -> str:
     epochs = config["epochs"]
-    evaluator = (
-        f"supernet ({config['supernet_mode']}), {epochs} pretraining "
-        if config["evaluator"] == "supernet"
-        else f"{epochs} "
-    )
+    evaluator = {
+        "supernet": f"supernet ({config['supernet_mode']}), {epochs} pretraining ",
+        "tabular": f"looked up in the tabular benchmark, {epochs} ",
+    }.get(config["evaluator"], f"{epochs} ")
     return (
         f"space {config['space']}, dataset {config['dataset']}, {evaluator}"
         f"epoch{'s' if epochs != 1 else ''}, objectives {config['objectives']}, sampler "

@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -15,7 +16,16 @@ import optuna
 from optuna.trial import TrialState
 
 from optunas import __version__
-from optunas._storage import STORAGE_HELP, dashboard_target, open_storage
+from optunas._metrics import n_parameters, name_metrics
+from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
+from optunas._storage import (
+    STORAGE_HELP,
+    dashboard_target,
+    failure,
+    is_connection_lost,
+    is_storage_failure,
+    open_storage,
+)
 from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._config import (
     EVALUATORS,
@@ -29,19 +39,24 @@ from optunas.cli._config import (
     resolve,
     stored_config,
 )
-from optunas.data import DATASETS, DatasetUnavailableError
-from optunas.evaluation import OBJECTIVES, OPTIMIZERS
 from optunas.pruners import PRUNERS, get_pruner
 from optunas.samplers import SAMPLERS, get_sampler
-from optunas.spaces import SPACES, get_space
 
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
 #: parsers to the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each.
-COMMAND_MODULES: list[str] = ["optunas.cli._supernet", "optunas.cli._dashboard"]
+COMMAND_MODULES: list[str] = [
+    "optunas.cli._supernet",
+    "optunas.cli._darts",
+    "optunas.cli._dashboard",
+    "optunas.cli._export",
+]
 #: Trial states that count towards ``--until``: a trial of another worker that is still
 #: running will finish, so it is counted; a failed one will be tried again, so it is not.
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+#: Times a worker reconnects after losing its database or Redis server (after 1, 2, 4 s)
+#: before it stops; the study is left as it was, for a worker to go on later.
+RECONNECTS = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -162,7 +177,8 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"how a trial is scored: {', '.join(EVALUATORS)} (default: train, a standalone "
         "training of each architecture; supernet: weights shared by all architectures, "
-        "--epochs then sets the supernet's pretraining)",
+        "--epochs then sets the supernet's pretraining; tabular: looked up in the NB201 x "
+        "MNIST-1D table in microseconds, to try samplers, pruners and workers cheaply)",
     )
     parser.add_argument(
         "--supernet-mode",
@@ -223,6 +239,18 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         "--no-draw",
         action="store_true",
         help="do not record a drawing of each architecture for the dashboard",
+    )
+    parser.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="do not draw the study's charts (choices, best so far, Pareto front, "
+        "learning curves, entropy) for the dashboard",
+    )
+    parser.add_argument(
+        "--charts-every",
+        type=_positive(int),
+        default=10,
+        help="redraw the study's charts every this many finished trials (default: 10)",
     )
     parser.add_argument(
         "--checkpoint",
@@ -438,6 +466,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"optunas {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # A storage that fails outside a worker's trials (reading the study, recording its
+        # configuration): the driver's words in one line, not the stack of SQLAlchemy.
+        if not is_storage_failure(exc):
+            raise
+        storage = getattr(args, "storage", None)
+        print(
+            f"optunas {args.command}: error: storage {storage!r} failed: {failure(exc)}",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _list() -> int:
@@ -454,6 +493,8 @@ def _list() -> int:
 
 def _search_space(args: argparse.Namespace) -> int:
     import json
+
+    from optunas.spaces import get_space
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = get_space(args.space)
@@ -554,9 +595,11 @@ def _create_or_load(
         study = optuna.create_study(
             storage=storage, study_name=name, directions=wanted or directions(config)
         )
-        return study, True
     except optuna.exceptions.DuplicatedStudyError:
         return optuna.load_study(study_name=name, storage=storage), False
+    # Named at once, so the dashboard says "validation accuracy" before the first trial ends.
+    name_metrics(study, config["objectives"].split(","))
+    return study, True
 
 
 def _create_study(args: argparse.Namespace) -> int:
@@ -632,7 +675,9 @@ def _objective(
     config: dict[str, Any], args: argparse.Namespace, study: optuna.Study | None = None
 ) -> Any:
     # Imported here so that `optunas --help` and bad input answer without loading torch.
+    from optunas.data import DatasetUnavailableError
     from optunas.evaluation import TrainObjective
+    from optunas.spaces import get_space
 
     common = {
         "objectives": config["objectives"].split(","),
@@ -649,11 +694,26 @@ def _objective(
         "optimizer": config["optimizer"],
     }
     try:
+        if config["evaluator"] == "tabular":
+            return _tabular_objective(config)
         if config["evaluator"] == "supernet":
             return _supernet_objective(config, args, study, {**common, **recipe})
         return TrainObjective(get_space(config["space"]), config["dataset"], **recipe, **common)
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _tabular_objective(config: dict[str, Any]) -> Any:
+    from optunas.benchmarks import SETTING, TabularObjective
+
+    table = (config["space"], config["dataset"], config["epochs"])
+    if table != ("nb201", "mnist1d", SETTING.recipe.epochs):
+        raise UsageError(
+            "--evaluator tabular looks trials up in the NB201 x MNIST-1D table of "
+            f"{SETTING.recipe.epochs} epochs; it needs --space nb201 --dataset mnist1d "
+            f"--epochs {SETTING.recipe.epochs}"
+        )
+    return TabularObjective(objectives=config["objectives"].split(","))
 
 
 def _supernet_objective(
@@ -666,6 +726,7 @@ def _supernet_objective(
     pretrained to ``--epochs`` yet is pretrained first (resumably: a restart goes on)."""
     from optunas.evaluation import SupernetObjective
     from optunas.evaluation._supernet import STUDY_ATTR_CHECKPOINT
+    from optunas.spaces import get_space
 
     recorded = None if study is None else study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
     if args.checkpoint and recorded and os.path.abspath(args.checkpoint) != recorded:
@@ -715,6 +776,7 @@ def _work(
     study.sampler = get_sampler(config["sampler"], args.seed)
     study.pruner = get_pruner(config["pruner"])
     until = getattr(args, "until", None)
+    _fail_stale_trials(study)
     done_before = len(study.trials)
     print(
         f"{verb} study {study.study_name!r} on {args.storage} ({done_before} trial"
@@ -729,6 +791,7 @@ def _work(
         _report(study, config["objectives"].split(","), args.storage)
         return 0
     running: list[optuna.Trial] = []
+    done: list[int] = []  # trials this worker finished, across reconnections
 
     def tracked(trial: optuna.Trial) -> Any:
         running[:] = [trial]
@@ -739,29 +802,92 @@ def _work(
             raise _BeyondQuota
         return objective(trial)
 
-    callbacks = [] if until is None else [optuna.study.MaxTrialsCallback(until, states=_COUNTED)]
+    callbacks: list[Any] = [lambda study, trial: done.append(trial.number)]
+    if until is not None:
+        callbacks.append(optuna.study.MaxTrialsCallback(until, states=_COUNTED))
+    charts = None
+    if not args.no_charts:
+        from optunas.dashboard import StudyCharts
+
+        charts = StudyCharts(every=args.charts_every)
+        callbacks.append(charts)
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
-    try:
-        study.optimize(
-            tracked,
-            n_trials=args.n_trials,
-            timeout=args.timeout,
-            callbacks=callbacks,
-            show_progress_bar=not args.no_progress,
-            gc_after_trial=False,
-        )
-    except _BeyondQuota:
-        pass
-    except KeyboardInterrupt:
-        _fail_if_running(study, running)
-        print(
-            f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
-            f"resume study {study.study_name!r}.",
-            file=sys.stderr,
-        )
-        return 130
+    started = time.monotonic()
+    attempt, done_then = 0, 0
+    while args.timeout is None or time.monotonic() - started < args.timeout:
+        try:
+            study.optimize(
+                tracked,
+                n_trials=None if args.n_trials is None else args.n_trials - len(done),
+                timeout=None
+                if args.timeout is None
+                else args.timeout - (time.monotonic() - started),
+                callbacks=callbacks,
+                show_progress_bar=not args.no_progress,
+                gc_after_trial=False,
+            )
+            break
+        except _BeyondQuota:
+            break
+        except KeyboardInterrupt:
+            return _interrupted(study, running)
+        except Exception as exc:
+            if _caused_by_interrupt(exc):
+                # Ctrl-C inside a storage call, which raised an error of its own on the way out.
+                return _interrupted(study, running)
+            if not is_storage_failure(exc):
+                raise
+            # The bound is on drops in a row: a worker that finished trials since the last
+            # one starts counting again, so a long study survives a database restart a week.
+            attempt = attempt + 1 if len(done) == done_then else 1
+            done_then = len(done)
+            if not is_connection_lost(exc) or attempt > RECONNECTS:
+                raise UsageError(
+                    f"storage {args.storage!r} failed: {failure(exc)} (the trials it holds "
+                    "are kept)"
+                ) from None
+            wait = 2 ** (attempt - 1)
+            print(
+                f"Lost the connection to {args.storage} ({failure(exc)}); reconnecting in "
+                f"{wait} s (attempt {attempt} of {RECONNECTS}).",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(wait)
+            _retry_if_running(study, running)
+    if charts is not None:
+        charts.refresh(study)  # the trials since the last multiple of --charts-every
     _report(study, config["objectives"].split(","), args.storage)
     return 0
+
+
+def _interrupted(study: optuna.Study, running: list[optuna.Trial]) -> int:
+    _fail_if_running(study, running)
+    print(
+        f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
+        f"resume study {study.study_name!r}.",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _fail_stale_trials(study: optuna.Study) -> None:
+    """Fail (and queue again) the trials of dead workers now, as ``optimize`` does before each
+    trial: a stale trial counted as running would make ``--until`` stop short."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def _count(study: optuna.Study, below: int | None = None) -> int:
@@ -770,27 +896,51 @@ def _count(study: optuna.Study, below: int | None = None) -> int:
 
 
 class _QuietFailures(logging.Filter):
-    """Optuna logs a failed trial with its traceback; for Ctrl-C, or a trial closed because
-    the study is full, that is noise, not news."""
+    """Optuna logs a failed trial with its traceback; for Ctrl-C, a trial closed because the
+    study is full, or a storage that failed under it, that is noise, not news."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is _BeyondQuota:
             return False
+        if record.exc_info and is_storage_failure(record.exc_info[1]):
+            return False  # the worker says it in one line of its own
         if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
             record.exc_info = None
         return True
 
 
+def _retry_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+    """The trial this worker ran when its connection dropped is dead: fail it and queue it
+    again now, as the heartbeat would after its grace period."""
+    storage = study._storage
+    for trial in running:
+        try:
+            frozen = storage.get_trial(trial._trial_id)
+            if frozen.state != optuna.trial.TrialState.RUNNING:
+                continue
+            if storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL):
+                retry = getattr(storage, "get_heartbeat_stale_trial_callback", lambda: None)()
+                if retry is not None:
+                    retry(study, storage.get_trial(trial._trial_id))
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                raise
+            # Still cut off: the next attempt fails as well and says so; otherwise the
+            # heartbeat fails and retries this trial after its grace period.
+    running.clear()
+
+
 def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
-    being told (a storage write) could stay RUNNING, so close it here."""
-    for trial in running:
-        frozen = study._storage.get_trial(trial._trial_id)
-        if frozen.state == optuna.trial.TrialState.RUNNING:
-            study._storage.set_trial_user_attr(
-                trial._trial_id, "fail_reason", "interrupted (KeyboardInterrupt)"
-            )
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    being asked for (the sampler's work) or told (a storage write) could stay RUNNING, so
+    close it here: the last trial this process started, as its storage noted."""
+    storage = study._storage
+    backend = storage._backend if isinstance(storage, optuna.storages._CachedStorage) else storage
+    ids = {trial._trial_id for trial in running} | set(getattr(backend, "started_here", [])[-1:])
+    for trial_id in ids:
+        if storage.get_trial(trial_id).state == optuna.trial.TrialState.RUNNING:
+            storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted (KeyboardInterrupt)")
+            storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
 
 
 def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:
@@ -810,7 +960,7 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
         values = ", ".join(f"{name} {_fmt(name, v)}" for name, v in zip(objectives, trial.values))
         print(
             f"Best architecture (trial {trial.number}): validation {values}, "
-            f"{trial.user_attrs.get('params', 0):,} params\n  {trial.user_attrs.get('genotype')}"
+            f"{n_parameters(trial, 0):,} params\n  {trial.user_attrs.get('genotype')}"
         )
     if len(best) > 10:
         print(f"... and {len(best) - 10} more on the Pareto front.")

@@ -165,7 +165,6 @@ def _retrain(args: argparse.Namespace) -> int:
     import optuna
 
     from optunas._storage import open_storage
-    from optunas.data import DatasetUnavailableError
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -179,7 +178,8 @@ def _retrain(args: argparse.Namespace) -> int:
         return _fail(f"study {args.study_name!r} has no completed trial to retrain")
 
     # Imported here so that bad input answers without loading torch.
-    from optunas.evaluation import retrain_top
+    from optunas.data import DatasetUnavailableError
+    from optunas.evaluation import n_parameters, retrain_top
 
     try:
         retrained = retrain_top(
@@ -205,6 +205,6 @@ def _retrain(args: argparse.Namespace) -> int:
     for trial in rows:
         print(
             f"{trial.user_attrs.get('estimate', float('nan')):9.4f} {trial.value:10.4f} "
-            f"{trial.user_attrs.get('params', 0):9,}  {trial.user_attrs.get('genotype')}"
+            f"{n_parameters(trial, 0):9,}  {trial.user_attrs.get('genotype')}"
         )
     return 0

@@ -8,6 +8,8 @@ from typing import Any
 
 import optuna
 
+#: Trial system attr: the trial has a note written by optunas (see ``_save_note``).
+_NOTED_ATTR = "optunas:note"
 #: Folder of the artifact store beside an SQLite file: ``optunas.db`` -> ``optunas-artifacts``.
 ARTIFACT_SUFFIX = "-artifacts"
 
@@ -65,7 +67,6 @@ def record_drawing(trial: optuna.trial.Trial, svg: str, store: Any, caption: str
         >>> len(record_drawing(trial, draw_table({"x": 1}), store))
         36
     """
-    import optuna_dashboard
 
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"architecture-{trial.number}.svg")
@@ -81,8 +82,33 @@ def record_drawing(trial: optuna.trial.Trial, svg: str, store: Any, caption: str
     note = f"![architecture](/artifacts/{study_id}/{trial_id}/{artifact_id})"
     if caption:
         note += f"\n\n`{caption}`"
-    optuna_dashboard.save_note(trial, note)
+    _save_note(trial, note)
     return artifact_id
+
+
+def _save_note(trial: optuna.trial.Trial, body: str) -> None:
+    """The trial's note, as ``optuna_dashboard.save_note`` writes it, at a cost that does not
+    grow with the study.
+
+    ``save_note`` reads every study system attr, twice, to find the note's version and
+    clear its old text: every trial's note, the study's charts and a sampler's snapshots
+    (1.2 MB for ReinforceSampler), so drawing trial 250 took 40% longer than trial 50
+    (BENCHMARKS.md, "The dashboard"). A trial being drawn for the first time has no note
+    yet: version 1 and its text are written under the keys optuna-dashboard reads
+    (``tests/test_dashboard.py`` reads them back with optuna-dashboard's own reader, and
+    shows them in its page). A trial drawn again goes through ``save_note``.
+    """
+    import optuna_dashboard
+    from optuna_dashboard import _note
+
+    storage, study_id, trial_id = trial.storage, trial.study._study_id, trial._trial_id
+    if storage.get_trial(trial_id).system_attrs.get(_NOTED_ATTR):
+        optuna_dashboard.save_note(trial, body)
+        return
+    storage.set_study_system_attr(study_id, _note.note_ver_key(trial_id), 1)
+    for key, chunk in _note.split_body(body, trial_id).items():
+        storage.set_study_system_attr(study_id, key, chunk)
+    storage.set_trial_system_attr(trial_id, _NOTED_ATTR, True)
 
 
 def draw_trial(trial: Any, space: Any, genotype: Any, store: Any = None) -> str | None:

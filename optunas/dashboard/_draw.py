@@ -21,6 +21,8 @@ _PALETTE = (
     "#ccb974",
     "#64b5cd",
 )
+#: ``none`` (no connection) is never drawn in a cell, but charts show it: a light grey.
+_NONE_COLOUR = "#bdbdbd"
 _KNOWN = (
     "skip_connect",
     "nor_conv_1x1",
@@ -42,6 +44,8 @@ def op_colour(op: str) -> str:
         >>> op_colour("nor_conv_3x3")
         '#55a868'
     """
+    if op == "none":
+        return _NONE_COLOUR
     if op in _KNOWN:
         return _PALETTE[_KNOWN.index(op) % len(_PALETTE)]
     return _PALETTE[sum(map(ord, op)) % len(_PALETTE)]

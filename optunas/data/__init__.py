@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from optunas._names import DATASETS
 from optunas.data._dataset import Dataset, DatasetUnavailableError, split_train_valid
 from optunas.data._mnist1d import load_mnist1d
 from optunas.data._vision import load_torchvision
-
-#: Names accepted by :func:`load_dataset` and the CLI's ``--dataset``.
-DATASETS: tuple[str, ...] = ("mnist1d", "mnist", "fashion_mnist", "cifar10")
 
 
 def load_dataset(

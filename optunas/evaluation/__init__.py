@@ -1,5 +1,18 @@
 """Evaluators: turn a trial's architecture into a score."""
 
+from optunas._metrics import (
+    METRIC_NAMES,
+    PARAMS_ATTR,
+    n_parameters,
+    name_metrics,
+)
+from optunas.evaluation._darts import (
+    DARTS_DERIVES,
+    DARTS_GUARDS,
+    DARTS_ORDERS,
+    DartsResult,
+    DartsSearch,
+)
 from optunas.evaluation._recipe import (
     OPTIMIZERS,
     SCHEDULES,
@@ -7,7 +20,7 @@ from optunas.evaluation._recipe import (
     Recipe,
     evaluate_accuracy,
 )
-from optunas.evaluation._retrain import retrain_top
+from optunas.evaluation._retrain import retrain_top, train_standalone
 from optunas.evaluation._supernet import (
     SUPERNET_MODES,
     SUPERNET_SAMPLINGS,
@@ -19,10 +32,17 @@ from optunas.evaluation._supernet import (
 from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
 
 __all__ = [
+    "DARTS_DERIVES",
+    "DARTS_GUARDS",
+    "DARTS_ORDERS",
+    "DartsResult",
+    "DartsSearch",
     "CheckpointMismatchError",
     "DivergedError",
+    "METRIC_NAMES",
     "OBJECTIVES",
     "OPTIMIZERS",
+    "PARAMS_ATTR",
     "Recipe",
     "SCHEDULES",
     "SUPERNET_MODES",
@@ -31,7 +51,10 @@ __all__ = [
     "TrainObjective",
     "evaluate_accuracy",
     "load_checkpoint",
+    "n_parameters",
+    "name_metrics",
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",
+    "train_standalone",
 ]

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
-OPTIMIZERS = ("adamw", "adam", "sgd")
+from optunas._names import OPTIMIZERS
+
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import time
 from typing import Any
 
 import optuna
+import torch
+from torch import nn
 
-from optunas.data import Dataset
+from optunas._recorded import command_settings
+from optunas.data import Dataset, load_dataset
+from optunas.evaluation._recipe import Recipe, evaluate_accuracy
 from optunas.evaluation._supernet import STUDY_ATTR_DATASET, recorded_space
-from optunas.evaluation._train import TrainObjective
+from optunas.evaluation._train import _INIT_LOCK, TrainObjective, _to_device
 from optunas.spaces import SearchSpace, get_space
 
 #: The user attr a study of estimates gets, naming its retraining study, and the reverse.
 RETRAIN_STUDY_ATTR = "retrain_study"
 RETRAIN_OF_ATTR = "retrain_of"
-_CLI_PREFIX = "optunas:"
 
 
 def _dataset_of(study: optuna.Study) -> str:
-    attrs = study.user_attrs
-    return attrs.get(STUDY_ATTR_DATASET) or attrs.get(_CLI_PREFIX + "dataset") or "mnist1d"
+    return (
+        study.user_attrs.get(STUDY_ATTR_DATASET)
+        or command_settings(study).get("dataset")
+        or "mnist1d"
+    )
 
 
 def top_trials(study: optuna.Study, k: int) -> list[optuna.trial.FrozenTrial]:
@@ -154,3 +162,68 @@ def retrain_top(
         )
         retrain.optimize(objective, n_trials=waiting)
     return retrain
+
+
+def train_standalone(
+    space: SearchSpace,
+    genotype: Any,
+    dataset: Dataset | str = "mnist1d",
+    *,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    data_root: str | os.PathLike[str] | None = None,
+    download: bool = False,
+    **recipe: Any,
+) -> tuple[nn.Module, dict[str, Any]]:
+    """Train ``genotype``'s network from scratch as :class:`~optunas.evaluation.TrainObjective`
+    trains a trial, and score it on the validation split and, only here, the test split.
+
+    Initial weights and batch order come from ``seed`` as TrainObjective's do from ``seed +
+    trial.number``: with that seed and the trial's recipe the run repeats the trial's.
+
+    Args:
+        space: The search space that builds the network.
+        genotype: The architecture, e.g. ``space.genotype(trial.params)``.
+        dataset: A dataset, or its name to load it with the splits of TrainObjective's
+            default base seed (0).
+        seed: Seed of the initial weights and of the batch order.
+        device: A torch device; by default CUDA when available, else CPU.
+        data_root: Folder of torchvision datasets.
+        download: Let torchvision download a missing dataset.
+        recipe: :class:`~optunas.evaluation.Recipe` fields (``epochs``, ``batch_size``,
+            ``optimizer``, ``lr``, ``weight_decay``, ``schedule``).
+
+    Returns:
+        The trained network (in eval mode, on ``device``) and its metrics:
+        ``validation_accuracy``, ``test_accuracy``, ``train_seconds``, ``recipe``.
+
+    Example:
+        >>> from optunas.data import load_mnist1d
+        >>> from optunas.evaluation import train_standalone
+        >>> from optunas.spaces import NB201, NB201Genotype
+        >>> model, metrics = train_standalone(NB201(channels=4), NB201Genotype(("nor_conv_3x3",) * 6),
+        ...                                   load_mnist1d(num_samples=500), epochs=1)
+        >>> sorted(metrics)
+        ['recipe', 'test_accuracy', 'train_seconds', 'validation_accuracy']
+    """
+    plan = Recipe(**recipe)
+    data = (
+        load_dataset(dataset, root=data_root, download=download)
+        if isinstance(dataset, str)
+        else dataset
+    )
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    with _INIT_LOCK:
+        torch.manual_seed(seed)
+        model = space.build(genotype, data.input_shape, data.num_classes)
+    model.to(device)
+    started = time.perf_counter()
+    valid = _to_device(data.valid, device)
+    accuracy = plan.train(model, _to_device(data.train, device), valid, seed)
+    seconds = time.perf_counter() - started
+    return model.eval(), {
+        "validation_accuracy": accuracy,
+        "test_accuracy": evaluate_accuracy(model, _to_device(data.test, device)),
+        "train_seconds": round(seconds, 3),
+        "recipe": dataclasses.asdict(plan),
+    }

@@ -25,6 +25,8 @@ import optuna
 import torch
 import torch.nn.functional as F
 
+from optunas._metrics import ACCURACY_DECIMALS, SECONDS_DECIMALS, StudyNamer
+from optunas._recorded import command_settings
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.evaluation._train import (
@@ -32,6 +34,7 @@ from optunas.evaluation._train import (
     OBJECTIVES,
     _latency_ms,
     _to_device,
+    record_costs,
     resolve_objectives,
 )
 from optunas.nn import (
@@ -162,14 +165,16 @@ def _accuracy_and_loss(
 
 def recorded_space(study: optuna.Study) -> SearchSpace:
     """The search space a study records: a supernet's (``supernet:space``), else the
-    ``optunas`` command's (``optunas:space``, default settings)."""
+    ``optunas`` command's (``space`` in ``optunas:config``, or the older ``optunas:space``;
+    default settings)."""
     attrs = study.user_attrs
     recorded = attrs.get(STUDY_ATTR_SPACE)
     spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
     if isinstance(recorded, dict) and recorded.get("name") in spaces:
         return spaces[recorded["name"]](**{k: v for k, v in recorded.items() if k != "name"})
-    if isinstance(attrs.get("optunas:space"), str):
-        return get_space(attrs["optunas:space"])
+    name = command_settings(study).get("space")
+    if isinstance(name, str):
+        return get_space(name)
     raise ValueError(f"study {study.study_name!r} does not record its search space; pass space=")
 
 
@@ -234,7 +239,7 @@ class SupernetObjective:
     has written a newer one. A checkpoint made for another space or dataset is refused
     with :class:`CheckpointMismatchError`.
 
-    User attrs of each trial: ``genotype``, ``genotype_json``, ``params``, ``flops``,
+    User attrs of each trial: ``genotype``, ``genotype_json``, ``n_parameters``, ``flops``,
     ``latency_ms`` and ``space`` as :class:`~optunas.evaluation.TrainObjective` records them
     (the costs of the standalone network), plus ``value_kind`` (``"supernet_estimate"``),
     ``supernet_mode``, ``supernet_step`` and ``supernet_epoch`` (the checkpoint the value
@@ -357,6 +362,7 @@ class SupernetObjective:
         # Threads of one study (n_jobs > 1) share this object; the supernet is mutated under it.
         self._lock = threading.RLock()
         self._recorded: set[tuple[int, int]] = set()
+        self._name_metrics = StudyNamer()
         x, _ = self._train.tensors
         order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed)).to(x.device)
         self._calibration = [
@@ -623,6 +629,7 @@ class SupernetObjective:
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
         objectives = resolve_objectives(trial, self.objectives)
+        self._name_metrics(trial, objectives)
         genotype = self.space.suggest(trial)
         path = self.supernet.check_path(
             genotype.ops if isinstance(self.space, NB201) else genotype.layers
@@ -651,9 +658,7 @@ class SupernetObjective:
         trial.set_user_attr("space", repr(self.space))
         trial.set_user_attr("genotype", str(genotype))
         trial.set_user_attr("genotype_json", genotype.to_json())
-        for key, value in costs.items():
-            trial.set_user_attr(key, value)
-        trial.set_user_attr("latency_ms", _latency_ms(net, self.dataset.input_shape, self.device))
+        record_costs(trial, costs, _latency_ms(net, self.dataset.input_shape, self.device))
         if self.draw:
             from optunas.dashboard import draw_trial
 
@@ -663,8 +668,8 @@ class SupernetObjective:
         trial.set_user_attr("supernet_step", step)
         trial.set_user_attr("supernet_epoch", epoch)
         trial.set_user_attr("supernet_checkpoint", self.checkpoint)
-        trial.set_user_attr("supernet_valid_loss", loss)
-        trial.set_user_attr("eval_seconds", time.perf_counter() - started)
+        trial.set_user_attr("supernet_valid_loss", round(loss, ACCURACY_DECIMALS))
+        trial.set_user_attr("eval_seconds", round(time.perf_counter() - started, SECONDS_DECIMALS))
         scores = {"accuracy": accuracy, **costs}
         values = tuple(float(scores[name]) for name in objectives)
         return values if len(values) > 1 else values[0]

@@ -14,17 +14,18 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from optunas._metrics import (
+    ACCURACY_DECIMALS,
+    MS_DECIMALS,
+    PARAMS_ATTR,
+    SECONDS_DECIMALS,
+    StudyNamer,
+)
+from optunas._names import OBJECTIVES
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.nn import count_flops, count_params
 from optunas.spaces import SearchSpace, get_space
-
-#: What a study's objective can be, with the direction each wants.
-OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
-    "accuracy": optuna.study.StudyDirection.MAXIMIZE,
-    "params": optuna.study.StudyDirection.MINIMIZE,
-    "flops": optuna.study.StudyDirection.MINIMIZE,
-}
 
 # Weight initialisation draws from torch's global generator; seeding it and building the
 # network under one lock keeps each trial's initial weights reproducible with n_jobs > 1.
@@ -37,9 +38,15 @@ class TrainObjective:
     For each trial: suggest a genotype through ``space``, build the network, train it on the
     training split for ``epochs`` epochs, and after each epoch ``trial.report`` the validation
     accuracy and obey ``trial.should_prune()``. User attrs record ``genotype`` (printable),
-    ``genotype_json``, ``params``, ``flops`` (multiply-accumulates), ``latency_ms`` (batch of
-    one), ``train_seconds`` and ``space``. The return value is the final validation accuracy,
-    or, in a two-objective study, ``(accuracy, params)``; ``objectives`` chooses others.
+    ``genotype_json``, ``n_parameters`` (the parameter count; ``params`` in studies of
+    optunas 0.1), ``flops`` (multiply-accumulates), ``latency_ms`` (batch of one),
+    ``train_seconds`` and ``space``, rounded for reading. The return value is the final
+    validation accuracy, or, in a two-objective study, ``(accuracy, params)``;
+    ``objectives`` chooses others. The study's metric names are set at its first trial
+    (``validation accuracy``, ``params``, ``flops``) unless it has some. Optuna takes
+    ``trial.report`` in single-objective studies only, so in others the learning curve goes
+    to the user attr ``accuracy_curve`` (which :class:`~optunas.dashboard.StudyCharts`
+    draws).
 
     A trial whose loss turns NaN or infinite fails (it returns NaN, which Optuna records as
     FAIL) with the reason in the user attr ``fail_reason``; the study goes on.
@@ -113,11 +120,13 @@ class TrainObjective:
         self.objectives = tuple(objectives) if objectives else None
         self.seed = seed
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._name_metrics = StudyNamer()
         self._train = _to_device(self.dataset.train, self.device)
         self._valid = _to_device(self.dataset.valid, self.device)
 
     def __call__(self, trial: optuna.trial.BaseTrial) -> float | tuple[float, ...]:
         objectives = resolve_objectives(trial, self.objectives)
+        self._name_metrics(trial, objectives)
         genotype = self.space.suggest(trial)
         seed = self.seed + getattr(trial, "number", 0)
         with _INIT_LOCK:
@@ -132,9 +141,7 @@ class TrainObjective:
         trial.set_user_attr("genotype", str(genotype))
         if hasattr(genotype, "to_json"):
             trial.set_user_attr("genotype_json", genotype.to_json())
-        for key, value in costs.items():
-            trial.set_user_attr(key, value)
-        trial.set_user_attr("latency_ms", _latency_ms(model, self.dataset.input_shape, self.device))
+        record_costs(trial, costs, _latency_ms(model, self.dataset.input_shape, self.device))
         if self.draw:
             from optunas.dashboard import draw_trial
 
@@ -160,7 +167,7 @@ class TrainObjective:
         curve: list[float] = []
 
         def on_epoch(epoch: int, accuracy: float) -> None:
-            curve.append(accuracy)
+            curve.append(round(accuracy, ACCURACY_DECIMALS))
             if not can_report:
                 trial.set_user_attr("accuracy_curve", curve)
                 return
@@ -180,7 +187,9 @@ class TrainObjective:
             )
             raise
         finally:
-            trial.set_user_attr("train_seconds", time.perf_counter() - started)
+            trial.set_user_attr(
+                "train_seconds", round(time.perf_counter() - started, SECONDS_DECIMALS)
+            )
 
     def __repr__(self) -> str:
         return f"TrainObjective({self.space!r}, {self.dataset.name!r}, {self.recipe!r})"
@@ -216,6 +225,13 @@ def resolve_objectives(
                     f"study's direction is {direction.name.lower()}"
                 )
     return names
+
+
+def record_costs(trial: optuna.trial.BaseTrial, costs: dict[str, int], latency_ms: float) -> None:
+    """The network's costs as user attrs: ``n_parameters``, ``flops`` and ``latency_ms``."""
+    trial.set_user_attr(PARAMS_ATTR, costs["params"])
+    trial.set_user_attr("flops", costs["flops"])
+    trial.set_user_attr("latency_ms", round(latency_ms, MS_DECIMALS))
 
 
 def _latency_ms(

@@ -423,30 +423,44 @@ class ChainSupernet(nn.Module):
 
     def forward(self, x: torch.Tensor, path: Sequence[LayerSpec]) -> torch.Tensor:
         path = self.check_path(path)
-        outputs, widths = [self.stem(x)], [self.stem_width]
+        outputs = [self.stem(x)]
         for spec, position, projections in zip(path, self.layers, self.skips):
-            h = outputs[-1]
-            width = spec.width if spec.op in WIDENING_OPS else widths[-1]
-            if spec.op in WIDENING_OPS:
-                out = self.acts[spec.activation](position[spec.op](h, width, spec.kernel))
-            elif spec.op in ("max_pool", "avg_pool"):
-                out = self._pool(spec.op, h, spec.kernel)
-            else:
-                out = h
-            for source in spec.skips:
-                skip = outputs[source]
-                if skip.shape[2:] != out.shape[2:]:
-                    pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
-                    skip = pool(skip, out.shape[2:])
-                if widths[source] != width:
-                    skip = _conv_fn(self.dims)(
-                        skip, projections[source].weight[:width, : widths[source]]
-                    )
-                out = out + skip
-            outputs.append(out)
-            widths.append(width)
-        features = outputs[-1].flatten(2).mean(dim=2)
-        return F.linear(features, self.classifier.weight[:, : widths[-1]], self.classifier.bias)
+            out = self._layer(spec, position, outputs[-1])
+            outputs.append(self._add_skips(out, spec.skips, outputs, projections))
+        return self._classify(outputs[-1])
+
+    def _layer(self, spec: LayerSpec, position: nn.ModuleDict, h: torch.Tensor) -> torch.Tensor:
+        """The output of one layer's op on ``h``, before its skip connections."""
+        if spec.op in WIDENING_OPS:
+            return self.acts[spec.activation](position[spec.op](h, spec.width, spec.kernel))
+        if spec.op in ("max_pool", "avg_pool"):
+            return self._pool(spec.op, h, spec.kernel)
+        return h
+
+    def _add_skips(
+        self,
+        out: torch.Tensor,
+        sources: Sequence[int],
+        outputs: Sequence[torch.Tensor],
+        projections: nn.ModuleList,
+    ) -> torch.Tensor:
+        """``out`` plus the earlier ``outputs`` it skips from, pooled and projected to fit."""
+        width = out.shape[1]
+        for source in sources:
+            skip = outputs[source]
+            if skip.shape[2:] != out.shape[2:]:
+                pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
+                skip = pool(skip, out.shape[2:])
+            if skip.shape[1] != width:
+                skip = _conv_fn(self.dims)(
+                    skip, projections[source].weight[:width, : skip.shape[1]]
+                )
+            out = out + skip
+        return out
+
+    def _classify(self, h: torch.Tensor) -> torch.Tensor:
+        features = h.flatten(2).mean(dim=2)
+        return F.linear(features, self.classifier.weight[:, : h.shape[1]], self.classifier.bias)
 
     def _pool(self, op: str, x: torch.Tensor, kernel: int) -> torch.Tensor:
         if op == "max_pool":

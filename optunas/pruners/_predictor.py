@@ -22,6 +22,18 @@ from optunas.pruners._learning_curve import (
     target_value,
 )
 
+#: The user attrs of an architecture's size, newest first: optunas records ``n_parameters``;
+#: studies made before it, and users' own objectives, may hold ``params``.
+_SIZE_ATTRS = ("n_parameters", "params")
+
+
+def _size(trial: FrozenTrial) -> float | None:
+    """The trial's recorded size (parameter count), or None."""
+    for name in _SIZE_ATTRS:
+        if name in trial.user_attrs:
+            return trial.user_attrs[name]
+    return None
+
 
 def _features(values: np.ndarray, params: float | None) -> np.ndarray:
     """The curve's values and optionally log10(params). First differences would be linear
@@ -97,7 +109,8 @@ class PredictorPruner(BasePruner):
     For a trial that has reported the steps ``s_1 < ... < s_k``, every COMPLETE trial with
     finite values at those same steps is a training example (steps may start anywhere and
     skip: curves are lined up by the steps reported): features are its values at them and,
-    with ``use_params``, log10 of the user attr ``params`` (an architecture's size) and, with
+    with ``use_params``, log10 of the user attr ``n_parameters`` (an architecture's size, as
+    optunas's objectives record it; ``params`` is read too) and, with
     ``use_choices``, the trial's own choices (every ``trial.suggest_*`` value: one-hot over a
     categorical's choices, numbers scaled to [0, 1] over their range); the target is its final
     value. The choices let the regression learn which architectures end well, which a short
@@ -117,22 +130,24 @@ class PredictorPruner(BasePruner):
     learn from every trial rather than from the finished ones
     only; the trial's curve is run on through these links to the final step, and the error is
     each link's leave-one-out variance times the square of its effect on the final. The links
-    are refitted only when a trial has ended. It prunes harder at the same threshold (about
-    0.005 matches the default's loss under random search); BENCHMARKS.md measures it.
+    are refitted only when a trial has ended. It prunes harder at the same threshold; BENCHMARKS.md measures it.
 
     NaN or infinite values: a trial whose latest value is not finite is pruned; finished
     trials with non-finite values are left out of the training set. Both directions work.
 
     Args:
-        threshold: Prune below this probability of reaching the target. The default, 0.01,
-            is the largest of 0.005, 0.01, 0.02 and 0.05 that lost under 0.2 pp of final accuracy
-            against no pruning with random search and TPE on the tuning seeds (BENCHMARKS.md).
+        threshold: Prune below this probability of reaching the target. The default, 0.002,
+            is the largest of 0.002, 0.005 and 0.01 whose loss against no pruning stayed within
+            0.1 pp of final accuracy (up to one standard error) on both tables, under random
+            search and TPE, on the tuning seeds (BENCHMARKS.md, "The defaults on every curve
+            set").
         percentile: None for the best final value; else a percentile (0-100, of values
             oriented so that larger is better) of finished finals.
         n_min_trials: Completed trials needed before the regression is trusted.
         n_warmup_steps: No pruning before this step.
         ridge: The ridge penalty on the curve's features.
-        use_params: Add log10 of the user attr ``params`` to the features.
+        use_params: Add log10 of the user attr ``n_parameters`` (or ``params``) to the
+            features.
         use_choices: Add the trial's parameters to the features. A parameter a trial did not
             sample (a branch of a conditional space) encodes as zeros.
         choice_ridge: The ridge penalty on the choices' features; larger than ``ridge``
@@ -160,7 +175,7 @@ class PredictorPruner(BasePruner):
 
     def __init__(
         self,
-        threshold: float = 0.01,
+        threshold: float = 0.002,
         percentile: float | None = None,
         n_min_trials: int = 20,
         n_warmup_steps: int = 2,
@@ -233,7 +248,7 @@ class PredictorPruner(BasePruner):
         for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
             if t.value is None or not math.isfinite(t.value):
                 continue
-            if self._use_params and "params" not in t.user_attrs:
+            if self._use_params and _size(t) is None:
                 continue
             usable += 1
             prefix = _curve_prefix(t, sign, steps)
@@ -247,9 +262,11 @@ class PredictorPruner(BasePruner):
                     f"at every step trial {trial.number} did ({_describe(steps)})"
                 )
             return self._fall_back(study, trial, why)
-        if self._use_params and "params" not in trial.user_attrs:
+        if self._use_params and _size(trial) is None:
             return self._fall_back(
-                study, trial, f"trial {trial.number} has no user attr 'params' (use_params=True)"
+                study,
+                trial,
+                f"trial {trial.number} has no user attr 'n_parameters' (use_params=True)",
             )
         layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
         names = tuple(layout)
@@ -277,7 +294,7 @@ class PredictorPruner(BasePruner):
             return float(ndtr((mean - target) / sd)) < self._threshold
 
         def row(t: FrozenTrial, prefix: np.ndarray) -> np.ndarray:
-            curve = _features(prefix, t.user_attrs.get("params") if self._use_params else None)
+            curve = _features(prefix, _size(t) if self._use_params else None)
             return np.concatenate([curve, self._choices_of(t, layout, names)])
 
         x = np.array([row(t, prefix) for t, prefix in train])
@@ -292,7 +309,8 @@ class PredictorPruner(BasePruner):
         self, trial: FrozenTrial, layout: dict[str, BaseDistribution], names: tuple[str, ...]
     ) -> list[float]:
         """The chain's features beyond the curve: log10(params) with ``use_params``, the choices."""
-        params = [math.log10(max(trial.user_attrs["params"], 1.0))] if self._use_params else []
+        size = _size(trial) if self._use_params else None
+        params = [] if size is None else [math.log10(max(size, 1.0))]
         return params + self._choices_of(trial, layout, names)
 
     def _chain_links(
@@ -311,7 +329,7 @@ class PredictorPruner(BasePruner):
             for t in study._get_trials(
                 deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED), use_cache=True
             )
-            if not self._use_params or "params" in t.user_attrs
+            if not self._use_params or _size(t) is not None
         ]
         key = (
             id(study._storage),

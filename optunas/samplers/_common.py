@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+#: Trial system attr ReinforceSampler writes at each trial's end: the policy's entropy over
+#: the choices it made for the trial, in nats (the sum of each choice's entropy given the
+#: choices before it), and that of a uniform policy over the same choices (``{"nats": h,
+#: "uniform": u}``), so charts can show how sure the controller has grown. Kept here, away
+#: from torch, for readers such as :class:`optunas.dashboard.StudyCharts`.
+REINFORCE_ENTROPY_ATTR = "optunas:reinforce:entropy"
+
 
 def _stable_hash(*parts: object) -> int:
     """A hash that is the same in every process (Python's hash() of str is salted)."""

@@ -24,7 +24,7 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from optunas.samplers._common import _stable_hash
+from optunas.samplers._common import REINFORCE_ENTROPY_ATTR, _stable_hash
 
 _DTYPE = torch.float64  # double precision keeps replays in different processes bit-close
 
@@ -298,6 +298,10 @@ class ReinforceSampler(BaseSampler):
     trial ``max_lag`` numbers later (this uses the storage's timestamps, so machines
     sharing a database should keep their clocks in sync).
 
+    At each trial's end the policy's entropy over the choices it made for the trial goes to
+    the trial's system attr ``optunas:reinforce:entropy`` (nats, beside a uniform policy's),
+    which :class:`optunas.dashboard.StudyCharts` draws: one storage write per trial.
+
     Multi-objective studies are refused with a ``ValueError``.
 
     Args:
@@ -368,6 +372,8 @@ class ReinforceSampler(BaseSampler):
         self._study_key: tuple[int, int] | None = None
         self._controller: _Controller | None = None
         self._live: OrderedDict[int, tuple[list[_Decision], Any]] = OrderedDict()
+        # Per running trial: (entropy, uniform entropy) of the choices sampled so far.
+        self._entropy: OrderedDict[int, tuple[float, float]] = OrderedDict()
 
     def _reset(self, study: Study) -> None:
         self._study_key = (id(study._storage), study._study_id)
@@ -466,6 +472,15 @@ class ReinforceSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._live.pop(trial._trial_id, None)
+            entropy = self._entropy.pop(trial._trial_id, None)
+        if entropy is not None:
+            # Optuna calls after_trial before it closes the trial, so the trial still takes
+            # attrs: one write per trial.
+            study._storage.set_trial_system_attr(
+                trial._trial_id,
+                REINFORCE_ENTROPY_ATTR,
+                {"nats": round(entropy[0], 4), "uniform": round(entropy[1], 4)},
+            )
 
     def sample_independent(
         self,
@@ -506,6 +521,7 @@ class ReinforceSampler(BaseSampler):
             else:
                 rng = np.random.default_rng([self._seed, trial.number, _stable_hash(param_name)])
             index = int(rng.choice(size, p=probs / probs.sum()))
+            self._add_entropy(trial._trial_id, probs, size)
             decisions.append(_Decision(key, size, index))
             self._live[trial._trial_id] = (decisions, state)
             self._live.move_to_end(trial._trial_id)
@@ -514,6 +530,14 @@ class ReinforceSampler(BaseSampler):
         return self._value(param_distribution, index)
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _add_entropy(self, trial_id: int, probs: np.ndarray, size: int) -> None:
+        """Add a choice's entropy to its trial's sum (bounded as ``_live`` is)."""
+        p = probs[probs > 0] / probs.sum()
+        nats, uniform = self._entropy.pop(trial_id, (0.0, 0.0))
+        self._entropy[trial_id] = (nats - float((p * np.log(p)).sum()), uniform + math.log(size))
+        while len(self._entropy) > 1024:
+            self._entropy.popitem(last=False)
 
     @staticmethod
     def _check_single_objective(study: Study) -> None:

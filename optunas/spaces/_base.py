@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import optuna
@@ -88,6 +88,21 @@ class SearchSpace(abc.ABC):
     def build(self, genotype: Any, input_shape: Sequence[int], num_classes: int) -> nn.Module:
         """Build the network of ``genotype`` for inputs of ``input_shape`` (channels first,
         without the batch dimension: ``(C, L)`` for signals, ``(C, H, W)`` for images)."""
+
+    def builder(
+        self, genotype: Any, input_shape: Sequence[int], num_classes: int
+    ) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+        """The builder of ``genotype``'s network and its arguments, as plain data: calling
+        ``builder(**arguments)`` gives what :meth:`build` gives.
+
+        :func:`optunas.dashboard.export_trial` writes the builder's source and this call out
+        as a standalone PyTorch file, so a space that implements it (the builder a class or
+        function of its own module, arguments of literals and dataclasses) can be exported.
+
+        Raises:
+            NotImplementedError: the space builds its network some other way.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not say how it builds its network")
 
     def genotype(self, params: Mapping[str, Any]) -> Any:
         """Rebuild the genotype from trial params, e.g. ``study.best_params``.

@@ -3,7 +3,7 @@ and skip connections."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -148,6 +148,49 @@ class Chain(SearchSpace):
             params.update({f"{prefix}skip_{j}": j in layer.skips for j in range(i - 1)})
         return params
 
+    def fixed_layers(self, values: Mapping[str, Any] | None = None) -> tuple[LayerSpec, ...]:
+        """Every choice of the layers but their op, for a search over the ops alone (DARTS).
+
+        ``values`` fixes choices by their param names: ``chain/num_layers``, and for a layer
+        ``i`` ``layer_i/kernel``, ``layer_i/width``, ``layer_i/activation`` and
+        ``layer_i/skip_j``. The rest take the space's defaults: ``max_layers`` layers, each
+        with the first of ``kernels``, ``widths`` and ``activations`` and no skips. The
+        layers' ``op`` is the first of ``ops``, a placeholder.
+
+        Example:
+            >>> from optunas.spaces import Chain
+            >>> space = Chain(max_layers=2, widths=(16, 32))
+            >>> for layer in space.fixed_layers({"layer_2/width": 32, "layer_2/skip_0": True}):
+            ...     print(layer.kernel, layer.width, layer.activation, layer.skips)
+            3 16 relu ()
+            3 32 relu (0,)
+        """
+        values = dict(values or {})
+        depth = values.pop("chain/num_layers", self.max_layers)
+        if depth not in range(self.min_layers, self.max_layers + 1):
+            raise ValueError(
+                f"chain/num_layers must lie in {self.min_layers}..{self.max_layers}, got {depth}"
+            )
+        choices = {"kernel": self.kernels, "width": self.widths, "activation": self.activations}
+        layers = []
+        for i in range(1, depth + 1):
+            fixed = {}
+            for field, options in choices.items():
+                fixed[field] = values.pop(f"layer_{i}/{field}", options[0])
+                if fixed[field] not in options:
+                    raise ValueError(
+                        f"layer_{i}/{field} must be one of {options}, got {fixed[field]!r}"
+                    )
+            skips = tuple(j for j in range(i - 1) if values.pop(f"layer_{i}/skip_{j}", False))
+            layers.append(LayerSpec(self.ops[0], skips=skips, **fixed))
+        if values:
+            raise ValueError(
+                f"cannot fix {', '.join(sorted(values))}: the fixed choices are "
+                f"chain/num_layers and layer_i/kernel, width, activation, skip_j for i up to "
+                f"{depth} (the ops are searched)"
+            )
+        return tuple(layers)
+
     def draw(self, genotype: ChainGenotype) -> str:
         """The network as a column of layers (op, kernel, width, activation), its skip
         connections as arcs.
@@ -167,13 +210,19 @@ class Chain(SearchSpace):
     def build(
         self, genotype: ChainGenotype, input_shape: Sequence[int], num_classes: int
     ) -> nn.Module:
-        return ChainNetwork(
-            genotype.layers,
-            in_channels=input_shape[0],
-            num_classes=num_classes,
-            dims=input_dims(input_shape),
-            stem_width=self.stem_width,
-        )
+        builder, arguments = self.builder(genotype, input_shape, num_classes)
+        return builder(**arguments)
+
+    def builder(
+        self, genotype: ChainGenotype, input_shape: Sequence[int], num_classes: int
+    ) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+        return ChainNetwork, {
+            "layers": list(genotype.layers),
+            "in_channels": input_shape[0],
+            "num_classes": num_classes,
+            "dims": input_dims(input_shape),
+            "stem_width": self.stem_width,
+        }
 
     def __repr__(self) -> str:
         return f"Chain(min_layers={self.min_layers}, max_layers={self.max_layers})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,14 +120,20 @@ class NB201(SearchSpace):
     def build(
         self, genotype: NB201Genotype, input_shape: Sequence[int], num_classes: int
     ) -> nn.Module:
-        return NB201Network(
-            genotype.ops,
-            in_channels=input_shape[0],
-            num_classes=num_classes,
-            dims=input_dims(input_shape),
-            channels=self.channels,
-            cells_per_stage=self.cells_per_stage,
-        )
+        builder, arguments = self.builder(genotype, input_shape, num_classes)
+        return builder(**arguments)
+
+    def builder(
+        self, genotype: NB201Genotype, input_shape: Sequence[int], num_classes: int
+    ) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+        return NB201Network, {
+            "edge_ops": list(genotype.ops),
+            "in_channels": input_shape[0],
+            "num_classes": num_classes,
+            "dims": input_dims(input_shape),
+            "channels": self.channels,
+            "cells_per_stage": self.cells_per_stage,
+        }
 
     def __repr__(self) -> str:
         return f"NB201(channels={self.channels}, cells_per_stage={self.cells_per_stage})"

@@ -1,0 +1,210 @@
+"""``optunas darts``: one differentiable search, recorded as a trial of a study."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from optunas.cli._supernet import DEFAULT_STORAGE, _positive_int
+
+#: Kept here as well as in optunas.evaluation so that ``--help`` and bad input answer without
+#: loading torch; tests/test_darts.py checks that the two agree.
+GUARDS = ("none", "average", "dartsminus", "pt")
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return number
+
+
+def register(commands: Any) -> None:
+    """Add the ``darts`` sub-command to the sub-parser action ``commands``.
+
+    Example:
+        >>> import argparse
+        >>> from optunas.cli._darts import register
+        >>> parser = argparse.ArgumentParser(prog="optunas")
+        >>> register(parser.add_subparsers(dest="command"))
+        >>> args = parser.parse_args(["darts", "--study-name", "s", "--order", "2"])
+        >>> args.order, args.guard, args.storage
+        (2, 'pt', 'sqlite:///optunas.db')
+    """
+    darts = commands.add_parser(
+        "darts",
+        help="differentiable search (DARTS), recorded as a trial of a study",
+        description="Run DARTS on the NB201 cell space or on the ops of a chain's layers "
+        "(--space chain; depth, widths, kernels, activations and skips fixed): weights and "
+        "architecture weights trained in turn on two halves of the training split, the "
+        "strongest op of each edge or layer position derived. The "
+        "run is one trial of the study: each epoch's derived cell scored with the supernet's "
+        "weights as intermediate values, the alphas as user attrs, the derived cell as the "
+        "trial's params (so `optunas retrain` trains it standalone). With --checkpoint a killed "
+        "run resumes where it stopped.",
+    )
+    darts.add_argument("--study-name", required=True, help="study to record the run in")
+    darts.add_argument(
+        "--storage", default=DEFAULT_STORAGE, help=f"storage URL (default: {DEFAULT_STORAGE})"
+    )
+    darts.add_argument(
+        "--space",
+        choices=("nb201", "chain"),
+        default="nb201",
+        help="nb201: the cell's op per edge; chain: the op of each layer position, the other "
+        "choices fixed (default: nb201)",
+    )
+    darts.add_argument(
+        "--channels",
+        type=_positive_int,
+        default=16,
+        help="width of the cells (nb201), or of the stem and every widening layer (chain) "
+        "(default: 16)",
+    )
+    darts.add_argument(
+        "--layers",
+        type=_positive_int,
+        default=None,
+        help="chain only: layer positions, each with kernel 3, relu and no skips (default: 4)",
+    )
+    darts.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="1: first-order; 2: the paper's second-order approximation (default: 1)",
+    )
+    darts.add_argument(
+        "--epochs", type=_positive_int, default=50, help="search epochs (default: 50)"
+    )
+    darts.add_argument(
+        "--guard",
+        choices=GUARDS,
+        default="pt",
+        help="guard against collapse and seed variance (default: pt, perturbation-based "
+        "selection; see the README)",
+    )
+    darts.add_argument(
+        "--guard-strength",
+        type=float,
+        default=None,
+        help="averaged share of epochs (average) or initial auxiliary skip (dartsminus)",
+    )
+    darts.add_argument(
+        "--arch-lr",
+        type=_positive_float,
+        default=1e-2,
+        help="learning rate of the alphas (default: 1e-2)",
+    )
+    darts.add_argument(
+        "--lr", type=_positive_float, default=0.025, help="learning rate of the weights"
+    )
+    darts.add_argument(
+        "--batch-size", type=_positive_int, default=64, help="minibatch size (default: 64)"
+    )
+    darts.add_argument("--dataset", default="mnist1d", help="dataset name (default: mnist1d)")
+    darts.add_argument(
+        "--num-samples",
+        type=_positive_int,
+        default=None,
+        help="signals to generate (mnist1d only; default: the dataset's)",
+    )
+    darts.add_argument(
+        "--checkpoint", default=None, help="file of the search's state; resumes when present"
+    )
+    darts.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    darts.add_argument("--data-root", default=None, help="folder of torchvision datasets")
+    darts.add_argument(
+        "--download", action="store_true", help="let torchvision download a missing dataset"
+    )
+    darts.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    darts.set_defaults(handler=_darts)
+
+
+def _fail(message: str) -> int:
+    print(f"optunas darts: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _darts(args: argparse.Namespace) -> int:
+    if args.num_samples is not None and args.dataset != "mnist1d":
+        return _fail("--num-samples applies to mnist1d only")
+    if args.space != "chain" and args.layers is not None:
+        return _fail("--layers applies to --space chain only")
+    if args.guard_strength is not None and args.guard_strength < 0:
+        return _fail(f"--guard-strength must not be negative, got {args.guard_strength}")
+    import optuna
+
+    from optunas._storage import open_storage
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        storage = open_storage(args.storage)
+    except (ValueError, ImportError) as exc:
+        return _fail(str(exc))
+
+    # Imported here so that bad input answers without loading torch.
+    from optunas.data import DatasetUnavailableError, load_dataset
+    from optunas.evaluation import DartsSearch
+    from optunas.spaces import NB201, Chain
+
+    options = {} if args.num_samples is None else {"num_samples": args.num_samples}
+    try:
+        dataset = load_dataset(
+            args.dataset,
+            root=args.data_root,
+            download=args.download,
+            seed=args.seed,
+            **options,
+        )
+        space = (
+            NB201(channels=args.channels)
+            if args.space == "nb201"
+            else Chain(
+                max_layers=args.layers or 4, widths=(args.channels,), stem_width=args.channels
+            )
+        )
+        search = DartsSearch(
+            space,
+            dataset,
+            epochs=args.epochs,
+            order=args.order,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            arch_lr=args.arch_lr,
+            guard=args.guard,
+            guard_strength=args.guard_strength,
+            checkpoint=args.checkpoint,
+            seed=args.seed,
+        )
+        search.load()  # a checkpoint of another setting is refused before a trial exists
+    except (ValueError, DatasetUnavailableError) as exc:
+        return _fail(str(exc))
+    study = optuna.create_study(
+        study_name=args.study_name,
+        storage=storage,
+        direction="maximize",
+        load_if_exists=True,
+        pruner=optuna.pruners.NopPruner(),  # a search is one trial: it runs to its end
+    )
+    if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
+        return _fail(f"study {args.study_name!r} does not maximise one value")
+    trial = study.ask()
+    try:
+        result = search.run(trial, show_progress_bar=not args.no_progress)
+    except BaseException as exc:
+        # Ctrl-C, a mismatched checkpoint or a divergence: the trial is closed, not left running.
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        if isinstance(exc, ValueError):
+            return _fail(str(exc))
+        raise
+    study.tell(trial, result.value)
+    print(
+        f"Trial {trial.number} of {args.study_name!r}: {result.genotype} "
+        f"(validation {result.value:.4f} with the supernet's weights)"
+    )
+    return 0

@@ -1,0 +1,247 @@
+"""Workers that die, are interrupted or lose their storage, on the real storages: every trial
+ends in a final state, the study reaches its count exactly, errors are one line.
+
+Trials are looked up in the tabular benchmark (``--evaluator tabular``) so that a worker costs
+its start-up only; a worker that must be caught mid-trial runs an objective that sleeps (the
+stand-in for training). Heartbeats beat every second and go stale after two
+(``OPTUNAS_HEARTBEAT_INTERVAL``/``OPTUNAS_HEARTBEAT_GRACE``) so that a dead worker is noticed at
+once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+
+import optuna
+import pytest
+from conftest import service_url
+
+from optunas._storage import open_storage
+
+FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+RUNNING = optuna.trial.TrialState.RUNNING
+FAST_BEAT = {"OPTUNAS_HEARTBEAT_INTERVAL": "1", "OPTUNAS_HEARTBEAT_GRACE": "2"}
+ENV = {**os.environ, **FAST_BEAT}
+TABULAR = ["--evaluator", "tabular", "--sampler", "random", "--pruner", "none"]
+#: A worker whose trial sleeps until it is killed: training that takes long.
+SLEEPER = textwrap.dedent(
+    """
+    import sys, time, optuna
+    from optunas._storage import open_storage
+    from optunas.spaces import NB201
+    study = optuna.load_study(study_name=sys.argv[2], storage=open_storage(sys.argv[1]))
+    def objective(trial):
+        NB201().suggest(trial)
+        trial.report(0.5, 0)
+        time.sleep(300)
+    study.optimize(objective, n_trials=1)
+    """
+)
+
+
+def optunas(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "optunas", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=ENV,
+    )
+
+
+def _url(kind: str, tmp_path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'f.db'}"
+    if kind == "journal":
+        return f"journal:{tmp_path / 'f.log'}"
+    return service_url(kind)
+
+
+def _trials(url: str, name: str) -> list[optuna.trial.FrozenTrial]:
+    return optuna.load_study(study_name=name, storage=open_storage(url, heartbeat=False)).trials
+
+
+def _wait_for(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _create(url: str, name: str) -> None:
+    # In this process: the command as the workers run it is what is under test.
+    from optunas.cli import main
+
+    assert main(["create-study", "--study-name", name, "--storage", url, *TABULAR]) == 0
+
+
+@pytest.mark.parametrize("kind", ["journal", "redis", "postgresql"])
+def test_a_killed_workers_trial_is_failed_retried_and_the_count_is_exact(
+    kind, study_name, tmp_path
+) -> None:
+    url = _url(kind, tmp_path)
+    _create(url, study_name)
+    sleeper = subprocess.Popen([sys.executable, "-c", SLEEPER, url, study_name], env=ENV)
+    try:
+        # Running, and beating: a second beat has been recorded after the first.
+        _wait_for(lambda: [t.state for t in _trials(url, study_name)] == [RUNNING], "a trial")
+        time.sleep(1.5)
+    finally:
+        sleeper.send_signal(signal.SIGKILL)
+        sleeper.wait(timeout=60)
+    (killed,) = _trials(url, study_name)
+    assert killed.state == RUNNING  # nobody told the storage
+    time.sleep(3)  # past the grace period: the next worker finds it stale
+    worker = optunas("worker", "--study-name", study_name, "--storage", url, "--until", "5")
+    assert worker.returncode == 0, worker.stderr
+    assert "Traceback" not in worker.stderr
+    trials = _trials(url, study_name)
+    assert not [t for t in trials if t.state == RUNNING]
+    assert len([t for t in trials if t.state in FINISHED]) == 5
+    assert trials[0].state == optuna.trial.TrialState.FAIL
+    (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == killed.number]
+    assert retry.state in FINISHED and retry.params == killed.params
+
+
+def test_ctrl_c_mid_study_closes_the_trial_and_the_study_resumes(study_name, tmp_path) -> None:
+    url = _url("journal", tmp_path)
+    _create(url, study_name)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "optunas", "worker", "--study-name", study_name, "--storage", url]
+        + ["--n-trials", "100000", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    _wait_for(lambda: len(_trials(url, study_name)) >= 5, "five trials")
+    worker.send_signal(signal.SIGINT)  # wherever it lands: sampler, objective or storage
+    _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Interrupted" in stderr
+    trials = _trials(url, study_name)
+    assert not [t for t in trials if t.state == RUNNING]
+    for trial in trials:
+        if trial.state == optuna.trial.TrialState.FAIL:
+            assert "KeyboardInterrupt" in trial.user_attrs.get("fail_reason", "KeyboardInterrupt")
+    target = len([t for t in trials if t.state in FINISHED]) + 3
+    resumed = optunas(
+        "worker", "--study-name", study_name, "--storage", url, "--until", str(target)
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    trials = _trials(url, study_name)
+    assert len([t for t in trials if t.state in FINISHED]) == target
+    assert not [t for t in trials if t.state == RUNNING]
+
+
+def test_a_dropped_database_connection_is_survived(study_name) -> None:
+    """The worker's connections are cut three times by the server (as a restart or a network
+    failure does); it reconnects and the study ends with its exact count."""
+    import sqlalchemy
+
+    url = service_url("postgresql")
+    _create(url, study_name)
+    app = f"optunas-{study_name}"  # libpq names the worker's connections after PGAPPNAME
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "optunas", "worker", "--study-name", study_name, "--storage", url]
+        + ["--until", "60", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**ENV, "PGAPPNAME": app},
+    )
+    _wait_for(lambda: len(_trials(url, study_name)) >= 5, "five trials")
+    engine = sqlalchemy.create_engine(url)
+    terminated = 0
+    for _ in range(3):
+        with engine.connect() as connection:
+            terminated += len(
+                connection.execute(
+                    sqlalchemy.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :app"
+                    ),
+                    {"app": app},
+                ).fetchall()
+            )
+        time.sleep(0.3)
+    engine.dispose()
+    _, stderr = worker.communicate(timeout=300)
+    assert terminated > 0
+    assert worker.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    trials = _trials(url, study_name)
+    assert len([t for t in trials if t.state in FINISHED]) == 60
+    assert not [t for t in trials if t.state == RUNNING]
+
+
+@contextlib.contextmanager
+def _read_only(folder) -> Iterator[None]:
+    """``folder`` and its files read-only for the duration: by their mode, or, for root, whom
+    modes do not stop, by the immutable attribute."""
+    paths = [*folder.iterdir(), folder]
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None:
+            pytest.skip("running as root without chattr: nothing makes a file read-only")
+        made = subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"running as root and chattr +i failed: {made.stderr.strip()}")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        return
+    modes = {path: path.stat().st_mode for path in paths}
+    for path in paths:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_read_only_storage_is_one_line_and_keeps_its_trials(kind, tmp_path) -> None:
+    url = _url(kind, tmp_path)
+    made = optunas("run", "--study-name", "s", "--storage", url, *TABULAR, "--n-trials", "3")
+    assert made.returncode == 0, made.stderr
+    before = _trials(url, "s")
+    with _read_only(tmp_path):
+        result = optunas(
+            "worker", "--study-name", "s", "--storage", url, "--n-trials", "2", "--no-progress"
+        )
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert any(
+        words in lines[0]
+        for words in ("readonly database", "Permission denied", "Operation not permitted")
+    ), lines[0]
+    assert [(t.number, t.state, t.value) for t in _trials(url, "s")] == [
+        (t.number, t.state, t.value) for t in before
+    ]
+
+
+def test_a_locked_sqlite_file_is_one_line(tmp_path) -> None:
+    import sqlite3
+
+    url = _url("sqlite", tmp_path)
+    _create(url, "s")
+    lock = sqlite3.connect(tmp_path / "f.db", isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # another program writing, for longer than SQLite waits
+    try:
+        result = optunas("worker", "--study-name", "s", "--storage", url, "--n-trials", "1")
+    finally:
+        lock.close()
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "database is locked" in lines[0], result.stderr
