@@ -54,6 +54,13 @@ run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,t
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space nb201 --at 100,500,1000 | tee "$out/overhead_nb201.md"
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --at 100,500,1000 | tee "$out/overhead_chain.md"
 
+# Weight sharing: the ranking, 500 cells x 5 supernet seeds, about 4 min of one core (25 s of
+# pretraining and 20 s of scoring per seed when the machine is idle; over an hour when shared);
+# the search at equal compute, about 4 min of one core per seed.
+run python studies/supernet_ranking.py run --variant no-none --epochs 200 --cells 500 --seeds 0 1 2 3 4 \
+    | tee "$out/supernet_ranking.md"
+run python studies/supernet_search.py --seeds 0 1 2 3 4 --epochs 200 --candidates 1000 --top-k 5 50 \
+    | tee "$out/supernet_search.md"
 # Differentiable search. About 50 min (recorded, on a VM loaded by other jobs), a few minutes
 # for the bound and the cost.
 run python studies/darts_bench.py --seeds 5 --epochs 30 --variants first,second,minus > "$out/darts_bench.jsonl"

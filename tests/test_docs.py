@@ -48,8 +48,14 @@ def test_readme_custom_space_trains(small_mnist1d) -> None:
     assert study.best_trial.user_attrs["n_parameters"] > 0
 
 
+#: Examples with a test of their own below.
+_TESTED_APART = {"weight_sharing.py"}
+
+
 def test_examples_run(tmp_path) -> None:
     for example in sorted((ROOT / "examples").glob("*.py")):
+        if example.name in _TESTED_APART:
+            continue
         result = subprocess.run(
             [sys.executable, str(example)],
             cwd=tmp_path,
@@ -59,6 +65,27 @@ def test_examples_run(tmp_path) -> None:
         )
         assert result.returncode == 0, f"{example.name}: {result.stderr}"
         assert "best" in result.stdout, example.name
+
+
+def test_weight_sharing_example_searches_retrains_and_runs_enas(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "weight_sharing.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("best one-shot estimate 0.")
+    retrained = [line for line in lines if "-> standalone" in line]
+    assert len(retrained) == 2
+    # The two retrained cells are the study's two best estimates, each beside its truth.
+    best = float(lines[0].split()[3].rstrip(":"))
+    assert float(retrained[0].split()[1]) == best
+    assert all(0.1 < float(line.split()[-1]) <= 1.0 for line in retrained)
+    assert lines[-1].startswith("best ENAS estimate 0.")
+    assert not list(tmp_path.iterdir())  # the checkpoints went to a temporary folder
 
 
 def test_readme_supernet_example_runs_as_written(tmp_path) -> None:

@@ -94,6 +94,39 @@ def test_fair_paths_use_every_op_of_every_edge_once() -> None:
         assert sorted(path[e] for path in paths) == sorted(NB201_OPS)
 
 
+def test_paths_are_drawn_from_the_ops_asked_for() -> None:
+    supernet = NB201Supernet(1, 10, dims=1, channels=4)
+    four = [op for op in NB201_OPS if op != "none"]
+    generator = torch.Generator().manual_seed(2)
+    drawn = {op for _ in range(50) for op in supernet.sample_path(generator, four)}
+    assert drawn == set(four)
+    assert {op for _ in range(50) for op in supernet.sample_path(generator)} == set(NB201_OPS)
+    paths = supernet.fair_paths(generator, four)
+    assert len(paths) == 4 and all(sorted(p[e] for p in paths) == sorted(four) for e in range(6))
+    with pytest.raises(ValueError, match="must be some of"):
+        supernet.sample_path(generator, ["conv_5x5"])
+
+
+@pytest.mark.parametrize("train_none", [False, True])
+def test_pretraining_draws_none_only_when_asked(tmp_path, small_mnist1d, train_none) -> None:
+    objective = SupernetObjective(
+        NB201(channels=4),
+        small_mnist1d,
+        checkpoint=tmp_path / "s.pt",
+        epochs=1,
+        train_none=train_none,
+        draw=False,
+    )
+    generator = torch.Generator().manual_seed(0)
+    drawn = {op for _ in range(50) for path in objective._sample(generator) for op in path}
+    assert ("none" in drawn) == train_none and len(drawn) >= 4
+    objective.pretrain()
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=1)
+    assert study.user_attrs["supernet:settings"]["train_none"] is train_none
+    assert SupernetObjective.from_study(study, small_mnist1d).train_none is train_none
+
+
 def test_a_path_outside_the_supernet_is_one_clear_error() -> None:
     supernet = NB201Supernet(1, 10, dims=1, channels=4, ops=("none", "nor_conv_3x3"))
     with pytest.raises(ValueError, match="not in this supernet"):
@@ -483,6 +516,88 @@ def test_two_worker_processes_share_one_checkpoint(tmp_path, study_name, small_m
     assert sorted(t.user_attrs["supernet_step"] for t in study.trials) == [2, 4, 6, 8, 10, 12]
     assert load_checkpoint(checkpoint)["step"] == 12
     assert study.user_attrs["supernet:checkpoint"] == str(checkpoint)
+
+
+_STALLING_WORKER = _ENAS_WORKER.replace(
+    "study.optimize(objective, n_trials=3)",
+    """
+if len(sys.argv) > 6:
+    # Fault injection below save_checkpoint: this worker's first write puts half the bytes
+    # into the temporary file, says so, and hangs there, holding the lock, to be killed.
+    import io, pathlib, time
+    real_save = torch.save
+    def half_a_write(obj, handle):
+        buffer = io.BytesIO()
+        real_save(obj, buffer)
+        handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        handle.flush()
+        pathlib.Path(sys.argv[6]).touch()
+        time.sleep(600)
+    torch.save = half_a_write
+study.optimize(objective, n_trials=int(sys.argv[5]))
+""",
+)
+
+
+@pytest.mark.parametrize("storage_kind", ["journal", "postgresql"])
+def test_a_worker_killed_mid_write_leaves_the_shared_checkpoint_to_the_other(
+    tmp_path, study_name, small_mnist1d, storage_kind
+) -> None:
+    from conftest import service_url
+
+    from optunas._storage import open_storage
+
+    url = (
+        f"journal:{tmp_path / 'study.log'}"
+        if storage_kind == "journal"
+        else service_url("postgresql")
+    )
+    study = optuna.create_study(
+        storage=open_storage(url), study_name=study_name, direction="maximize"
+    )
+    checkpoint, data, marker = tmp_path / "enas.pt", tmp_path / "data.pt", tmp_path / "stalled"
+    (x, y), (vx, vy) = small_mnist1d.train.tensors, small_mnist1d.valid.tensors
+    torch.save((torch.cat([x, vx]), torch.cat([y, vy])), data)
+    # One trial here first, so that the checkpoint exists (2 steps) before the kill.
+    objective = SupernetObjective(
+        NB201(channels=4), small_mnist1d, mode="enas", checkpoint=checkpoint, enas_steps=2
+    )
+    study.optimize(objective, n_trials=1)
+
+    def worker(*extra: str) -> subprocess.Popen:
+        argv = [url, study_name, str(checkpoint), str(data), *extra]
+        return subprocess.Popen([sys.executable, "-c", _STALLING_WORKER, *argv])
+
+    victim = worker("1", str(marker))
+    survivor: subprocess.Popen | None = None
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert victim.poll() is None and time.monotonic() < deadline, "no write began"
+            time.sleep(0.05)
+        assert glob.glob(str(checkpoint) + ".*.tmp")  # the half-written temporary file
+        survivor = worker("3")
+        # Wait until the survivor has its trial and so is waiting for the victim's lock.
+        while sum(t.state == optuna.trial.TrialState.RUNNING for t in study.trials) < 2:
+            assert survivor.poll() is None and time.monotonic() < deadline, "no second trial"
+            time.sleep(0.05)
+        assert load_checkpoint(checkpoint)["step"] == 2  # still whole while the write hangs
+    except BaseException:
+        if survivor is not None:
+            survivor.kill()
+        raise
+    finally:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    assert survivor.wait(timeout=300) == 0
+    assert load_checkpoint(checkpoint)["step"] == 8
+    assert not glob.glob(str(checkpoint) + ".*.tmp")  # the survivor swept the torn file away
+    trials = optuna.load_study(study_name=study_name, storage=open_storage(url)).trials
+    done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    # The survivor went on from the last whole checkpoint: 2 steps per trial, none lost but
+    # the killed trial's, which never reached the file.
+    assert sorted(t.user_attrs["supernet_step"] for t in done) == [2, 4, 6, 8]
+    assert [t.state for t in trials].count(optuna.trial.TrialState.RUNNING) == 1  # the killed
 
 
 def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, capsys) -> None:

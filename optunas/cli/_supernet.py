@@ -103,6 +103,11 @@ def register(commands: Any) -> None:
         help="one path per step, or every op of every edge (default: uniform)",
     )
     pretrain.add_argument(
+        "--train-none",
+        action="store_true",
+        help="let pretraining draw NB201's none op too (by default it is left out)",
+    )
+    pretrain.add_argument(
         "--batch-size", type=_positive_int, default=128, help="minibatch size (default: 128)"
     )
     pretrain.add_argument(
@@ -135,6 +140,7 @@ def _pretrain(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             lr=args.lr,
             sampling=args.sampling,
+            train_none=args.train_none,
             seed=args.seed,
             data_root=args.data_root,
             download=args.download,

@@ -126,16 +126,30 @@ class NB201Supernet(nn.Module):
             )
         return path
 
-    def sample_path(self, generator: torch.Generator | None = None) -> tuple[str, ...]:
-        """A path with each edge's op drawn uniformly and independently."""
-        picks = torch.randint(len(self.ops), (len(NB201_EDGES),), generator=generator)
-        return tuple(self.ops[int(i)] for i in picks)
+    def _drawn_from(self, ops: Sequence[str] | None) -> tuple[str, ...]:
+        ops = self.ops if ops is None else tuple(ops)
+        if not ops or any(op not in self.ops for op in ops):
+            raise ValueError(f"ops to draw from must be some of {', '.join(self.ops)}, got {ops}")
+        return ops
 
-    def fair_paths(self, generator: torch.Generator | None = None) -> list[tuple[str, ...]]:
-        """``len(ops)`` paths in which every edge uses each of its ops exactly once (FairNAS's
-        strict fairness): trained together in one step, no op gets more updates than another."""
-        orders = [torch.randperm(len(self.ops), generator=generator) for _ in NB201_EDGES]
-        return [tuple(self.ops[int(order[k])] for order in orders) for k in range(len(self.ops))]
+    def sample_path(
+        self, generator: torch.Generator | None = None, ops: Sequence[str] | None = None
+    ) -> tuple[str, ...]:
+        """A path with each edge's op drawn uniformly and independently from ``ops`` (by
+        default all the supernet's)."""
+        ops = self._drawn_from(ops)
+        picks = torch.randint(len(ops), (len(NB201_EDGES),), generator=generator)
+        return tuple(ops[int(i)] for i in picks)
+
+    def fair_paths(
+        self, generator: torch.Generator | None = None, ops: Sequence[str] | None = None
+    ) -> list[tuple[str, ...]]:
+        """``len(ops)`` paths in which every edge uses each of ``ops`` (by default all the
+        supernet's) exactly once (FairNAS's strict fairness): trained together in one step,
+        no op gets more updates than another."""
+        ops = self._drawn_from(ops)
+        orders = [torch.randperm(len(ops), generator=generator) for _ in NB201_EDGES]
+        return [tuple(ops[int(order[k])] for order in orders) for k in range(len(ops))]
 
     def forward(self, x: torch.Tensor, path: Sequence[str]) -> torch.Tensor:
         path = self.check_path(path)
