@@ -5,17 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-DEFAULT_STORAGE = "sqlite:///optunas.db"
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an int") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return number
+from optunas.cli._supernet import DEFAULT_STORAGE, _positive_int
 
 
 def _trial_number(value: str) -> int:

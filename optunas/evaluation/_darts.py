@@ -28,8 +28,8 @@ from optunas.evaluation._recipe import DivergedError, check_choice
 from optunas.evaluation._supernet import (
     STUDY_ATTR_DATASET,
     STUDY_ATTR_SPACE,
-    CheckpointMismatchError,
     _accuracy_and_loss,
+    check_checkpoint_config,
     checkpoint_lock,
     load_checkpoint,
     save_checkpoint,
@@ -489,20 +489,7 @@ class DartsSearch:
         if self.checkpoint is None or not os.path.exists(self.checkpoint):
             return
         payload = load_checkpoint(self.checkpoint, map_location=self.device)
-        theirs, ours = payload.get("config") or {}, self._config()
-        if payload.get("format") != _FORMAT or theirs != ours:
-            differences = (
-                ", ".join(
-                    f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
-                    for key in sorted(set(theirs) | set(ours))
-                    if theirs.get(key) != ours.get(key)
-                )
-                or f"format {payload.get('format')!r}"
-            )
-            raise CheckpointMismatchError(
-                f"checkpoint {self.checkpoint} holds a DARTS search of another setting: "
-                f"{differences}; give this search another checkpoint path"
-            )
+        check_checkpoint_config(payload, _FORMAT, self._config(), self.checkpoint, "a DARTS search")
         self.supernet.load_state_dict(payload["model"])
         with torch.no_grad():
             self.alphas.copy_(payload["alphas"])

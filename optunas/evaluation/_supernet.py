@@ -67,6 +67,43 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint holds a supernet of another space, dataset or setting."""
 
 
+def check_checkpoint_config(
+    payload: dict[str, Any], fmt: str, ours: dict[str, Any], path: str, what: str
+) -> None:
+    """Refuse a checkpoint written with another setting, naming only what differs, so that
+    weights trained for one space or size are never taken up by another.
+
+    Example:
+        >>> from optunas.evaluation._supernet import check_checkpoint_config
+        >>> payload = {"format": "v1", "config": {"space": "nb201", "channels": 4}}
+        >>> check_checkpoint_config(payload, "v1", {"space": "nb201", "channels": 8}, "w.pt", "a supernet")
+        Traceback (most recent call last):
+        ...
+        optunas.evaluation._supernet.CheckpointMismatchError: checkpoint w.pt holds a supernet of another setting: channels 4 (here 8); give this search another checkpoint path
+    """
+    theirs = payload.get("config") or {}
+    if payload.get("format") == fmt and theirs == ours:
+        return
+    # Another space differs in every option; naming the space says it all.
+    keys = (
+        ["space"]
+        if "space" in ours and theirs.get("space") != ours["space"]
+        else sorted(set(theirs) | set(ours))
+    )
+    differences = (
+        ", ".join(
+            f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
+            for key in keys
+            if theirs.get(key) != ours.get(key)
+        )
+        or f"format {payload.get('format')!r}"
+    )
+    raise CheckpointMismatchError(
+        f"checkpoint {path} holds {what} of another setting: {differences}; give this search "
+        "another checkpoint path"
+    )
+
+
 @contextlib.contextmanager
 def checkpoint_lock(path: str | os.PathLike[str], exclusive: bool = True) -> Iterator[None]:
     """Hold ``flock`` on ``path + ".lock"``: exclusive for writers, shared for readers.
@@ -467,26 +504,7 @@ class SupernetObjective:
             payload = load_checkpoint(self.checkpoint, map_location=self.device)
         except FileNotFoundError:  # replaced between the stat and the open: take the newer
             return self._sync()
-        theirs, ours = payload.get("config") or {}, self.config()
-        if payload.get("format") != _FORMAT or theirs != ours:
-            # Another space differs in every option; naming the space says it all.
-            keys = (
-                ["space"]
-                if theirs.get("space") != ours["space"]
-                else sorted(set(theirs) | set(ours))
-            )
-            differences = (
-                ", ".join(
-                    f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
-                    for key in keys
-                    if theirs.get(key) != ours.get(key)
-                )
-                or f"format {payload.get('format')!r}"
-            )
-            raise CheckpointMismatchError(
-                f"checkpoint {self.checkpoint} holds a supernet of another setting: "
-                f"{differences}; give this search another checkpoint path"
-            )
+        check_checkpoint_config(payload, _FORMAT, self.config(), self.checkpoint, "a supernet")
         self.supernet.load_state_dict(payload["model"])
         self._optimizer.load_state_dict(payload["optimizer"])
         self.step, self.epoch = int(payload["step"]), int(payload["epoch"])
