@@ -212,7 +212,7 @@ def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(kind, tmp_p
     url = (
         f"sqlite:///{tmp_path / 's.db'}"
         if kind == "sqlite"
-        else open_storage(f"journal:{tmp_path / 's.log'}")
+        else open_storage(f"journal:{tmp_path / 's.log'}", heartbeat=False)  # ask, no optimize
     )
     study = optuna.create_study(
         storage=url,
