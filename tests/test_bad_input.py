@@ -169,3 +169,35 @@ def test_a_study_name_never_leads_a_file_out_of_its_folder(name, tmp_path) -> No
     folder = tmp_path / "runs" / "x-artifacts"
     assert os.path.dirname(os.path.abspath(path)) == str(folder)
     assert os.path.basename(path).startswith("supernet-") and path.endswith(".pt")
+
+
+@pytest.mark.parametrize(
+    "recorded, reason",
+    [
+        ("{tmp}/notes.txt", "not an absolute path to a .pt file"),
+        ("relative.pt", "not an absolute path to a .pt file"),
+        ("{tmp}/link.pt", "a link or not a regular file"),
+        ("{tmp}/no/such/folder/w.pt", "its folder does not exist here"),
+    ],
+)
+def test_a_checkpoint_path_from_the_database_never_writes_elsewhere(
+    recorded, reason, tmp_path
+) -> None:
+    """A worker joining a supernet study writes to the checkpoint the study records: a path
+    read from the database, which must not make it write any other file of the machine."""
+    from optunas.cli import main
+    from optunas.evaluation._supernet import STUDY_ATTR_CHECKPOINT
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    args = ["--study-name", "s", "--storage", url, "--evaluator", "supernet"]
+    assert main(["create-study", *args]) == 0
+    (tmp_path / "notes.txt").write_text("keep me")
+    os.symlink(tmp_path / "notes.txt", tmp_path / "link.pt")
+    path = recorded.format(tmp=tmp_path)
+    optuna.load_study(study_name="s", storage=url).set_user_attr(STUDY_ATTR_CHECKPOINT, path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = optunas("worker", "--study-name", "s", "--storage", url, "--n-trials", "1")
+    _one_line_error(result, repr(path), reason)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert optuna.load_study(study_name="s", storage=url).trials == []

@@ -731,6 +731,8 @@ def _supernet_objective(
     recorded = None if study is None else study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
     if args.checkpoint and recorded and os.path.abspath(args.checkpoint) != recorded:
         raise UsageError(f"the study's supernet checkpoint is {recorded}, not {args.checkpoint}")
+    if recorded and not args.checkpoint:
+        _check_recorded_checkpoint(recorded)
     checkpoint = args.checkpoint or recorded or _default_checkpoint(args)
     objective = SupernetObjective(
         get_space(config["space"]),
@@ -748,6 +750,25 @@ def _supernet_objective(
         )
         objective.pretrain(show_progress_bar=not args.no_progress)
     return objective
+
+
+def _check_recorded_checkpoint(path: str) -> None:
+    """A joining worker writes to the checkpoint its study records, a path that came from the
+    database and not from this user's command line: write only what can be nothing but a
+    supernet checkpoint (a ``.pt`` file, not a link, in a folder that exists, holding a
+    checkpoint or nothing yet), never another file of this machine."""
+    reason = None
+    if not os.path.isabs(path) or not path.endswith(".pt"):
+        reason = "not an absolute path to a .pt file"
+    elif os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        reason = "a link or not a regular file"
+    elif not os.path.isdir(os.path.dirname(path)):
+        reason = "its folder does not exist here"
+    if reason is not None:
+        raise UsageError(
+            f"the study records its supernet checkpoint as {path!r}, which optunas will not "
+            f"write ({reason}); correct the study's user attr or start another study"
+        )
 
 
 def _default_checkpoint(args: argparse.Namespace) -> str:
