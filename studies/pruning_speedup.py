@@ -4,7 +4,7 @@ that search without pruning reaches after ``--trials`` trials.
     OMP_NUM_THREADS=1 python studies/pruning_speedup.py --table pruning --max-trials 600 \\
         --pruners none 'median:n_startup_trials=5,n_warmup_steps=2' 'predictor:threshold=0.01'
 
-Issue 6's goal fixes the number of trials (200) and asks a pruner for fewer epochs at the same
+The pruner tables fix the number of trials (200) and asks a pruner for fewer epochs at the same
 regret; Domhan et al. (2015) and Baker et al. (2017) instead report how much sooner, in
 training time, a search with pruning gets as good as one without: a pruned study runs more
 trials in the same epochs. Each spec runs ``--seeds`` RandomSampler studies (seeds from
