@@ -9,9 +9,10 @@ import warnings
 
 import optuna
 from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial
 
 from optunas.storages import HeartbeatJournalStorage
-from optunas.storages._started import BeatFromTheStart
+from optunas.storages._started import BeatFromTheStart, _interrupt_deferred
 
 _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 STORAGE_HELP = (
@@ -129,6 +130,19 @@ class _RDBStorage(BeatFromTheStart, optuna.storages.RDBStorage):
     that fails is logged and the next one tried, as on journals.
     """
 
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        return self._create_new_trial(study_id, template_trial)._trial_id
+
+    def _create_new_trial(
+        self, study_id: int, template_trial: FrozenTrial | None = None
+    ) -> FrozenTrial:
+        # Optuna's cache in front of an RDB storage creates trials through this private
+        # method, not through ``create_new_trial``: the first beat must be taken here.
+        with _interrupt_deferred():
+            trial = super()._create_new_trial(study_id, template_trial)
+            self._created(trial._trial_id, template_trial)
+        return trial
+
     def record_heartbeat(self, trial_id: int) -> None:
         try:
             super().record_heartbeat(trial_id)
@@ -241,3 +255,23 @@ def _missing_module(exc: BaseException) -> str | None:
 def dashboard_target(url: str) -> str:
     """What to hand optuna-dashboard to open the same storage."""
     return url[len("journal:") :] if url.startswith("journal:") else url
+
+
+def stop_heartbeats(timeout: float = 10.0) -> None:
+    """Stop the heartbeat threads ``study.optimize`` left behind, so the process can exit.
+
+    Optuna starts a trial's (non-daemon) beating thread in ``__enter__`` of a context manager:
+    Ctrl-C that lands after the thread started but before ``__enter__`` returned skips
+    ``__exit__``, and the thread then beats for ever and holds the interpreter open after the
+    command has said it was interrupted. Their stop events are set here instead.
+    """
+    import threading
+
+    from optuna.storages._heartbeat import HeartbeatThread
+
+    beating = HeartbeatThread._record_heartbeat
+    for thread in threading.enumerate():
+        # A running Thread keeps its target and arguments, (trial_id, storage, stop_event).
+        if getattr(thread, "_target", None) is beating:
+            thread._args[2].set()  # type: ignore[attr-defined]
+            thread.join(timeout)

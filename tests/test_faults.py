@@ -142,6 +142,59 @@ def test_ctrl_c_mid_study_closes_the_trial_and_the_study_resumes(study_name, tmp
     assert not [t for t in trials if t.state == RUNNING]
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "journal", "postgresql"])
+def test_a_trial_beats_from_its_creation(kind, study_name, tmp_path, monkeypatch) -> None:
+    """A worker killed inside ``ask`` (the sampler's work) leaves a trial that Optuna's
+    beating thread never reached: its first beat, written with the trial, lets it be failed."""
+    for key, value in FAST_BEAT.items():
+        monkeypatch.setenv(key, value)
+    url = _url(kind, tmp_path)
+    _create(url, study_name)
+    study = optuna.load_study(study_name=study_name, storage=open_storage(url))
+    trial = study.ask()  # no thread beats for it from here on, as in a killed worker
+    time.sleep(3.5)  # past the two seconds of grace
+    optuna.storages.fail_stale_trials(study)
+    assert study._storage.get_trial(trial._trial_id).state == optuna.trial.TrialState.FAIL
+
+
+#: A worker whose Ctrl-C lands in the one place Optuna cannot clean up after: its trial's
+#: beating thread has started but the ``with`` block that stops it has not been entered.
+CTRL_C_AS_THE_BEAT_STARTS = textwrap.dedent(
+    """
+    import signal, sys
+    from optuna.storages._heartbeat import HeartbeatThread
+    from optunas.cli import main
+    started, calls = HeartbeatThread.start, []
+    def start_then_ctrl_c(self):
+        started(self)
+        calls.append(self)
+        if len(calls) == 3:
+            signal.raise_signal(signal.SIGINT)
+    HeartbeatThread.start = start_then_ctrl_c
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_ctrl_c_as_the_heartbeat_starts_still_exits(kind, study_name, tmp_path) -> None:
+    url = _url(kind, tmp_path)
+    _create(url, study_name)
+    worker = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AS_THE_BEAT_STARTS, "worker", "--study-name", study_name]
+        + ["--storage", url, "--n-trials", "100", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=60,  # before the fix: the left beating thread held the process open for ever
+        env=ENV,
+    )
+    assert worker.returncode == 130, worker.stderr
+    assert "Interrupted" in worker.stderr and "Traceback" not in worker.stderr
+    trials = _trials(url, study_name)
+    assert len(trials) == 3 and trials[-1].state == optuna.trial.TrialState.FAIL
+    assert not [t for t in trials if t.state == RUNNING]
+
+
 def test_a_dropped_database_connection_is_survived(study_name) -> None:
     """The worker's connections are cut three times by the server (as a restart or a network
     failure does); it reconnects and the study ends with its exact count."""

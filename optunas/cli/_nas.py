@@ -25,6 +25,7 @@ from optunas._storage import (
     is_connection_lost,
     is_storage_failure,
     open_storage,
+    stop_heartbeats,
 )
 from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._config import (
@@ -883,6 +884,7 @@ def _work(
 
 
 def _interrupted(study: optuna.Study, running: list[optuna.Trial]) -> int:
+    stop_heartbeats()  # first: a beat must not race the trial's closing
     _fail_if_running(study, running)
     print(
         f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "

@@ -45,9 +45,12 @@ class BeatFromTheStart:
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         with _interrupt_deferred():
             trial_id = super().create_new_trial(study_id, template_trial)  # type: ignore[misc]
-            if template_trial is None or template_trial.state == TrialState.RUNNING:
-                self._started(trial_id)
+            self._created(trial_id, template_trial)
         return trial_id
+
+    def _created(self, trial_id: int, template_trial: FrozenTrial | None) -> None:
+        if template_trial is None or template_trial.state == TrialState.RUNNING:
+            self._started(trial_id)
 
     def set_trial_state_values(self, trial_id: int, state: TrialState, values: Any = None) -> bool:
         with _interrupt_deferred():
