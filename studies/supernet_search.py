@@ -38,8 +38,8 @@ estimate are the same.
 About 4 minutes of one core per seed on the 2-core VM (pretraining 25 s, 3 x 1,000 scorings at
 about 0.04 s, ENAS 500 trials), more when the machine is shared.
 
-    python studies/supernet_search.py --setting quickstart --seeds 0 1 2 3 4 --epochs 40 \\
-        --candidates 300 --top-k 5 --samplers evolution --standalone random --enas-trials 0 \\
+    python studies/supernet_search.py --setting quickstart --seeds 0 1 2 3 4 --epochs 50 \\
+        --candidates 300 --top-k 5 --samplers evolution --standalone random tpe --enas-trials 0 \\
         --cells-cache studies/results/supernet_search_quickstart_cells.json
 
 About 10 minutes of one core per seed on the 2-core VM (pretraining 80 s, 300 scorings at
