@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import uuid
 
@@ -11,6 +12,11 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 # The tests train tiny networks, for which torch's thread pool costs more than it gains (on two
 # cores a test file ran 7x faster with one thread); subprocesses inherit the setting.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The Ctrl-C tests send SIGINT to the commands they start. A shell that starts the suite in the
+# background (`&`, nohup) makes it ignore SIGINT, every process it starts inherits that, and
+# an ignored SIGINT is never delivered: the commands would run on past the test's time limit.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: The database servers the storage tests use (the README says how to start them).
 SERVICES = {

@@ -122,9 +122,12 @@ def test_ctrl_c_mid_study_closes_the_trial_and_the_study_resumes(study_name, tmp
         text=True,
         env=ENV,
     )
-    _wait_for(lambda: len(_trials(url, study_name)) >= 5, "five trials")
-    worker.send_signal(signal.SIGINT)  # wherever it lands: sampler, objective or storage
-    _, stderr = worker.communicate(timeout=60)
+    try:
+        _wait_for(lambda: len(_trials(url, study_name)) >= 5, "five trials")
+        worker.send_signal(signal.SIGINT)  # wherever it lands: sampler, objective or storage
+        _, stderr = worker.communicate(timeout=60)
+    finally:
+        worker.kill()  # a worker that did not stop must not run on beside the other tests
     assert worker.returncode == 130, stderr
     assert "Traceback" not in stderr and "Interrupted" in stderr
     trials = _trials(url, study_name)
