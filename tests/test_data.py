@@ -88,3 +88,69 @@ def test_mnist1d_from_the_cache_equals_a_fresh_generation(tmp_path, monkeypatch)
         assert np.array_equal(fresh[key], first[key]) and np.array_equal(fresh[key], second[key])
     cached_file.write_bytes(b"torn")  # a damaged cache is made again, not trusted
     assert np.array_equal(_mnist1d._generate(300)["x"], fresh["x"])
+
+
+def _debian_fashion_mnist() -> str:
+    """Debian's dataset-fashion-mnist folder; CI installs the package, so it must be there."""
+    import os
+
+    from optunas.data._vision import SYSTEM_PACKAGES
+
+    folder, package = SYSTEM_PACKAGES["fashion_mnist"]
+    if not os.path.isdir(folder):
+        if os.environ.get("OPTUNAS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{folder} is missing: apt-get install {package}")
+        pytest.skip(f"{folder} is missing (apt-get install {package})")
+    return folder
+
+
+def test_fashion_mnist_from_debian_files_without_a_root(tmp_path, monkeypatch) -> None:
+    _debian_fashion_mnist()
+    monkeypatch.setenv("OPTUNAS_DATA", str(tmp_path))  # an empty default root: no torchvision copy
+    data = load_dataset("fashion_mnist", valid_fraction=0.1)
+    assert (len(data.train), len(data.valid), len(data.test)) == (54_000, 6_000, 10_000)
+    assert data.input_shape == (1, 28, 28) and data.num_classes == 10
+    assert set(data.test.tensors[1].tolist()) == set(range(10))
+    assert list(tmp_path.iterdir()) == []  # nothing downloaded or copied
+
+
+def test_fashion_mnist_from_debian_folder_given_as_root() -> None:
+    folder = _debian_fashion_mnist()
+    data = load_dataset("fashion_mnist", root=folder)
+    assert len(data.test) == 10_000 and len(data.train) + len(data.valid) == 60_000
+
+
+def _write_flat_idx(folder, rng: np.random.Generator, sizes=(("train", 50), ("t10k", 20))) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, n in sizes:
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+
+
+def test_original_idx_files_lying_in_the_root(tmp_path) -> None:
+    _write_flat_idx(tmp_path, np.random.default_rng(0))
+    data = load_dataset("mnist", root=tmp_path, valid_fraction=0.2)
+    assert (len(data.train), len(data.valid), len(data.test)) == (40, 10, 20)
+
+
+def test_a_truncated_idx_file_is_a_clear_error(tmp_path) -> None:
+    _write_flat_idx(tmp_path, np.random.default_rng(0))
+    images = tmp_path / "train-images-idx3-ubyte.gz"
+    images.write_bytes(gzip.compress(gzip.decompress(images.read_bytes())[:-100]))
+    with pytest.raises(DatasetUnavailableError, match="truncated"):
+        load_dataset("fashion_mnist", root=tmp_path)
+
+
+def test_run_on_fashion_mnist_files_with_the_cli(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    _write_flat_idx(tmp_path / "fm", np.random.default_rng(1), (("train", 60), ("t10k", 20)))
+    url = f"sqlite:///{tmp_path / 'fm.db'}"
+    args = ["run", "--storage", url, "--dataset", "fashion_mnist", "--data-root"]
+    args += [str(tmp_path / "fm"), "--n-trials", "1", "--epochs", "1", "--no-progress"]
+    result = subprocess.run(
+        [sys.executable, "-m", "optunas", *args], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Best architecture" in result.stdout
