@@ -257,7 +257,9 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         "--checkpoint",
         default=None,
         help="with --evaluator supernet: file of the shared weights (default: the study's, "
-        "else beside an SQLite or journal file, else here)",
+        "else beside an SQLite or journal file, else here); workers on several machines need "
+        "it at that path in a folder all of them mount: a worker whose file is missing or "
+        "differs from the study's (its SHA-256) stops",
     )
     parser.add_argument(
         "--artifact-dir",

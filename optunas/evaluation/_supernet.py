@@ -377,7 +377,10 @@ class SupernetObjective:
             the widest (see :class:`~optunas.nn.ChainSupernet`).
         dataset: A :class:`~optunas.data.Dataset` or a name for :func:`~optunas.data.load_dataset`.
         mode: ``"one-shot"`` or ``"enas"``.
-        checkpoint: File of the shared weights.
+        checkpoint: File of the shared weights. Workers on several machines need it at the
+            same path in a folder all of them mount; the study records its SHA-256 and a
+            worker whose file is missing or differs raises :class:`CheckpointMismatchError`
+            (see the module's docstring for why not an artifact store).
         epochs: Pretraining epochs; the learning rate follows a cosine over them.
         batch_size: Minibatch size.
         optimizer: ``"adamw"``, ``"adam"`` or ``"sgd"``.
