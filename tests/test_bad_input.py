@@ -5,6 +5,7 @@ names that try to leave their folder. Each is handled or refused in one clear li
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import re
@@ -201,3 +202,37 @@ def test_a_checkpoint_path_from_the_database_never_writes_elsewhere(
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert optuna.load_study(study_name="s", storage=url).trials == []
+
+
+def test_a_worker_without_the_study_s_checkpoint_says_so_in_one_line(tmp_path) -> None:
+    """A worker on another machine finds the study's recorded checkpoint missing at its
+    path, or finds other weights there: it stops in one line before it trains a copy of its
+    own; with the shared file at the path it joins."""
+    from optunas.evaluation import save_checkpoint
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    checkpoint = tmp_path / "shared" / "supernet.pt"
+    checkpoint.parent.mkdir()
+    study = ["--study-name", "s", "--storage", url, "--no-progress"]
+    common = [*study, "--evaluator", "supernet", "--checkpoint", str(checkpoint)]
+    first = optunas("run", *common, "--epochs", "1", "--n-trials", "1", "--no-draw")
+    assert first.returncode == 0, first.stderr
+    shared = checkpoint.read_bytes()
+
+    checkpoint.unlink()
+    missing = optunas("worker", *study, "--n-trials", "1")
+    _one_line_error(missing, f"checkpoint {checkpoint} (SHA-256", "which is missing here")
+    assert sorted(p.name for p in checkpoint.parent.iterdir()) == ["supernet.pt.lock"]
+
+    payload = torch.load(io.BytesIO(shared), weights_only=True)
+    payload["model"] = {k: v * 2 for k, v in payload["model"].items()}
+    save_checkpoint(checkpoint, payload)
+    other = optunas("worker", *study, "--n-trials", "1")
+    _one_line_error(other, "not this one (SHA-256", "a folder all of them mount")
+    assert len(optuna.load_study(study_name="s", storage=url).trials) == 1
+
+    checkpoint.write_bytes(shared)
+    joined = optunas("worker", *study, "--n-trials", "1")
+    assert joined.returncode == 0, joined.stderr
+    assert checkpoint.read_bytes() == shared  # scored with the shared weights, not retrained
+    assert len(optuna.load_study(study_name="s", storage=url).trials) == 2

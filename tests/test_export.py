@@ -285,6 +285,59 @@ def test_two_objectives_need_a_trial_of_the_front(front_study, tmp_path) -> None
     assert sorted(p.name for p in out.iterdir()) == ["genotype.json", "model.py"]
 
 
+#: From another working folder: imports model.py by its path, loads the weights with no
+#: argument and saves the outputs on a saved batch.
+LOAD_FROM_ELSEWHERE = """
+import importlib.util, sys, torch
+
+spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
+module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+with torch.no_grad():
+    torch.save(module.load_model()(torch.load(sys.argv[2])), sys.argv[3])
+"""
+
+
+def test_load_model_finds_the_weights_beside_model_py(front_study, tmp_path) -> None:
+    """load_model() reads the weights.pt beside the exported file, not one in the working
+    folder, however the file is imported or run."""
+    url, study = front_study
+    out = tmp_path / "exported"
+    result = optunas(
+        "export", "--study-name", "mo", "--storage", url, "--out", str(out), "--trial", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    # The state_dict `--retrain` would save, here an untrained network's: what is tested is
+    # which file is read.
+    space = NB201()
+    network = space.build(space.genotype(study.trials[2].params), (1, 40), 10).eval()
+    torch.save(network.state_dict(), out / "weights.pt")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    batch = torch.randn(5, 1, 40)
+    torch.save(batch, tmp_path / "batch.pt")
+    script = [out / "model.py", tmp_path / "batch.pt", tmp_path / "outputs.pt"]
+    loaded = subprocess.run(
+        [sys.executable, "-I", "-c", WITHOUT_OPTUNAS + LOAD_FROM_ELSEWHERE, *map(str, script)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    with torch.no_grad():
+        expected = network(batch)
+    torch.testing.assert_close(torch.load(tmp_path / "outputs.pt"), expected, rtol=0, atol=0)
+    ran = subprocess.run(
+        [sys.executable, str(out / "model.py")],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "with trained weights" in ran.stdout, ran.stderr
+
+
 @pytest.fixture(scope="module")
 def empty_study(tmp_path_factory) -> str:
     """A study with one running trial and none finished."""

@@ -131,3 +131,31 @@ def test_the_tabular_objective_warns_once_under_the_default_pruner() -> None:
     assert len(_tabular_warnings(pruner=optuna.pruners.MedianPruner())) == 1  # the same pruner
     assert not _tabular_warnings(pruner=optuna.pruners.NopPruner())
     assert not _tabular_warnings(pruner=optuna.pruners.MedianPruner(n_warmup_steps=2))  # chosen
+
+
+_WITHOUT_FCNTL = """
+import os, sys, warnings
+sys.modules["fcntl"] = None  # as on Windows: `import fcntl` raises ImportError
+warnings.simplefilter("ignore")  # filelock says it falls back to a lock file of its own
+from optunas.evaluation import TrainObjective, load_checkpoint, save_checkpoint
+from optunas import TrainObjective as Public
+assert Public is TrainObjective and sys.modules["fcntl"] is None
+path = os.path.join(sys.argv[1], "w.pt")
+save_checkpoint(path, {"step": 1})  # the checkpoint's lock works without fcntl as well
+print(load_checkpoint(path)["step"])
+"""
+
+
+def test_the_evaluators_import_where_there_is_no_fcntl(tmp_path) -> None:
+    """fcntl exists on POSIX only: importing optunas.evaluation must not need it."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_FCNTL, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"

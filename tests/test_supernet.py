@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import os
 import pickle
 import signal
@@ -656,3 +657,50 @@ def test_a_joining_worker_takes_the_study_s_supernet(tmp_path, small_mnist1d) ->
     assert study.trials[1].value == study.trials[0].value
     with pytest.raises(ValueError, match="records no supernet"):
         SupernetObjective.from_study(optuna.create_study())
+
+
+def test_a_worker_without_the_study_s_checkpoint_is_refused(tmp_path, small_mnist1d) -> None:
+    """Workers share the checkpoint through a folder they all mount; the study records the
+    file's SHA-256, so a worker whose file at that path is missing (another machine) or holds
+    other weights stops with one clear exception instead of training a copy of its own."""
+    import hashlib
+
+    storage = f"sqlite:///{tmp_path / 'm.db'}"
+    study = optuna.create_study(storage=storage, study_name="m", direction="maximize")
+    path = tmp_path / "shared" / "e.pt"
+    path.parent.mkdir()
+    first = SupernetObjective(
+        NB201(channels=4), small_mnist1d, mode="enas", checkpoint=path, enas_steps=1
+    )
+    study.optimize(first, n_trials=2)
+    # A second worker on the same file goes on from the first one's weights.
+    study.optimize(SupernetObjective.from_study(study, small_mnist1d), n_trials=1)
+    assert load_checkpoint(path)["step"] == 3
+    shared = path.read_bytes()
+
+    path.unlink()  # the second machine: nothing at the recorded path
+    with pytest.raises(CheckpointMismatchError, match="which is missing here"):
+        SupernetObjective.from_study(study, small_mnist1d)
+    with pytest.raises(CheckpointMismatchError, match="which is missing here"):
+        study.optimize(first, n_trials=1)  # a worker already running stops as well
+    assert not path.exists()
+    # Other weights of the same supernet at that path (the second machine's own): refused.
+    payload = torch.load(io.BytesIO(shared), weights_only=True)
+    payload["model"] = {
+        k: v + 1 if v.is_floating_point() else v for k, v in payload["model"].items()
+    }
+    save_checkpoint(path, payload)
+    with pytest.raises(CheckpointMismatchError, match=r"not this one \(SHA-256"):
+        SupernetObjective.from_study(study, small_mnist1d)
+    with pytest.raises(CheckpointMismatchError, match="not this one"):
+        study.optimize(first, n_trials=1)
+    assert load_checkpoint(path)["step"] == 3  # nothing trained on the foreign file
+    # The shared file back at its path: the workers go on together.
+    path.write_bytes(shared)
+    study.optimize(SupernetObjective.from_study(study, small_mnist1d), n_trials=1)
+    assert load_checkpoint(path)["step"] == 4
+    # What the study records: the SHA-256 of the file's bytes.
+    assert (
+        study.user_attrs["supernet:checkpoint_sha256"][-1]
+        == hashlib.sha256(path.read_bytes()).hexdigest()
+    )

@@ -38,8 +38,8 @@ def register(commands: Any) -> None:
         description="Write the chosen trial (default: the best) into the folder --out: "
         "genotype.json (space, genotype, params, the study's configuration) and model.py, "
         "the network in plain PyTorch (no optunas import). --retrain trains it from scratch "
-        "with the study's recipe and adds weights.pt and metrics.json (validation and test "
-        "accuracy); --onnx adds model.onnx. A study of two objectives has a Pareto front "
+        "with the study's recipe and adds weights.pt (model.py's load_model() reads it from beside "
+        "itself) and metrics.json (validation and test accuracy); --onnx adds model.onnx. A study of two objectives has a Pareto front "
         "instead of a best trial: --list-front shows it, --trial N picks one.",
     )
     export.add_argument(

@@ -257,7 +257,9 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         "--checkpoint",
         default=None,
         help="with --evaluator supernet: file of the shared weights (default: the study's, "
-        "else beside an SQLite or journal file, else here)",
+        "else beside an SQLite or journal file, else here); workers on several machines need "
+        "it at that path in a folder all of them mount: a worker whose file is missing or "
+        "differs from the study's (its SHA-256) stops",
     )
     parser.add_argument(
         "--artifact-dir",
@@ -742,6 +744,8 @@ def _supernet_objective(
         checkpoint=checkpoint,
         **options,
     )
+    if study is not None:
+        _check_study_checkpoint(objective, study)
     if config["supernet_mode"] == "one-shot":
         print(
             f"Supernet {checkpoint}: pretraining to {config['epochs']} "
@@ -770,6 +774,17 @@ def _check_recorded_checkpoint(path: str) -> None:
             f"the study records its supernet checkpoint as {path!r}, which optunas will not "
             f"write ({reason}); correct the study's user attr or start another study"
         )
+
+
+def _check_study_checkpoint(objective: Any, study: optuna.Study) -> None:
+    """Where the study records its checkpoint's SHA-256, the file here must be that one:
+    a worker on a machine without the shared folder stops before it trains a copy of its own."""
+    from optunas.evaluation import CheckpointMismatchError
+
+    try:
+        objective.check_study(study)
+    except CheckpointMismatchError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _default_checkpoint(args: argparse.Namespace) -> str:

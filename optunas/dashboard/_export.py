@@ -196,7 +196,8 @@ def export_trial(
 
     Files: ``genotype.json`` (space, genotype, trial params and values, the study's recorded
     configuration); ``model.py``, the network in plain PyTorch (no optunas import; the
-    genotype in its header; ``build_model()`` and ``load_model("weights.pt")``; the same
+    genotype in its header; ``build_model()`` and ``load_model()``, which reads the
+    ``weights.pt`` beside ``model.py`` from any working folder; the same
     module names as optunas's builder, so a state_dict loads in either), written for every
     space whose :meth:`~optunas.spaces.SearchSpace.builder` says how it builds (NB201 and
     Chain do; see :func:`standalone_source`) and checked to compute what the space's
@@ -397,7 +398,9 @@ def _genotype_record(
         or {
             key: value
             for key, value in study.user_attrs.items()
-            if key.startswith("supernet:") and key != "supernet:checkpoint"
+            # Where the weights were and their hash say nothing of how the model was found.
+            if key.startswith("supernet:")
+            and key not in ("supernet:checkpoint", "supernet:checkpoint_sha256")
         },
         "dataset": data.name,
         "input_shape": list(data.input_shape),
@@ -428,9 +431,10 @@ def _header(
         f"{data.num_classes} classes",
         f"Search:   {values} (the trial's values)",
         "",
-        "build_model() makes the network with fresh weights; load_model('weights.pt') loads",
-        "the ones `optunas export --retrain` saved. The code below is the space's own builder",
-        f"({builder.__module__}), copied, so module names and state_dict keys are the same.",
+        "build_model() makes the network with fresh weights; load_model() loads the ones",
+        "`optunas export --retrain` saved in weights.pt beside this file. The code below is",
+        f"the space's own builder ({builder.__module__}), copied, so module names and",
+        "state_dict keys are the same.",
     ]
 
 

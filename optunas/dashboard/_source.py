@@ -233,9 +233,9 @@ def standalone_source(
 
     ``builder`` is copied from its module's source with every definition of its own package
     it uses (an optunas builder brings its op zoo); imports of other packages stay imports.
-    The file also defines ``load_model(weights)`` (a saved ``state_dict``) and, run as a
-    script, prints the output shape of a random batch (through ``weights.pt`` beside it when
-    there is one).
+    The file also defines ``load_model(weights)`` (a saved ``state_dict``; by default
+    ``weights.pt`` beside the file, whatever the working folder) and, run as a script, prints
+    the output shape of a random batch (through that ``weights.pt`` when there is one).
 
     Args:
         builder: A class or function that builds the network (e.g.
@@ -274,23 +274,29 @@ def build_model() -> nn.Module:
     )
 
 
-def load_model(weights: str = "weights.pt") -> nn.Module:
-    """The found network with the weights of a saved state_dict, ready for inference."""
+def weights_path() -> str:
+    """weights.pt beside this file (where `optunas export --retrain` saves it), wherever
+    Python runs from."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.pt")
+
+
+def load_model(weights: str | None = None) -> nn.Module:
+    """The found network with the weights of a saved state_dict (by default weights_path()),
+    ready for inference."""
     model = build_model()
-    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    state = torch.load(weights or weights_path(), map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
     return model.eval()
 
 
 if __name__ == "__main__":
-    import os
-
-    weights = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.pt")
+    weights = weights_path()
     model = load_model(weights) if os.path.exists(weights) else build_model().eval()
     with torch.no_grad():
         logits = model(torch.randn(4, *INPUT_SHAPE))
     trained = "trained weights" if os.path.exists(weights) else "fresh weights (no weights.pt)"
     print(f"{{type(model).__name__}} with {{trained}}: a batch of 4 gives logits {{tuple(logits.shape)}}")
 '''
-    imports = _import_block(bundle.imports | {"import torch", "from torch import nn"})
+    imports = _import_block(bundle.imports | {"import os", "import torch", "from torch import nn"})
     parts = [comment, imports, body, tail.strip()]
     return "\n\n\n".join(part for part in parts if part) + "\n"

@@ -1,26 +1,36 @@
 """Weight sharing as an Optuna objective: every trial is a path through one supernet.
 
 The shared weights live in one checkpoint file. Every write goes to a temporary file in the
-same folder, is flushed to disk and renamed over the checkpoint, all under an exclusive
-``flock`` on a ``.lock`` file beside it: a reader always opens a whole file (the old or the
-new), writers never interleave, and a worker killed mid-write leaves only a stray temporary
-file, which the next writer removes.
+same folder, is flushed to disk and renamed over the checkpoint, all under an exclusive lock
+on a ``.lock`` file beside it (``filelock``: ``flock`` on POSIX, ``msvcrt`` on Windows): a
+reader always opens a whole file (the old or the new), writers never interleave, and a worker
+killed mid-write leaves only a stray temporary file, which the next writer removes.
+
+Workers on several machines share the file through a folder all of them mount at the same
+path (NFS, a cluster file system). Optuna's artifact stores were not chosen: an artifact is
+written once and has no lock, while ENAS rewrites the weights after every trial under one,
+so a store would lose steps between machines. Instead the study records the SHA-256 of the
+checkpoint's bytes (``supernet:checkpoint_sha256``), and a worker whose file at the recorded
+path is missing or holds other bytes refuses it with :class:`CheckpointMismatchError` rather
+than train a private copy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
+import hashlib
+import io
 import logging
 import math
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import filelock
 import optuna
 import torch
 import torch.nn.functional as F
@@ -58,13 +68,17 @@ STUDY_ATTR_CHECKPOINT = "supernet:checkpoint"
 STUDY_ATTR_SPACE = "supernet:space"
 STUDY_ATTR_DATASET = "supernet:dataset"
 STUDY_ATTR_SETTINGS = "supernet:settings"
+#: The SHA-256 of the checkpoint the study's trials were scored with: the current one, and the
+#: one before it while a write is between the study and the file system.
+STUDY_ATTR_SHA256 = "supernet:checkpoint_sha256"
 
 _FORMAT = 1
 _logger = logging.getLogger("optunas.supernet")
 
 
 class CheckpointMismatchError(ValueError):
-    """A checkpoint holds a supernet of another space, dataset or setting."""
+    """A checkpoint holds a supernet of another space, dataset or setting, or is missing or
+    not the file its study was scored with."""
 
 
 def check_checkpoint_config(
@@ -105,18 +119,15 @@ def check_checkpoint_config(
 
 
 @contextlib.contextmanager
-def checkpoint_lock(path: str | os.PathLike[str], exclusive: bool = True) -> Iterator[None]:
-    """Hold ``flock`` on ``path + ".lock"``: exclusive for writers, shared for readers.
+def checkpoint_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on ``path + ".lock"`` (``filelock``, so it works on Windows
+    as well as POSIX; the lock is released with its descriptor, so a killed holder frees it).
 
-    Each call opens its own descriptor, so the lock excludes other threads of this process
-    as well as other processes.
+    Each call takes a lock object of its own, so the lock excludes other threads of this
+    process as well as other processes.
     """
-    fd = os.open(f"{os.fspath(path)}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    with filelock.FileLock(f"{os.fspath(path)}.lock", mode=0o644):
         yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 def save_checkpoint(
@@ -134,29 +145,66 @@ def save_checkpoint(
         >>> load_checkpoint(path)["step"]
         3
     """
+    with checkpoint_lock(path) if lock else contextlib.nullcontext():
+        _write_checkpoint(path, payload)
+
+
+def _write_checkpoint(
+    path: str | os.PathLike[str],
+    payload: dict[str, Any],
+    before_replace: Callable[[str], None] | None = None,
+) -> str:
+    """:func:`save_checkpoint` without the lock; returns the SHA-256 of the bytes written,
+    which ``before_replace`` also receives before the file takes the checkpoint's name."""
     path = os.path.abspath(os.fspath(path))
     folder, base = os.path.split(path)
-    with checkpoint_lock(path) if lock else contextlib.nullcontext():
-        # Writers hold the lock, so any temporary file still here is a killed writer's.
-        for stale in glob.glob(os.path.join(glob.escape(folder), glob.escape(base) + ".*.tmp")):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(stale)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=base + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                torch.save(payload, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+    # Writers hold the lock, so any temporary file still here is a killed writer's.
+    for stale in glob.glob(os.path.join(glob.escape(folder), glob.escape(base) + ".*.tmp")):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(stale)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=base + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        digest = file_sha256(tmp)
+        if before_replace is not None:
+            before_replace(digest)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if os.name != "nt":  # Windows cannot open a folder; its rename is durable as it is
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)  # the rename itself survives a crash
         finally:
             os.close(dir_fd)
+    return digest
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str | None:
+    """The SHA-256 of a file's bytes as hex, or None when there is no such file.
+
+    Example:
+        >>> import os, tempfile
+        >>> from optunas.evaluation._supernet import file_sha256
+        >>> folder = tempfile.mkdtemp()
+        >>> with open(os.path.join(folder, "a"), "wb") as handle:
+        ...     _ = handle.write(b"abc")
+        >>> file_sha256(os.path.join(folder, "a"))[:12], file_sha256(os.path.join(folder, "b"))
+        ('ba7816bf8f01', None)
+    """
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
 
 
 def load_checkpoint(
@@ -174,6 +222,45 @@ def load_checkpoint(
         [0.0, 0.0]
     """
     return torch.load(os.fspath(path), map_location=map_location, weights_only=True)
+
+
+def _read_checkpoint(
+    path: str, map_location: str | torch.device | None = None
+) -> tuple[dict[str, Any], str]:
+    """:func:`load_checkpoint` and the SHA-256 of the same bytes (one read: the file may be
+    replaced between two)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    payload = torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    return payload, hashlib.sha256(data).hexdigest()
+
+
+def check_study_checkpoint(study: optuna.Study, path: str, digest: str | None) -> None:
+    """Refuse a checkpoint that is not the one ``study`` was scored with: missing here
+    (``digest`` None) or other bytes, where the study records a SHA-256
+    (``supernet:checkpoint_sha256``). So a worker on another machine, or one whose folder is
+    another mount, stops with one line instead of training or reading a private copy.
+
+    Example:
+        >>> import optuna
+        >>> from optunas.evaluation._supernet import STUDY_ATTR_SHA256, check_study_checkpoint
+        >>> study = optuna.create_study(study_name="s")
+        >>> study.set_user_attr(STUDY_ATTR_SHA256, ["ab" * 32])
+        >>> check_study_checkpoint(study, "/runs/w.pt", "ab" * 32)  # the same file: accepted
+        >>> check_study_checkpoint(study, "/runs/w.pt", None)
+        Traceback (most recent call last):
+        ...
+        optunas.evaluation._supernet.CheckpointMismatchError: study 's' was scored with the supernet checkpoint /runs/w.pt (SHA-256 abababababab), which is missing here: give every worker that file at that path (a folder all of them mount), or use another study
+    """
+    recorded = study.user_attrs.get(STUDY_ATTR_SHA256)
+    if not recorded or digest in recorded:
+        return
+    where = "which is missing here" if digest is None else f"not this one (SHA-256 {digest[:12]})"
+    raise CheckpointMismatchError(
+        f"study {study.study_name!r} was scored with the supernet checkpoint {path} (SHA-256 "
+        f"{recorded[-1][:12]}), {where}: give every worker that file at that path (a folder "
+        "all of them mount), or use another study"
+    )
 
 
 def _stamp(path: str) -> tuple[int, int, int] | None:
@@ -290,7 +377,10 @@ class SupernetObjective:
             the widest (see :class:`~optunas.nn.ChainSupernet`).
         dataset: A :class:`~optunas.data.Dataset` or a name for :func:`~optunas.data.load_dataset`.
         mode: ``"one-shot"`` or ``"enas"``.
-        checkpoint: File of the shared weights.
+        checkpoint: File of the shared weights. Workers on several machines need it at the
+            same path in a folder all of them mount; the study records its SHA-256 and a
+            worker whose file is missing or differs raises :class:`CheckpointMismatchError`
+            (see the module's docstring for why not an artifact store).
         epochs: Pretraining epochs; the learning rate follows a cosine over them.
         batch_size: Minibatch size.
         optimizer: ``"adamw"``, ``"adam"`` or ``"sgd"``.
@@ -396,6 +486,7 @@ class SupernetObjective:
         self.step = 0
         self.epoch = 0
         self._loaded: tuple[int, int, int] | None = None
+        self._digest: str | None = None  # the SHA-256 of the file the weights were read from
         # Threads of one study (n_jobs > 1) share this object; the supernet is mutated under it.
         self._lock = threading.RLock()
         self._recorded: set[tuple[int, int]] = set()
@@ -460,9 +551,11 @@ class SupernetObjective:
         settings.update(options)
         if dataset is None:
             dataset = attrs.get(STUDY_ATTR_DATASET, "mnist1d")
-        return cls(
+        objective = cls(
             recorded_space(study), dataset, checkpoint=attrs[STUDY_ATTR_CHECKPOINT], **settings
         )
+        objective.check_study(study)
+        return objective
 
     # -- the checkpoint -----------------------------------------------------------------
 
@@ -487,29 +580,68 @@ class SupernetObjective:
             "epoch": self.epoch,
         }
 
-    def _save(self) -> None:
-        """Write the weights; the caller holds :func:`checkpoint_lock`."""
-        save_checkpoint(self.checkpoint, self._payload(), lock=False)
+    def _save(self, study: optuna.Study | None = None) -> None:
+        """Write the weights and record their SHA-256 in ``study``; the caller holds
+        :func:`checkpoint_lock`."""
+        before = self._digest
+
+        def record(digest: str) -> None:
+            # Both digests go in before the rename: a worker killed between the two leaves a
+            # file the study accepts, whichever it is.
+            if study is not None and before is not None:
+                study.set_user_attr(STUDY_ATTR_SHA256, [before, digest])
+
+        self._digest = _write_checkpoint(self.checkpoint, self._payload(), record)
         self._loaded = _stamp(self.checkpoint)
+        if study is not None and before is None:
+            study.set_user_attr(STUDY_ATTR_SHA256, [self._digest])
 
     def _sync(self) -> bool:
         """Load the checkpoint if it changed since this objective last read or wrote it;
         False when there is none."""
         stamp = _stamp(self.checkpoint)
         if stamp is None:
+            self._loaded = self._digest = None
             return False
         if stamp == self._loaded:
             return True
         try:
-            payload = load_checkpoint(self.checkpoint, map_location=self.device)
+            payload, digest = _read_checkpoint(self.checkpoint, map_location=self.device)
         except FileNotFoundError:  # replaced between the stat and the open: take the newer
             return self._sync()
         check_checkpoint_config(payload, _FORMAT, self.config(), self.checkpoint, "a supernet")
         self.supernet.load_state_dict(payload["model"])
         self._optimizer.load_state_dict(payload["optimizer"])
         self.step, self.epoch = int(payload["step"]), int(payload["epoch"])
-        self._loaded = stamp
+        self._loaded, self._digest = stamp, digest
         return True
+
+    def check_study(self, study: optuna.Study) -> None:
+        """Raise :class:`CheckpointMismatchError` unless this objective's checkpoint is the
+        file ``study`` was scored with: where the study records a SHA-256, the file at the
+        path must exist here and hold those bytes. :meth:`from_study` calls it, so a worker
+        on a machine without the shared folder stops before it trains anything.
+
+        Example:
+            >>> import os, tempfile, optuna
+            >>> from optunas.data import load_mnist1d
+            >>> from optunas.evaluation import CheckpointMismatchError, SupernetObjective
+            >>> data = load_mnist1d(num_samples=500)
+            >>> path = os.path.join(tempfile.mkdtemp(), "supernet.pt")
+            >>> first = SupernetObjective("nb201", data, mode="enas", checkpoint=path, enas_steps=1)
+            >>> study = optuna.create_study(direction="maximize")
+            >>> study.optimize(first, n_trials=1)
+            >>> first.check_study(study)  # the file the study was scored with
+            >>> os.remove(path)  # as on a machine that lacks the shared folder
+            >>> try:
+            ...     first.check_study(study)
+            ... except CheckpointMismatchError as exc:
+            ...     print("refused:", "missing here" in str(exc))
+            refused: True
+        """
+        with self._lock, checkpoint_lock(self.checkpoint):
+            self._sync()
+            check_study_checkpoint(study, self.checkpoint, self._digest)
 
     # -- training -----------------------------------------------------------------------
 
@@ -623,8 +755,7 @@ class SupernetObjective:
 
     # -- a trial ------------------------------------------------------------------------
 
-    def _record_study(self, trial: optuna.trial.BaseTrial) -> None:
-        study = getattr(trial, "study", None)
+    def _record_study(self, study: optuna.Study | None) -> None:
         if study is None:
             return
         key = (id(study._storage), study._study_id)
@@ -632,7 +763,7 @@ class SupernetObjective:
             return
         recorded = study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
         if recorded is not None and recorded != self.checkpoint:
-            raise ValueError(
+            raise CheckpointMismatchError(
                 f"study {study.study_name!r} was scored with the supernet {recorded}, not "
                 f"{self.checkpoint}; use that checkpoint or another study"
             )
@@ -652,20 +783,30 @@ class SupernetObjective:
         path = self.supernet.check_path(
             genotype.ops if isinstance(self.space, NB201) else genotype.layers
         )
-        self._record_study(trial)
+        study = getattr(trial, "study", None)
+        self._record_study(study)
         started = time.perf_counter()
         with self._lock:
             if self.mode == "enas":
-                # Read, train and write under one lock, so no worker's steps are lost.
+                # Read, check, train and write under one lock, so no worker's steps are lost.
                 with checkpoint_lock(self.checkpoint):
                     self._sync()
+                    if study is not None:
+                        check_study_checkpoint(study, self.checkpoint, self._digest)
                     self._train_path(path, self.seed * 100_003 + getattr(trial, "number", 0))
-                    self._save()
-            elif not self._sync():
-                raise RuntimeError(
-                    f"no supernet checkpoint at {self.checkpoint}: call pretrain() first "
-                    "(or use mode='enas', which trains the shared weights trial by trial)"
-                )
+                    self._save(study)
+            else:
+                found = self._sync()
+                if study is not None:
+                    check_study_checkpoint(study, self.checkpoint, self._digest)
+                if not found:
+                    raise RuntimeError(
+                        f"no supernet checkpoint at {self.checkpoint}: call pretrain() first "
+                        "(or use mode='enas', which trains the shared weights trial by trial)"
+                    )
+                if study is not None and STUDY_ATTR_SHA256 not in study.user_attrs:
+                    # The weights every later trial of the study must be scored with.
+                    study.set_user_attr(STUDY_ATTR_SHA256, [self._digest])
             net = self.supernet.network(path)
             step, epoch = self.step, self.epoch
         flops = count_flops(net, self.dataset.input_shape)
