@@ -6,10 +6,11 @@ that size and described by a manifest, the only attr a reader looks up by name.
 
 A reader never uses a torn value. The chunks go into one of two slots, the one the current
 manifest does not point at, and the manifest is written last, so a value being replaced stays
-whole while a new one is written beside it. Writers that race each other may still mix their
-chunks in one slot; the manifest holds the text's SHA-256, and a reader that finds another
-digest takes the value as absent. Two slots keep the storage bounded: Optuna cannot delete an
-attr, so chunks are only ever overwritten.
+whole while a new one is written beside it; then the replaced value's chunks are blanked, so
+that the study holds one value's worth, not two (Optuna cannot delete an attr). Writers that
+race each other may still mix their chunks in one slot, or blank the slot that another one's
+manifest points at; the manifest holds the text's SHA-256, and a reader that finds another
+digest takes the value as absent.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def write_chunked(
 ) -> None:
     """Store the ASCII ``text`` in chunks, then its manifest under ``key``: ``info`` (small,
     JSON-friendly: what a reader checks before it reads the chunks) and where the chunks are.
-    ``previous`` is the attr ``key`` holds now, whose slot is left alone."""
+    ``previous`` is the attr ``key`` held when the caller read the study's attrs: its slot is
+    left alone until the new manifest is written, then blanked."""
     if not text.isascii():
         raise ValueError("a chunked value must be ASCII text")
     slot = 1 - previous["slot"] if is_chunked(previous) else 0
@@ -62,6 +64,9 @@ def write_chunked(
         "sha256": hashlib.sha256(text.encode("ascii")).hexdigest(),
     }
     storage.set_study_system_attr(study_id, key, manifest)
+    if is_chunked(previous):
+        for index in range(previous["chunks"]):
+            storage.set_study_system_attr(study_id, _chunk_key(key, previous["slot"], index), "")
 
 
 def read_chunked(attrs: dict[str, Any], key: str) -> str | None:

@@ -338,8 +338,8 @@ class ReinforceSampler(BaseSampler):
     replay reaches, so it changes no suggestion. It is stored compressed, in attrs of 50,000
     characters (MySQL and MariaDB hold at most 64 KB in one), in one of two slots in turn
     with a manifest written last, so a reader never loads a snapshot half written: for an
-    NB201 cell 22 chunks (1.06 MB) a slot, about 2.1 MB of storage per sampler
-    configuration, overwritten. Snapshots stored in one attr by earlier versions are read.
+    NB201 cell 22 chunks, 1.06 MB of storage per sampler configuration (the slot replaced
+    is blanked). Snapshots stored in one attr by earlier versions are read.
 
     Trials are learned from in number order; a trial still running when ``max_lag`` later
     trials have started is skipped, and so is one that finished after the start of the
