@@ -518,3 +518,80 @@ def test_two_workers_prune_one_study_together(kind, tmp_path, study_name) -> Non
     assert epochs < 0.55 * 60 * STEPS
     best_possible = 0.95 * (1 - 0.8**STEPS)
     assert max(t.value for t in trials if t.value is not None) > best_possible - 0.03
+
+
+PRUNERS_UNDER_TEST = {
+    "curve": lambda: LearningCurvePruner(n_startup_trials=3),
+    "predictor": lambda: PredictorPruner(n_min_trials=3),
+    "predictor-chain": lambda: PredictorPruner(n_min_trials=3, model="chain"),
+}
+
+
+@pytest.mark.parametrize("make", PRUNERS_UNDER_TEST.values(), ids=PRUNERS_UNDER_TEST.keys())
+def test_a_trial_in_progress_sees_the_trials_another_worker_finished_meanwhile(
+    make, tmp_path
+) -> None:
+    # Optuna clears a study's cache of trials only in ask and tell: a pruner reading it would
+    # judge a long trial against the study as it was when the trial started.
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    mine = optuna.create_study(storage=url, study_name="w", direction="maximize", pruner=make())
+    other = optuna.load_study(study_name="w", storage=url)  # another worker's
+    trial = mine.ask()
+    low = [0.5 * (1 - 0.5 ** (s + 1)) for s in range(STEPS)]  # flat at 0.5 by step 5
+    answers = []
+    for step in range(6):
+        trial.report(low[step], step)
+        answers.append(trial.should_prune())
+    assert not any(answers)  # nothing has completed: nothing to compare with
+    for final in (0.80, 0.85, 0.90, 0.82, 0.88):
+        curve = _rising(final)
+        other.add_trial(
+            optuna.create_trial(
+                value=curve[-1],
+                intermediate_values=dict(enumerate(curve)),
+                params={},
+                distributions={},
+            )
+        )
+    answers = []
+    for step in range(6, 12):
+        trial.report(low[step], step)
+        answers.append(trial.should_prune())
+    assert any(answers), "five trials heading for 0.8-0.9 completed: a curve at 0.5 is pruned"
+
+
+RETURNS = {
+    # The objective reports accuracy as a fraction each epoch and returns something else.
+    "percent": lambda curve: 100 * curve[-1],
+    "last minus 0.5": lambda curve: curve[-1] - 0.5,
+}
+
+
+@pytest.mark.parametrize("returns", RETURNS.values(), ids=RETURNS.keys())
+@pytest.mark.parametrize(
+    "make",
+    [
+        LearningCurvePruner,
+        lambda: PredictorPruner(n_min_trials=5),
+        lambda: PredictorPruner(n_min_trials=5, model="chain"),
+    ],
+    ids=["curve", "predictor", "predictor-chain"],
+)
+def test_final_reports_are_compared_whatever_the_objective_returns(make, returns) -> None:
+    # The pruners predict where a curve ends: compared with the values returned (a
+    # percentage, or the last report less 0.5) a good trial was pruned, or a poor one kept.
+    def objective(trial) -> float:
+        curve = _rising(trial.suggest_float("ceiling", 0.5, 0.95))
+        for step, accuracy in enumerate(curve):
+            trial.report(accuracy, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return returns(curve)
+
+    study = optuna.create_study(direction="maximize", pruner=make())
+    ceilings = [0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.95, 0.50]  # each a new best, then a poor one
+    for ceiling in ceilings:
+        study.enqueue_trial({"ceiling": ceiling})
+    study.optimize(objective, n_trials=len(ceilings))
+    states = [t.state.name for t in study.trials]
+    assert states == ["COMPLETE"] * 7 + ["PRUNED"]

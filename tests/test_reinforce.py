@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -256,6 +258,7 @@ def test_torch_keeps_its_thread_count() -> None:
 
 
 EDGE = optuna.distributions.CategoricalDistribution(["a", "b", "c", "d", "e"])
+COMPLETE = optuna.trial.TrialState.COMPLETE
 
 
 def _trial(ops: str, state: optuna.trial.TrialState, **kwargs) -> optuna.trial.FrozenTrial:
@@ -346,3 +349,129 @@ def test_a_slow_trial_is_learnt_from_only_if_it_ends_within_max_lag_trials() -> 
     )
     waited.ask()
     assert waited.sampler._updates == 5
+
+
+def _attr_sizes(study: optuna.Study) -> dict[str, int]:
+    """The bytes of each study system attr as Optuna stores it (JSON in a TEXT column)."""
+    attrs = study._storage.get_study_system_attrs(study._study_id)
+    return {key: len(json.dumps(value).encode()) for key, value in attrs.items()}
+
+
+def test_snapshots_fit_every_storage_and_a_joining_worker_starts_from_one(
+    storage_url, study_name
+) -> None:
+    # MySQL and MariaDB keep an attr in a TEXT column of 65,535 bytes: a 1.2 MB snapshot in
+    # one attr stopped every study there at its first snapshot.
+    def open_study(snapshot_every: int | None = 50) -> optuna.Study:
+        return optuna.load_study(
+            study_name=study_name,
+            storage=open_storage(storage_url, heartbeat=False),
+            sampler=ReinforceSampler(seed=0, snapshot_every=snapshot_every),
+        )
+
+    rng = random.Random(0)
+
+    def grow(study: optuna.Study, size: int) -> None:
+        """Finished trials up to ``size``, of one choice each: the snapshot's size is the
+        LSTM's, whatever the cell, and a trial added costs a fraction of a sampled one's
+        storage writes."""
+        ops = rng.choices("abcde", k=size - len(study.get_trials(deepcopy=False)))
+        study.add_trials([_trial(op, COMPLETE, value=float(op == "a")) for op in ops])
+
+    study = optuna.create_study(
+        storage=open_storage(storage_url, heartbeat=False),
+        study_name=study_name,
+        direction="maximize",
+        sampler=ReinforceSampler(seed=0, snapshot_every=50),
+    )
+    for size in (50, 100, 150, 200):  # a snapshot at each, the two slots in turn
+        grow(study, size)
+        trial = study.ask()
+        study.tell(trial, _cells(trial))
+    # A worker joins after trial 200: it learns from that trial only, the snapshot
+    # covering the 200 before it.
+    joined = open_study()
+    trial = joined.ask()
+    assert joined.sampler._updates == 1
+    joined.tell(trial, _cells(trial))
+    grow(joined, 250)
+    # A snapshot is the state a full replay reaches, bit for bit ...
+    restored, replayed = open_study(), open_study(snapshot_every=None)
+    restored.ask()  # from the snapshot covering 200 trials (and stores one covering 250)
+    replayed.ask()
+    assert (restored.sampler._updates, replayed.sampler._updates) == (50, 250)
+    assert _same_controller(restored.sampler, replayed.sampler)
+    again = open_study()
+    again.ask()
+    assert again.sampler._updates == 0
+    assert _same_controller(again.sampler, replayed.sampler)
+    # ... every attr fits MySQL's column, and the study holds one snapshot (1.06 MB), not two.
+    sizes = _attr_sizes(study)
+    assert max(sizes.values()) < 65_535, max(sizes.items(), key=lambda kv: kv[1])
+    assert sum(sizes.values()) < 1_200_000
+
+
+def _snapshot_key(sampler: ReinforceSampler) -> str:
+    return sampler._snapshot_key
+
+
+def test_a_torn_snapshot_is_never_loaded() -> None:
+    # Two workers that store snapshots at once may mix their chunks in one slot: the reader
+    # finds that the chunks are not those the manifest was written for, and replays instead.
+    study = optuna.create_study(
+        direction="maximize", sampler=ReinforceSampler(seed=0, snapshot_every=50)
+    )
+    study.optimize(_cells, n_trials=60)
+    key = _snapshot_key(study.sampler)
+    attrs = study._storage.get_study_system_attrs(study._study_id)
+    manifest = attrs[key]
+    chunk = f"{key}:{manifest['slot']}:1"
+    torn = attrs[chunk][:100] + ("A" if attrs[chunk][100] != "A" else "B") + attrs[chunk][101:]
+    study._storage.set_study_system_attr(study._study_id, chunk, torn)
+
+    def joined() -> ReinforceSampler:
+        fresh = optuna.load_study(
+            study_name=study.study_name,
+            storage=study._storage,
+            sampler=ReinforceSampler(seed=0, snapshot_every=1000),  # it stores none itself
+        )
+        fresh.ask()
+        return fresh.sampler
+
+    sampler = joined()
+    assert sampler._updates == 60  # the whole history replayed, no torn weights loaded
+    study.ask()
+    assert _same_controller(sampler, study.sampler)
+    # The chunks missing altogether (the other slot holds none yet): the same.
+    study._storage.set_study_system_attr(study._study_id, key, {**manifest, "slot": 1})
+    assert joined()._updates == 60
+
+
+def test_a_snapshot_stored_before_the_chunks_is_still_read() -> None:
+    # Studies on PostgreSQL, SQLite or journals hold snapshots written as one attr (version 1).
+    study = optuna.create_study(
+        direction="maximize", sampler=ReinforceSampler(seed=0, snapshot_every=None)
+    )
+    study.optimize(_cells, n_trials=50)
+    trial = study.ask()  # learns from the 50 trials
+    sampler = study.sampler
+    meta, data = sampler._controller.state()
+    old = {
+        "version": 1,
+        "covers": 50,
+        "ema": sampler._ema,
+        "n_rewards": sampler._n_rewards,
+        "controller": {**meta, "data": base64.b64encode(data.astype("<f8").tobytes()).decode()},
+    }
+    study._storage.set_study_system_attr(study._study_id, _snapshot_key(sampler), old)
+    study.tell(trial, _cells(trial))
+    study.optimize(_cells, n_trials=10)
+    joined = optuna.load_study(
+        study_name=study.study_name,
+        storage=study._storage,
+        sampler=ReinforceSampler(seed=0, snapshot_every=100),
+    )
+    joined.ask()
+    assert joined.sampler._updates == 11
+    study.ask()
+    assert _same_controller(joined.sampler, study.sampler)
