@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from pathlib import Path
 import re
 import subprocess
@@ -111,6 +112,7 @@ def _formatted(text: str, path: Path) -> str:
     return _ruff(["format"], _ruff(["check", "--fix-only"], text, path), path)
 
 
+@functools.cache  # one run of ruff per file and process: the sources do not change meanwhile
 def generated(package: Package) -> dict[str, str]:
     """Every generated file of ``package``, by its path inside the package's folder."""
     category, first = package.module.split("/")
@@ -169,7 +171,9 @@ def differences() -> list[str]:
 
 def _unknown_folders() -> list[str]:
     known = {p.name for p in PACKAGES}
-    found = {f"{c.name}/{d.name}" for c in PACKAGES_DIR.iterdir() if c.is_dir() for d in c.iterdir()}
+    found = {
+        f"{c.name}/{d.name}" for c in PACKAGES_DIR.iterdir() if c.is_dir() for d in c.iterdir()
+    }
     return sorted(found - known)
 
 
@@ -201,7 +205,7 @@ def write() -> None:
 
 
 def _tool(command: list[str]) -> bool:
-    print("$", " ".join(command[2:]), flush=True)
+    print("$", *command[2:4], "...", flush=True)
     return subprocess.run(command, check=False, cwd=HUB).returncode == 0
 
 
@@ -219,7 +223,9 @@ def registry_checks() -> bool:
     print("\n".join(problems) or "front matter: ok")
     ok = not problems
     ok &= _tool([sys.executable, "-m", "ruff", "check", "--config", str(CONFIG), *python])
-    ok &= _tool([sys.executable, "-m", "ruff", "format", "--check", "--config", str(CONFIG), *python])
+    ok &= _tool(
+        [sys.executable, "-m", "ruff", "format", "--check", "--config", str(CONFIG), *python]
+    )
     # The registry's mypy hook runs in an environment of its own, without Optuna, numpy or
     # torch: their types are Any there (ignore_missing_imports), as --no-site-packages makes them.
     ok &= _tool([sys.executable, "-m", "mypy", "--no-site-packages", "--no-incremental", *python])

@@ -31,4 +31,6 @@ study = optuna.create_study(
 study.optimize(objective, n_trials=60)
 pruned = study.get_trials(states=[optuna.trial.TrialState.PRUNED])
 epochs = sum(len(t.intermediate_values) for t in study.trials)
-print(f"best {study.best_value:.3f}; {len(pruned)} of 60 trials pruned; {epochs} of 1200 epochs run")
+print(
+    f"best {study.best_value:.3f}; {len(pruned)} of 60 trials pruned; {epochs} of 1200 epochs run"
+)
