@@ -16,6 +16,7 @@ from pathlib import Path
 
 import optunahub
 import pytest
+import test_docs
 import test_evolution
 import test_pruners
 import test_reinforce
@@ -97,6 +98,14 @@ def test_imports_become_relative_and_examples_load_from_optunahub() -> None:
     ]:
         with pytest.raises(SystemExit):
             generate._rewrite(bad, "pruners", "x.py")
+
+
+def test_the_readme_loads_a_package_from_hub_package(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)  # the README's path is relative to the repository
+    namespace: dict = {}
+    exec(compile(test_docs.readme_block("readme-hub-example"), "README.md", "exec"), namespace)
+    assert type(namespace["sampler"]).__name__ == "ReinforceSampler"
+    assert type(namespace["sampler"]).__module__.startswith("optunahub_registry.package.")
 
 
 # Run with -I (no PYTHONPATH, no user site, not the current folder) from a temporary folder:
