@@ -2,8 +2,9 @@
 
 optunas's own modules are the one source of truth: each package's code is its module copied
 with the sibling modules it imports (those imports made relative), its docstring examples
-loading it with ``optunahub``, and formatted as the registry's lint wants. README.md,
-example.py and images/ are written by hand, here; LICENSE is the project's.
+loading it with ``optunahub``, and formatted as the registry's lint wants. README.md and
+example.py are written by hand, here; images/ are drawn by hub/figures.py; LICENSE is the
+project's.
 
     python hub/generate.py            # (re)write the generated files
     python hub/generate.py --check    # fail if they differ, then run the registry's checks
