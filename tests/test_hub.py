@@ -111,8 +111,9 @@ def test_the_readme_loads_a_package_from_hub_package(monkeypatch) -> None:
 # Run with -I (no PYTHONPATH, no user site, not the current folder) from a temporary folder:
 # the repository leaves sys.path and optunas counts as not installed (a package installed
 # into the same environment is refused), so the package must stand on Optuna, numpy, scipy
-# and torch alone. example.py loads the package with optunahub.load_module, as users do; the
-# cache it reads (OPTUNAHUB_CACHE_HOME) holds the package, so nothing is downloaded.
+# and torch alone. example.py and the docstrings' examples load packages with
+# optunahub.load_module, as users do; the cache it reads (OPTUNAHUB_CACHE_HOME) holds
+# hub/package, so nothing is downloaded.
 CHILD = """
 import importlib.abc, os, runpy, sys
 repository, registry, package, example = sys.argv[1:5]
@@ -132,6 +133,11 @@ except ModuleNotFoundError:
 import optunahub
 module = optunahub.load_local_module(package=package, registry_root=registry)
 print("loaded", *module.__all__, flush=True)
+import doctest
+modules = [m for n, m in sys.modules.items() if n.startswith(module.__name__ + ".")]
+results = [doctest.testmod(m) for m in modules]  # the docstrings' examples
+if any(r.failed for r in results) or not any(r.attempted for r in results):
+    raise SystemExit("a docstring example failed, or none ran")
 runpy.run_path(example, run_name="__main__")
 """
 
@@ -142,9 +148,7 @@ def test_each_package_loads_and_runs_its_example_where_optunas_is_not_installed(
 ) -> None:
     cache = tmp_path / "cache"
     cached = cache / "github.com" / "optuna" / "optunahub-registry" / "main" / "package"
-    shutil.copytree(
-        REGISTRY / package.name, cached / package.name, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(REGISTRY, cached, ignore=shutil.ignore_patterns("__pycache__"))
     args = [
         str(ROOT.resolve()),
         str(REGISTRY),
