@@ -431,7 +431,7 @@ class ReinforceSampler(BaseSampler):
         self._ema, self._n_rewards = 0.0, 0  # the reward baseline, before bias correction
         self._next = 0  # trials below this number have been learned from (or skipped)
         self._synced_for: int | None = None  # the trial whose start last read the storage
-        self._live: OrderedDict[int, tuple[list[_Decision], Any]] = OrderedDict()
+        self._live = OrderedDict()
         # The snapshot's key names everything the policy depends on besides the trials.
         self._snapshot_key = _SNAPSHOT_ATTR + format(
             _stable_hash(
@@ -722,6 +722,9 @@ class ReinforceSampler(BaseSampler):
         self._ema = decay * self._ema + (1 - decay) * reward
         self._n_rewards += 1
         advantage = reward - self._ema / (1 - decay**self._n_rewards)
+        # log_prob and entropy are tensors from the first choice on.
+        log_prob: Any
+        entropy: Any
         state, log_prob, entropy = None, 0.0, 0.0
         for k, decision in enumerate(decisions):
             state, logits = self._controller.step(

@@ -1,0 +1,4 @@
+from ._learning_curve import LearningCurvePruner
+
+
+__all__ = ["LearningCurvePruner"]

@@ -1,0 +1,4 @@
+from ._predictor import PredictorPruner
+
+
+__all__ = ["PredictorPruner"]

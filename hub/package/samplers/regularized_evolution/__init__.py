@@ -1,0 +1,4 @@
+from ._evolution import EvolutionSampler
+
+
+__all__ = ["EvolutionSampler"]

@@ -1,0 +1,4 @@
+from ._reinforce import ReinforceSampler
+
+
+__all__ = ["ReinforceSampler"]
