@@ -16,7 +16,7 @@ digest takes the value as absent.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, TypeGuard
 
 from optuna.storages import BaseStorage
 
@@ -29,7 +29,7 @@ def _chunk_key(key: str, slot: int, index: int) -> str:
     return f"{key}:{slot}:{index}"
 
 
-def is_chunked(manifest: Any) -> bool:
+def is_chunked(manifest: Any) -> TypeGuard[dict[str, Any]]:
     """Whether ``manifest`` (an attr's value) describes a chunked value."""
     return (
         isinstance(manifest, dict)
@@ -79,7 +79,7 @@ def read_chunked(attrs: dict[str, Any], key: str) -> str | None:
     parts = [attrs.get(_chunk_key(key, manifest["slot"], i)) for i in range(manifest["chunks"])]
     if not all(isinstance(part, str) for part in parts):
         return None
-    text = "".join(parts)
+    text = "".join(str(part) for part in parts)
     if not text.isascii() or hashlib.sha256(text.encode("ascii")).hexdigest() != manifest["sha256"]:
         return None
     return text

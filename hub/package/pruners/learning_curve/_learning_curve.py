@@ -21,14 +21,33 @@ def _oriented(study: Study, value: float) -> float:
     return value if study.direction == StudyDirection.MAXIMIZE else -value
 
 
-def _finished_finals(study: Study) -> tuple[list[float], int | None]:
-    """Final values of COMPLETE trials (larger is better) and their usual last step."""
+def completed_trials(study: Study) -> list[FrozenTrial]:
+    """The study's COMPLETE trials, read from storage at each decision: the study's own cache
+    is cleared only when a trial is asked for or told, so a trial in progress would not see
+    the trials that other workers or threads finished since it started."""
+    return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+
+
+def final_report(trial: FrozenTrial) -> float | None:
+    """The value the trial reported at its last step, if finite. The pruners predict where a
+    curve ends, so they compare it with where the completed trials' curves ended, not with
+    the trials' values: an objective may return something else than its last report (the
+    mean of its last epochs, a percentage, a test score)."""
+    if not trial.intermediate_values:
+        return None
+    value = trial.intermediate_values[max(trial.intermediate_values)]
+    return value if math.isfinite(value) else None
+
+
+def _finished_finals(study: Study, completed: list[FrozenTrial]) -> tuple[list[float], int | None]:
+    """The final reported values of the ``completed`` trials (larger is better) and their
+    usual last step."""
     finals, last_steps = [], []
-    for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
-        if t.value is not None and math.isfinite(t.value):
-            finals.append(_oriented(study, t.value))
-            if t.intermediate_values:
-                last_steps.append(max(t.intermediate_values))
+    for t in completed:
+        final = final_report(t)
+        if final is not None:
+            finals.append(_oriented(study, final))
+            last_steps.append(max(t.intermediate_values))
     return finals, (int(np.median(last_steps)) if last_steps else None)
 
 
@@ -57,7 +76,11 @@ class LearningCurvePruner(BasePruner):
     ``n - 2`` degrees of freedom for ``n`` points, whose spread is the residual noise plus the
     fit's own uncertainty (so the first decisions, on three or four points, are cautious). The trial is pruned when the probability
     of reaching the target (the best final value so far, or ``percentile`` of the finished
-    trials' final values) falls below ``threshold``.
+    trials' final values) falls below ``threshold``. A completed trial's final value is the
+    value it reported at its last step, not what the objective returned, so that like is
+    compared with like whatever the objective returns (the mean of its last epochs, say).
+    Completed trials are read from storage at each decision, so those that other workers or
+    threads finished while the trial ran count at once.
 
     The final step is ``max_step`` if given, else the median last step of completed trials.
     NaN or infinite intermediate values are ignored, except that a trial whose latest value
@@ -72,7 +95,8 @@ class LearningCurvePruner(BasePruner):
             values oriented so that larger is better) of finished trials' finals.
         n_warmup_steps: No pruning before this step.
         n_min_points: No pruning before the trial has this many finite values.
-        n_startup_trials: No pruning before this many trials have completed.
+        n_startup_trials: No pruning before this many trials have completed (with a finite
+            final value).
         interval_steps: Check every this many steps.
         max_step: The final step, if known.
 
@@ -124,6 +148,13 @@ class LearningCurvePruner(BasePruner):
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         if len(study.directions) > 1:
             raise ValueError("LearningCurvePruner does not support multi-objective studies")
+        return self._decide(study, trial, None)
+
+    def _decide(
+        self, study: Study, trial: FrozenTrial, completed: list[FrozenTrial] | None
+    ) -> bool:
+        """The decision, given the study's COMPLETE trials if already read (None: read them
+        when needed)."""
         step = trial.last_step
         if step is None:
             return False
@@ -134,7 +165,9 @@ class LearningCurvePruner(BasePruner):
             return False
         if len(values) < self._n_min_points:
             return False
-        finals, usual_last = _finished_finals(study)
+        if completed is None:
+            completed = completed_trials(study)
+        finals, usual_last = _finished_finals(study, completed)
         final_step = self._max_step if self._max_step is not None else usual_last
         if len(finals) < self._n_startup_trials or final_step is None or step >= final_step:
             return False

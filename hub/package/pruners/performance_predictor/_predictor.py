@@ -20,6 +20,7 @@ from scipy.special import ndtr
 from ._learning_curve import _finished_finals
 from ._learning_curve import _oriented
 from ._learning_curve import clean_curve
+from ._learning_curve import final_report
 from ._learning_curve import LearningCurvePruner
 from ._learning_curve import target_value
 
@@ -115,7 +116,8 @@ class PredictorPruner(BasePruner):
     optunas's objectives record it; ``params`` is read too) and, with
     ``use_choices``, the trial's own choices (every ``trial.suggest_*`` value: one-hot over a
     categorical's choices, numbers scaled to [0, 1] over their range); the target is its final
-    value. The choices let the regression learn which architectures end well, which a short
+    value, the value it reported at its last step (not what the objective returned: the
+    pruner compares curves with curves, as :class:`LearningCurvePruner` does). The choices let the regression learn which architectures end well, which a short
     curve alone cannot tell (Baker et al. used both; BENCHMARKS.md measures what it buys). A ridge regression fitted in closed form predicts the trial's final value,
     and its leave-one-out residuals give the error. The trial is pruned when
     ``P(final >= target) < threshold`` under a normal with that mean and error, where the target
@@ -136,6 +138,8 @@ class PredictorPruner(BasePruner):
 
     NaN or infinite values: a trial whose latest value is not finite is pruned; finished
     trials with non-finite values are left out of the training set. Both directions work.
+    The ended trials are read from storage at each decision, so those that other workers or
+    threads finished while the trial ran count at once.
 
     Args:
         threshold: Prune below this probability of reaching the target. The default, 0.004,
@@ -240,7 +244,10 @@ class PredictorPruner(BasePruner):
             return True
         if step < self._n_warmup_steps:
             return False
-        finals, usual_last = _finished_finals(study)
+        # Read at each decision, as LearningCurvePruner does (completed_trials says why).
+        ended = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        completed = [t for t in ended if t.state == TrialState.COMPLETE]
+        finals, usual_last = _finished_finals(study, completed)
         if usual_last is not None and step >= usual_last:
             return False
         sign = _oriented(study, 1.0)  # once: study.direction is a storage call
@@ -248,17 +255,16 @@ class PredictorPruner(BasePruner):
         mine = _curve_prefix(trial, sign, steps)
         if not steps or mine is None:
             return self._fall_back(study, trial)
-        train: list[tuple[FrozenTrial, np.ndarray]] = []
+        train: list[tuple[FrozenTrial, np.ndarray, float]] = []  # trial, prefix, final
         usable = 0
-        for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True):
-            if t.value is None or not math.isfinite(t.value):
-                continue
-            if self._use_params and _size(t) is None:
+        for t in completed:
+            final = final_report(t)
+            if final is None or (self._use_params and _size(t) is None):
                 continue
             usable += 1
             prefix = _curve_prefix(t, sign, steps)
             if prefix is not None:
-                train.append((t, prefix))
+                train.append((t, prefix, sign * final))
         if len(train) < self._n_min_trials:
             why = None
             if usable >= self._n_min_trials:
@@ -273,11 +279,11 @@ class PredictorPruner(BasePruner):
                 trial,
                 f"trial {trial.number} has no user attr 'n_parameters' (use_params=True)",
             )
-        layout = _choice_layout([t for t, _ in train] + [trial]) if self._use_choices else {}
+        layout = _choice_layout([t for t, _, _ in train] + [trial]) if self._use_choices else {}
         names = tuple(layout)
         target = target_value(finals, self._percentile)
         if self._model == "chain":
-            chain = self._chain_links(study, sign, usual_last, layout)  # type: ignore[arg-type]
+            chain = self._chain_links(study, ended, sign, usual_last, layout)  # type: ignore[arg-type]
             if chain is None:
                 return self._fall_back(
                     study,
@@ -302,8 +308,8 @@ class PredictorPruner(BasePruner):
             curve = _features(prefix, _size(t) if self._use_params else None)
             return np.concatenate([curve, self._choices_of(t, layout, names)])
 
-        x = np.array([row(t, prefix) for t, prefix in train])
-        y = sign * np.array([t.value for t, _ in train], dtype=float)
+        x = np.array([row(t, prefix) for t, prefix, _ in train])
+        y = np.array([final for _, _, final in train], dtype=float)
         penalty = np.full(x.shape[1], self._ridge)
         penalty[x.shape[1] - sum(map(_width, layout.values())) :] = self._choice_ridge
         penalty[0] = 0.0  # the intercept is not shrunk
@@ -321,21 +327,17 @@ class PredictorPruner(BasePruner):
     def _chain_links(
         self,
         study: Study,
+        ended: list[FrozenTrial],
         sign: float,
         last: int,
         layout: dict[str, BaseDistribution],
     ) -> tuple[tuple[int, ...], dict[int, tuple[np.ndarray, float]]] | None:
         """The steps COMPLETE trials reported up to ``last`` (the grid), and the chain's links
-        for the grid's positions 1.., fitted on every COMPLETE and PRUNED trial; None when a
-        position has fewer than three trials to learn from. Cached until a trial ends."""
+        for the grid's positions 1.., fitted on the ``ended`` trials (COMPLETE and PRUNED);
+        None when a position has fewer than three trials to learn from. Cached until a trial
+        ends."""
         names = tuple(layout)
-        others = [
-            t
-            for t in study._get_trials(
-                deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED), use_cache=True
-            )
-            if not self._use_params or _size(t) is not None
-        ]
+        others = [t for t in ended if not self._use_params or _size(t) is not None]
         key = (
             id(study._storage),
             study._study_id,

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 import contextlib
 from dataclasses import dataclass
 from dataclasses import field
+import json
 import math
 import os
 import threading
 from typing import Any
+import zlib
 
 import numpy as np
 from optuna.distributions import BaseDistribution
@@ -28,6 +30,8 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 import torch
 
+from ._chunked import read_chunked
+from ._chunked import write_chunked
 from ._common import _stable_hash
 from ._common import REINFORCE_ENTROPY_ATTR
 
@@ -38,6 +42,9 @@ _DTYPE = torch.float64  # double precision keeps replays in different processes 
 #: policy snapshots (one per sampler configuration, the latest only).
 _INIT_SEED_ATTR = "optunas:reinforce:init_seed"
 _SNAPSHOT_ATTR = "optunas:reinforce:snapshot:"
+#: The snapshot's format: 2 is packed and chunked (:mod:`optunas.samplers._chunked`), so that
+#: it fits every storage; 1 was one JSON attr, over MySQL's 64 KB from the first snapshot on.
+_SNAPSHOT_VERSION = 2
 
 
 _threads_lock = threading.Lock()
@@ -66,6 +73,48 @@ def _one_thread() -> Iterator[None]:
             _threads_users -= 1
             if _threads_users == 0 and _threads_saved != 1:
                 torch.set_num_threads(_threads_saved)
+
+
+def _pack(snapshot: dict[str, Any], data: np.ndarray) -> str:
+    """A snapshot (JSON-friendly) and the controller's float64 values as one ASCII text:
+    base64 of the zlib of the JSON's length, the JSON and the values, lossless so that a
+    restored controller is bit for bit the one stored. The values' bytes are stored by
+    significance (every value's first byte, then every second byte, ...): the sign and
+    exponent bytes then compress, which takes 12% off an NB201 cell's 0.9 MB."""
+    header = json.dumps(snapshot).encode()
+    shuffled = np.ascontiguousarray(data, dtype="<f8").view(np.uint8).reshape(-1, 8).T.tobytes()
+    blob = zlib.compress(len(header).to_bytes(8, "little") + header + shuffled)
+    return base64.b64encode(blob).decode("ascii")
+
+
+def _unpack(text: str) -> tuple[dict[str, Any], np.ndarray]:
+    """What :func:`_pack` packed."""
+    blob = zlib.decompress(base64.b64decode(text))
+    size = int.from_bytes(blob[:8], "little")
+    shuffled = np.frombuffer(blob[8 + size :], dtype=np.uint8)
+    data = shuffled.reshape(8, -1).T.copy().view("<f8").reshape(-1).astype(np.float64)
+    return json.loads(blob[8 : 8 + size]), data
+
+
+def _load_snapshot(attrs: dict[str, Any], key: str) -> tuple[dict[str, Any], np.ndarray] | None:
+    """The snapshot stored under ``key`` in the study's system attrs ``attrs`` and the
+    controller's values, or None when there is none whole. Version 1 (optunas before the
+    chunks) held everything in the one attr, its values as base64 of float64: studies on
+    storages that took it still hold one, and it is read as before."""
+    manifest = attrs.get(key)
+    if not isinstance(manifest, dict):
+        return None
+    try:
+        if manifest.get("version") == 1:
+            controller = manifest["controller"]
+            data = np.frombuffer(base64.b64decode(controller["data"]), dtype="<f8")
+            return manifest, data.astype(np.float64)
+        if manifest.get("version") == _SNAPSHOT_VERSION:
+            text = read_chunked(attrs, key)
+            return None if text is None else _unpack(text)
+    except (KeyError, TypeError, ValueError, zlib.error):
+        pass  # unreadable: replay instead
+    return None
 
 
 @dataclass
@@ -202,8 +251,9 @@ class _Controller:
                 for p in ps:
                     p.grad = None
 
-    def state(self) -> dict[str, Any]:
-        """The weights and Adam's moments as JSON-friendly data (float64 bytes in base64)."""
+    def state(self) -> tuple[dict[str, Any], np.ndarray]:
+        """The weights and Adam's moments: their names, shapes and step counts as JSON-friendly
+        data, and their values in one float64 array (each weight, then its two moments)."""
         names, shapes, steps, arrays = [], [], [], []
         for name, p in self.named_parameters():
             m, v, t = self.moments.get(name, (torch.zeros_like(p), torch.zeros_like(p), 0))
@@ -211,36 +261,32 @@ class _Controller:
             shapes.append(list(p.shape))
             steps.append(t)
             arrays += [p.detach().reshape(-1), m.reshape(-1), v.reshape(-1)]
-        data = torch.cat(arrays).numpy().astype("<f8").tobytes()
-        return {
+        meta = {
             "tokens": [
                 [key, int(token.head_b.numel())] for key, token in sorted(self.tokens.items())
             ],
             "names": names,
             "shapes": shapes,
             "steps": steps,
-            "data": base64.b64encode(data).decode("ascii"),
         }
+        return meta, torch.cat(arrays).numpy()
 
-    def load(self, state: dict[str, Any]) -> None:
+    def load(self, meta: dict[str, Any], data: np.ndarray) -> None:
         """Restore what :meth:`state` returned (bit for bit)."""
-        for key, size in state["tokens"]:
+        for key, size in meta["tokens"]:
             self.token(key, size)
         params = dict(self.named_parameters())
-        if sorted(params) != sorted(state["names"]) or any(
-            list(params[name].shape) != shape
-            for name, shape in zip(state["names"], state["shapes"])
+        if sorted(params) != sorted(meta["names"]) or any(
+            list(params[name].shape) != shape for name, shape in zip(meta["names"], meta["shapes"])
         ):
             raise ValueError("the snapshot holds other weights than this controller")
-        flat = torch.from_numpy(
-            np.frombuffer(base64.b64decode(state["data"]), dtype="<f8").astype(np.float64)
-        )
-        if flat.numel() != 3 * sum(params[name].numel() for name in state["names"]):
+        flat = torch.from_numpy(np.asarray(data, dtype=np.float64))
+        if flat.numel() != 3 * sum(params[name].numel() for name in meta["names"]):
             raise ValueError("the snapshot's data does not match its shapes")
         offset = 0
         self.moments.clear()
         with torch.no_grad():
-            for name, shape, t in zip(state["names"], state["shapes"], state["steps"]):
+            for name, shape, t in zip(meta["names"], meta["shapes"], meta["steps"]):
                 p = params[name]
                 n = p.numel()
                 chunks = [
@@ -296,8 +342,11 @@ class ReinforceSampler(BaseSampler):
     trials learned the policy (weights, Adam's moments, the reward baseline) is stored in
     the study's system attrs with the number of trials it covers, and a new process loads
     it and replays only the trials after it. The snapshot is bit for bit the state a full
-    replay reaches, so it changes no suggestion; it takes about 1.2 MB of storage (one per
-    sampler configuration, overwritten) for an NB201 cell.
+    replay reaches, so it changes no suggestion. It is stored compressed, in attrs of 50,000
+    characters (MySQL and MariaDB hold at most 64 KB in one), in one of two slots in turn
+    with a manifest written last, so a reader never loads a snapshot half written: for an
+    NB201 cell 22 chunks, 1.06 MB of storage per sampler configuration (the slot replaced
+    is blanked). Snapshots stored in one attr by earlier versions are read.
 
     Trials are learned from in number order; a trial still running when ``max_lag`` later
     trials have started is skipped, and so is one that finished after the start of the
@@ -408,7 +457,7 @@ class ReinforceSampler(BaseSampler):
         )
         self._snapshot_at = 0  # the trials the latest snapshot known to be stored covers
         if self._snapshot_every is not None:
-            self._restore(attrs.get(self._snapshot_key))
+            self._restore(attrs)
 
     @staticmethod
     def _study_seed(study: Study, attrs: dict[str, Any]) -> int:
@@ -420,18 +469,25 @@ class ReinforceSampler(BaseSampler):
             study._storage.set_study_system_attr(study._study_id, _INIT_SEED_ATTR, seed)
         return int(seed)
 
-    def _restore(self, snapshot: Any) -> None:
+    def _restore(self, attrs: dict[str, Any]) -> None:
         assert self._controller is not None
-        if not isinstance(snapshot, dict) or snapshot.get("version") != 1:
+        loaded = _load_snapshot(attrs, self._snapshot_key)
+        if loaded is None:
             return
+        snapshot, data = loaded
         try:
-            self._controller.load(snapshot["controller"])
+            self._controller.load(snapshot["controller"], data)
+            ema, n_rewards, covers = (
+                float(snapshot["ema"]),
+                int(snapshot["n_rewards"]),
+                int(snapshot["covers"]),
+            )
         except (KeyError, TypeError, ValueError):
             # Not one this version can read: start over and replay, as without snapshots.
             self._controller = _Controller(self._hidden, self._controller.seed, self._lr)
             return
-        self._ema, self._n_rewards = float(snapshot["ema"]), int(snapshot["n_rewards"])
-        self._next = self._snapshot_at = int(snapshot["covers"])
+        self._ema, self._n_rewards = ema, n_rewards
+        self._next = self._snapshot_at = covers
 
     def _store_snapshot(self, study: Study) -> None:
         assert self._controller is not None
@@ -439,14 +495,21 @@ class ReinforceSampler(BaseSampler):
         if isinstance(stored, dict) and int(stored.get("covers", 0)) >= self._next:
             self._snapshot_at = int(stored["covers"])  # another worker got there first
             return
+        meta, data = self._controller.state()
         snapshot = {
-            "version": 1,
             "covers": self._next,
             "ema": self._ema,
             "n_rewards": self._n_rewards,
-            "controller": self._controller.state(),
+            "controller": meta,
         }
-        study._storage.set_study_system_attr(study._study_id, self._snapshot_key, snapshot)
+        write_chunked(
+            study._storage,
+            study._study_id,
+            self._snapshot_key,
+            _pack(snapshot, data),
+            {"version": _SNAPSHOT_VERSION, "covers": self._next},
+            previous=stored,
+        )
         self._snapshot_at = self._next
 
     def reseed_rng(self) -> None:
