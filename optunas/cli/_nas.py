@@ -315,9 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="optunas",
         description="Neural architecture search on Optuna: create studies that carry their "
         "configuration, run workers on them from any machine, compare samplers and pruners.",
-        epilog="Optuna's own commands work too, with the optunas samplers resolvable by name "
-        f"(e.g. --sampler ReinforceSampler): {', '.join(OPTUNA_COMMANDS)}. "
-        "See `optunas ask --help`.",
+        epilog="Optuna's own commands work too, with the sampler names of every optunas "
+        f"command (--sampler evolution or EvolutionSampler): {', '.join(OPTUNA_COMMANDS)}. "
+        "See `optunas ask --help`. As with optuna, --storage may be the path of an existing "
+        "journal file, OPTUNA_STORAGE stands in for a --storage not given, and the options "
+        "of every command (-v, -q, --log-file, --debug, --storage) may come before its name.",
     )
     parser.add_argument("--version", action="version", version=f"optunas {__version__}")
     add_global_options(parser)
@@ -332,7 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create a study and record its configuration (space, dataset, epochs, "
         "objectives, evaluator, training recipe, sampler, pruner) in its user attrs, so "
         "`optunas worker` runs it the same way on any machine. Prints the study name, as "
-        "`optuna create-study` does.",
+        "`optuna create-study` does. Unlike optuna's, it makes a NAS study: without "
+        f"--storage or OPTUNA_STORAGE it uses {DEFAULT_STORAGE} (optuna refuses), without "
+        "--study-name it names it optunas-SPACE-DATASET (optuna makes a new no-name-UUID "
+        "each time), and its direction is what --objectives need (a --direction that "
+        "contradicts them is refused).",
     )
     _add_storage(create)
     create.add_argument(
