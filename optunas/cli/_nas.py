@@ -73,10 +73,10 @@ class _CommandParser(_Parser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        add_global_options(self)
+        _add_global_options(self)
 
 
-def add_global_options(parser: argparse.ArgumentParser) -> None:
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     """Optuna's options of every command (``optunas --verbose run`` and ``optunas run
     --verbose`` alike, as with ``optuna``)."""
     group = parser.add_argument_group("options of every command, as with optuna")
@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         "of every command (-v, -q, --log-file, --debug, --storage) may come before its name.",
     )
     parser.add_argument("--version", action="version", version=f"optunas {__version__}")
-    add_global_options(parser)
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
     commands.add_parser(
         "help", help="show this help and exit (as `optunas` alone does)"
