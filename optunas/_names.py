@@ -30,3 +30,65 @@ OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
 
 #: The optimisers a :class:`optunas.evaluation.Recipe` can train with.
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adam", "sgd")
+
+#: The samplers the commands know, by name, with the class each builds. Every command takes
+#: either spelling (``--sampler evolution`` or ``--sampler EvolutionSampler``), and records
+#: the name. :data:`optunas.samplers.SAMPLERS` holds their factories, in this order.
+SAMPLERS: dict[str, str] = {
+    "tpe": "TPESampler",
+    "random": "RandomSampler",
+    "gp": "GPSampler",
+    "cmaes": "CmaEsSampler",
+    "nsga2": "NSGAIISampler",
+    "reinforce": "ReinforceSampler",
+    "evolution": "EvolutionSampler",
+}
+
+#: The pruners the commands know, by name, with the class each builds (as for samplers);
+#: :data:`optunas.pruners.PRUNERS` holds their factories, in this order.
+PRUNERS: dict[str, str] = {
+    "none": "NopPruner",
+    "median": "MedianPruner",
+    "sha": "SuccessiveHalvingPruner",
+    "hyperband": "HyperbandPruner",
+    "curve": "LearningCurvePruner",
+    "predictor": "PredictorPruner",
+}
+
+
+def canonical(kind: str, value: str, names: dict[str, str]) -> str:
+    """The name for ``value``, given as a name or as its class name.
+
+    Raises:
+        ValueError: ``value`` is neither; the message names the nearest spelling.
+
+    Example:
+        >>> from optunas._names import SAMPLERS, canonical
+        >>> canonical("sampler", "EvolutionSampler", SAMPLERS)
+        'evolution'
+    """
+    if value in names:
+        return value
+    for name, class_name in names.items():
+        if value == class_name:
+            return name
+    message = unknown(kind, value, list(names), [*names, *names.values()])
+    raise ValueError(f"{message} (or their class names)")
+
+
+def unknown(kind: str, value: str, valid: list[str], spellings: list[str] | None = None) -> str:
+    """One line for an unknown ``value``: the nearest of ``spellings`` (default: ``valid``),
+    if one is near, and the valid names.
+
+    Example:
+        >>> from optunas._names import unknown
+        >>> unknown("space", "nb210", ["nb201", "chain"])
+        "unknown space 'nb210' (did you mean 'nb201'?); choose from nb201, chain"
+    """
+    import difflib
+
+    spellings = valid if spellings is None else spellings
+    by_lower = {s.lower(): s for s in spellings}
+    near = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.6)
+    hint = f" (did you mean {by_lower[near[0]]!r}?)" if near else ""
+    return f"unknown {kind} {value!r}{hint}; choose from {', '.join(valid)}"

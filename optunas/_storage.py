@@ -17,7 +17,8 @@ from optunas.storages._started import BeatFromTheStart, _interrupt_deferred
 _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 STORAGE_HELP = (
     "an RDB URL (sqlite:///FILE, postgresql://USER@HOST/DB, mysql+pymysql://USER@HOST/DB), "
-    "redis://HOST:PORT for a Redis journal, or journal:FILE for a journal file"
+    "redis://HOST:PORT for a Redis journal, or journal:FILE (or the path of an existing "
+    "file, as optuna takes it) for a journal file"
 )
 #: Seconds to wait for a database server before calling it unreachable: a host that drops
 #: packets would otherwise hang a worker for the operating system's TCP timeout (minutes).
@@ -91,6 +92,9 @@ def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: b
         if scheme == "journal" and sep and rest:
             path = os.path.expanduser(rest)
             return HeartbeatJournalStorage(optuna.storages.journal.JournalFileBackend(path), **beat)
+        if os.path.isfile(url):
+            # As Optuna's commands take it: the path of an existing file is a journal file.
+            return HeartbeatJournalStorage(optuna.storages.journal.JournalFileBackend(url), **beat)
     except Exception as exc:  # SQLAlchemy, drivers and Redis each raise their own kinds
         raise StorageError(_explain(url, dialect, exc)) from exc
     raise StorageError(f"malformed storage URL {url!r}: expected {STORAGE_HELP}")

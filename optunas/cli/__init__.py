@@ -3,7 +3,8 @@
 Its NAS commands (``create-study``, ``worker``, ``run``, ``bench``, ``list``) live in
 :mod:`optunas.cli._nas`; Optuna's own commands (``ask``, ``tell``, ``trials``, ...) go through
 Optuna's CLI (:mod:`optunas.cli._optuna`) without loading torch, so scripting them costs what
-``optuna`` itself costs.
+``optuna`` itself costs. Every command takes the options ``optuna`` takes before a command's
+name (``optunas --verbose --storage URL trials ...``), and ``optunas`` alone is ``optunas help``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from optunas.cli import _optuna
 
+        argv = _optuna.command_first(argv, OPTUNA_COMMANDS) or ["help"]  # as `optuna` alone
         command = _optuna.command_of(argv, OPTUNA_COMMANDS)
         if command is not None:
             return _optuna.main(argv, command)

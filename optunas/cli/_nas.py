@@ -17,7 +17,9 @@ from optuna.trial import TrialState
 
 from optunas import __version__
 from optunas._metrics import n_parameters, name_metrics
-from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
+from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES, canonical, unknown
+from optunas._names import PRUNERS as PRUNER_NAMES
+from optunas._names import SAMPLERS as SAMPLER_NAMES
 from optunas._storage import (
     STORAGE_HELP,
     dashboard_target,
@@ -40,8 +42,8 @@ from optunas.cli._config import (
     resolve,
     stored_config,
 )
-from optunas.pruners import PRUNERS, get_pruner
-from optunas.samplers import SAMPLERS, get_sampler
+from optunas.pruners import get_pruner
+from optunas.samplers import get_sampler
 
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 #: Modules of further sub-commands. Each defines ``register(commands)``, which adds its
@@ -66,12 +68,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class _CommandParser(_Parser):
+    """A command's parser: it takes the options `optuna` gives every command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_global_options(self)
+
+
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Optuna's options of every command (``optunas --verbose run`` and ``optunas run
+    --verbose`` alike, as with ``optuna``)."""
+    group = parser.add_argument_group("options of every command, as with optuna")
+    loudness = group.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="Optuna's log: every trial (run, worker) or study created; twice for debug",
+    )
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="say nothing but warnings and errors"
+    )
+    group.add_argument("--log-file", default=None, help="also write the log to this file")
+    group.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error, not one line"
+    )
+
+
 def _choice(kind: str, valid: Sequence[str]) -> Any:
     def parse(value: str) -> str:
         if value not in valid:
-            raise argparse.ArgumentTypeError(
-                f"unknown {kind} {value!r}; choose from {', '.join(valid)}"
-            )
+            raise argparse.ArgumentTypeError(unknown(kind, value, list(valid)))
         return value
 
     parse.__name__ = kind
@@ -92,15 +121,27 @@ def _positive(cast: type) -> Any:
     return parse
 
 
-def _names(kind: str, valid: Sequence[str]) -> Any:
+def _registered(kind: str, names: dict[str, str]) -> Any:
+    """A sampler or pruner by its name or its class name; the name is what is recorded."""
+
+    def parse(value: str) -> str:
+        try:
+            return canonical(kind, value, names)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = kind
+    return parse
+
+
+def _names(kind: str, names: dict[str, str]) -> Any:
+    one = _registered(kind, names)
+
     def parse(value: str) -> list[str]:
-        names = [n.strip() for n in value.split(",") if n.strip()]
-        unknown = [n for n in names if n not in valid]
-        if unknown or not names:
-            raise argparse.ArgumentTypeError(
-                f"unknown {kind} {(unknown or [value])[0]!r}; choose from {', '.join(valid)}"
-            )
-        return names
+        given = [n.strip() for n in value.split(",") if n.strip()]
+        if not given:
+            raise argparse.ArgumentTypeError(unknown(kind, value, list(names)))
+        return [one(n) for n in given]
 
     parse.__name__ = f"{kind} list"
     return parse
@@ -147,17 +188,17 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sampler",
-        type=_choice("sampler", tuple(SAMPLERS)),
+        type=_registered("sampler", SAMPLER_NAMES),
         default=None,
-        help=f"sampler: {', '.join(SAMPLERS)} (default: the study's, else "
-        f"{STUDY_SETTINGS['sampler']})",
+        help=f"sampler: {', '.join(SAMPLER_NAMES)}, or its class name as `optunas ask` "
+        f"takes it (EvolutionSampler; default: the study's, else {STUDY_SETTINGS['sampler']})",
     )
     parser.add_argument(
         "--pruner",
-        type=_choice("pruner", tuple(PRUNERS)),
+        type=_registered("pruner", PRUNER_NAMES),
         default=None,
-        help=f"pruner: {', '.join(PRUNERS)} (default: the study's, else median for one "
-        "objective and none for several)",
+        help=f"pruner: {', '.join(PRUNER_NAMES)}, or its class name (MedianPruner; default: "
+        "the study's, else median for one objective and none for several)",
     )
     parser.add_argument(
         "--epochs",
@@ -210,14 +251,16 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_storage(parser: argparse.ArgumentParser, required: bool = False) -> None:
-    if required:
-        parser.add_argument("--storage", required=True, help=STORAGE_HELP)
-    else:
-        parser.add_argument(
-            "--storage",
-            default=DEFAULT_STORAGE,
-            help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
-        )
+    # As with optuna, OPTUNA_STORAGE stands in for a --storage not given (read after parsing,
+    # in ``_storage_from_environment``). Without either, create-study and run use an SQLite
+    # file here (optuna refuses); a worker joins a study that exists, so it needs one.
+    otherwise = "required" if required else f"else {DEFAULT_STORAGE}"
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help=f"{STORAGE_HELP} (default: $OPTUNA_STORAGE, {otherwise})",
+    )
+    parser.set_defaults(storage_default=None if required else DEFAULT_STORAGE)
 
 
 def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> None:
@@ -267,7 +310,6 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         help="folder for the drawings (default: beside an SQLite or journal "
         "file; needed for a database server)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -275,12 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="optunas",
         description="Neural architecture search on Optuna: create studies that carry their "
         "configuration, run workers on them from any machine, compare samplers and pruners.",
-        epilog="Optuna's own commands work too, with the optunas samplers resolvable by name "
-        f"(e.g. --sampler ReinforceSampler): {', '.join(OPTUNA_COMMANDS)}. "
-        "See `optunas ask --help`.",
+        epilog="Optuna's own commands work too, with the sampler names of every optunas "
+        f"command (--sampler evolution or EvolutionSampler): {', '.join(OPTUNA_COMMANDS)}. "
+        "See `optunas ask --help`. As with optuna, --storage may be the path of an existing "
+        "journal file, OPTUNA_STORAGE stands in for a --storage not given, and the options "
+        "of every command (-v, -q, --log-file, --debug, --storage) may come before its name.",
     )
     parser.add_argument("--version", action="version", version=f"optunas {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_global_options(parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
+    commands.add_parser(
+        "help", help="show this help and exit (as `optunas` alone does)"
+    ).set_defaults(handler=lambda args: parser.print_help() or 0)
 
     create = commands.add_parser(
         "create-study",
@@ -288,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create a study and record its configuration (space, dataset, epochs, "
         "objectives, evaluator, training recipe, sampler, pruner) in its user attrs, so "
         "`optunas worker` runs it the same way on any machine. Prints the study name, as "
-        "`optuna create-study` does.",
+        "`optuna create-study` does. Unlike optuna's, it makes a NAS study: without "
+        f"--storage or OPTUNA_STORAGE it uses {DEFAULT_STORAGE} (optuna refuses), without "
+        "--study-name it names it optunas-SPACE-DATASET (optuna makes a new no-name-UUID "
+        "each time), and its direction is what --objectives need (a --direction that "
+        "contradicts them is refused).",
     )
     _add_storage(create)
     create.add_argument(
@@ -372,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     samplers.add_argument(
         "--samplers",
-        type=_names("sampler", tuple(SAMPLERS)),
+        type=_names("sampler", SAMPLER_NAMES),
         default=["random", "tpe"],
         help="comma-separated sampler names",
     )
@@ -400,13 +452,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pruners.add_argument(
         "--pruners",
-        type=_names("pruner", tuple(PRUNERS)),
-        default=list(PRUNERS),
+        type=_names("pruner", PRUNER_NAMES),
+        default=list(PRUNER_NAMES),
         help="comma-separated pruner names",
     )
     pruners.add_argument(
         "--samplers",
-        type=_names("sampler", tuple(SAMPLERS)),
+        type=_names("sampler", SAMPLER_NAMES),
         default=["random", "tpe"],
         help="comma-separated sampler names",
     )
@@ -465,14 +517,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _log_as_asked(args)
+        _storage_from_environment(args)
         return args.handler(args)
     except UsageError as exc:
+        if args.debug:
+            raise
         print(f"optunas {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
         # A storage that fails outside a worker's trials (reading the study, recording its
         # configuration): the driver's words in one line, not the stack of SQLAlchemy.
-        if not is_storage_failure(exc):
+        if not is_storage_failure(exc) or args.debug:
             raise
         storage = getattr(args, "storage", None)
         print(
@@ -482,12 +538,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _log_as_asked(args: argparse.Namespace) -> None:
+    """``--verbose``, ``--quiet`` and ``--log-file`` as Optuna's commands take them; without
+    them each command keeps its own level (run and worker show a progress bar, not a log)."""
+    if args.quiet:
+        optuna.logging.set_verbosity(logging.WARNING)
+    elif args.verbose:
+        optuna.logging.set_verbosity(logging.INFO if args.verbose == 1 else logging.DEBUG)
+    if args.log_file is not None:
+        try:
+            handler = logging.FileHandler(args.log_file)
+        except OSError as exc:
+            raise UsageError(f"cannot write --log-file {args.log_file!r}: {exc.strerror}") from None
+        handler.setFormatter(optuna.logging.create_default_formatter())
+        # Optuna's logger does not propagate to the root logger: give the file both.
+        for name in ("", "optuna"):
+            logging.getLogger(name).addHandler(handler)
+
+
+def _storage_from_environment(args: argparse.Namespace) -> None:
+    if getattr(args, "storage", "") is not None:
+        return  # given, or a command without --storage
+    args.storage = os.environ.get("OPTUNA_STORAGE") or args.storage_default
+    if args.storage is None:
+        raise UsageError("the following arguments are required: --storage (or OPTUNA_STORAGE)")
+
+
 def _list() -> int:
     for label, names in (
         ("spaces", SPACES),
         ("datasets", DATASETS),
-        ("samplers", SAMPLERS),
-        ("pruners", PRUNERS),
+        ("samplers", SAMPLER_NAMES),
+        ("pruners", PRUNER_NAMES),
         ("objectives", OBJECTIVES),
     ):
         print(f"{label}: {', '.join(names)}")
@@ -606,7 +688,8 @@ def _create_or_load(
 
 
 def _create_study(args: argparse.Namespace) -> int:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if not args.verbose:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
     if args.direction and args.directions:
         raise UsageError("give --direction or --directions, not both")
     storage = _open(args.storage)
@@ -630,11 +713,12 @@ def _create_study(args: argparse.Namespace) -> int:
     check_directions(study, config)
     record(study, config)
     print(name)
-    print(
-        f"{'Created' if created else 'Kept existing'} study {name!r} on {args.storage}: "
-        f"{describe(config)}.",
-        file=sys.stderr,
-    )
+    if not args.quiet:
+        print(
+            f"{'Created' if created else 'Kept existing'} study {name!r} on {args.storage}: "
+            f"{describe(config)}.",
+            file=sys.stderr,
+        )
     return 0
 
 
