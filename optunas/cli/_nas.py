@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 from optunas import __version__
 from optunas._metrics import n_parameters, name_metrics
 from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
+from optunas._signals import exit_status, interrupt_name, sigterm_as_interrupt
 from optunas._storage import (
     STORAGE_HELP,
     dashboard_target,
@@ -834,29 +835,48 @@ def _work(
         charts = StudyCharts(every=args.charts_every)
         callbacks.append(charts)
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
+    with sigterm_as_interrupt():  # a scheduler's stop closes the trial as Ctrl-C does
+        return _optimize(study, tracked, callbacks, charts, running, done, config, args)
+
+
+def _optimize(
+    study: optuna.Study,
+    tracked: Any,
+    callbacks: list[Any],
+    charts: Any,
+    running: list[optuna.Trial],
+    done: list[int],
+    config: dict[str, Any],
+    args: argparse.Namespace,
+) -> int:
+    """The loop of :func:`_work`: ``study.optimize`` again after each lost connection."""
     started = time.monotonic()
     attempt, done_then = 0, 0
     while args.timeout is None or time.monotonic() - started < args.timeout:
+        n_trials = None if args.n_trials is None else args.n_trials - len(done)
         try:
             study.optimize(
                 tracked,
-                n_trials=None if args.n_trials is None else args.n_trials - len(done),
+                n_trials=n_trials,
                 timeout=None
                 if args.timeout is None
                 else args.timeout - (time.monotonic() - started),
                 callbacks=callbacks,
-                show_progress_bar=not args.no_progress,
+                # Optuna has no bar without a count or a time, and warns on each start instead.
+                show_progress_bar=not args.no_progress
+                and (n_trials is not None or args.timeout is not None),
                 gc_after_trial=False,
             )
             break
         except _BeyondQuota:
             break
-        except KeyboardInterrupt:
-            return _interrupted(study, running)
+        except KeyboardInterrupt as exc:
+            return _interrupted(study, running, exc)
         except Exception as exc:
-            if _caused_by_interrupt(exc):
+            interrupt = _interrupt_of(exc)
+            if interrupt is not None:
                 # Ctrl-C inside a storage call, which raised an error of its own on the way out.
-                return _interrupted(study, running)
+                return _interrupted(study, running, interrupt)
             if not is_storage_failure(exc):
                 raise
             # The bound is on drops in a row: a worker that finished trials since the last
@@ -883,24 +903,28 @@ def _work(
     return 0
 
 
-def _interrupted(study: optuna.Study, running: list[optuna.Trial]) -> int:
+def _interrupted(
+    study: optuna.Study, running: list[optuna.Trial], interrupt: KeyboardInterrupt
+) -> int:
+    """Close the trial of a worker stopped by Ctrl-C or SIGTERM; 130 or 143, as a shell says."""
     stop_heartbeats()  # first: a beat must not race the trial's closing
-    _fail_if_running(study, running)
+    name = interrupt_name(interrupt)
+    _fail_if_running(study, running, f"interrupted ({name})")
     print(
-        f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
-        f"resume study {study.study_name!r}.",
+        f"\nInterrupted ({name}): the running trial was closed as FAIL. Run the same command "
+        f"to resume study {study.study_name!r}.",
         file=sys.stderr,
     )
-    return 130
+    return exit_status(interrupt)
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def _interrupt_of(exc: BaseException) -> KeyboardInterrupt | None:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, KeyboardInterrupt):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 def _fail_stale_trials(study: optuna.Study) -> None:
@@ -927,7 +951,7 @@ class _QuietFailures(logging.Filter):
             return False
         if record.exc_info and is_storage_failure(record.exc_info[1]):
             return False  # the worker says it in one line of its own
-        if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
             record.exc_info = None
         return True
 
@@ -953,7 +977,7 @@ def _retry_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     running.clear()
 
 
-def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+def _fail_if_running(study: optuna.Study, running: list[optuna.Trial], reason: str) -> None:
     """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
     being asked for (the sampler's work) or told (a storage write) could stay RUNNING, so
     close it here: the last trial this process started, as its storage noted."""
@@ -962,7 +986,7 @@ def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     ids = {trial._trial_id for trial in running} | set(getattr(backend, "started_here", [])[-1:])
     for trial_id in ids:
         if storage.get_trial(trial_id).state == optuna.trial.TrialState.RUNNING:
-            storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted (KeyboardInterrupt)")
+            storage.set_trial_user_attr(trial_id, "fail_reason", reason)
             storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
 
 
