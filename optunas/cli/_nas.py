@@ -25,6 +25,7 @@ from optunas._storage import (
     failure,
     is_connection_lost,
     is_storage_failure,
+    open_existing_storage,
     open_storage,
     stop_heartbeats,
 )
@@ -41,6 +42,7 @@ from optunas.cli._config import (
     resolve,
     stored_config,
 )
+from optunas.cli._threads import add_threads_option, say_threads, use_threads
 from optunas.pruners import PRUNERS, get_pruner
 from optunas.samplers import SAMPLERS, get_sampler
 
@@ -266,6 +268,7 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
         help="folder for the drawings (default: beside an SQLite or journal "
         "file; needed for a database server)",
     )
+    add_threads_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
 
 
@@ -567,9 +570,11 @@ def _default_name(args: argparse.Namespace) -> str:
     )
 
 
-def _open(url: str) -> optuna.storages.BaseStorage:
+def _open(url: str, existing: bool = False) -> optuna.storages.BaseStorage:
+    """The storage at ``url``; with ``existing``, for a command that reads a study, one that
+    is not there yet is an error (as a missing SQLite file), not created."""
     try:
-        return open_storage(url)
+        return open_existing_storage(url) if existing else open_storage(url)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -640,7 +645,7 @@ def _create_study(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     if not args.verbose:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = _open(args.storage)
+    storage = _open(args.storage, existing=True)
     study = _load(storage, args.study_name, args.storage)
     if study is None:
         raise UsageError(
@@ -698,11 +703,33 @@ def _objective(
     try:
         if config["evaluator"] == "tabular":
             return _tabular_objective(config)
+        say_threads(use_threads(args.threads))
+        _warn_if_not_drawn(args)
         if config["evaluator"] == "supernet":
             return _supernet_objective(config, args, study, {**common, **recipe})
         return TrainObjective(get_space(config["space"]), config["dataset"], **recipe, **common)
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _artifact_dir(args: argparse.Namespace) -> str | None:
+    """The folder the drawings go to: ``--artifact-dir``, else beside an SQLite or journal
+    file; None for a database server or Redis, which has no folder beside it."""
+    from optunas.dashboard import default_artifact_dir
+
+    return args.artifact_dir or default_artifact_dir(args.storage)
+
+
+def _warn_if_not_drawn(args: argparse.Namespace) -> None:
+    if args.no_draw or _artifact_dir(args) is not None:
+        return
+    print(
+        f"optunas {args.command}: warning: the architectures are not drawn for the dashboard: "
+        f"{args.storage} has no folder beside it for them; pass --artifact-dir DIR (one that "
+        "the workers and the dashboard share), or --no-draw",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _tabular_objective(config: dict[str, Any]) -> Any:
@@ -811,7 +838,7 @@ def _work(
             f"The study already has {_count(study)} finished or running trials "
             f"(--until {until}); nothing to do."
         )
-        _report(study, config["objectives"].split(","), args.storage)
+        _report(study, config["objectives"].split(","), args)
         return 0
     running: list[optuna.Trial] = []
     done: list[int] = []  # trials this worker finished, across reconnections
@@ -899,7 +926,7 @@ def _optimize(
             _retry_if_running(study, running)
     if charts is not None:
         charts.refresh(study)  # the trials since the last multiple of --charts-every
-    _report(study, config["objectives"].split(","), args.storage)
+    _report(study, config["objectives"].split(","), args)
     return 0
 
 
@@ -990,7 +1017,7 @@ def _fail_if_running(study: optuna.Study, running: list[optuna.Trial], reason: s
             storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
 
 
-def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:
+def _report(study: optuna.Study, objectives: list[str], args: argparse.Namespace) -> None:
     states = [t.state.name for t in study.trials]
     counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in sorted(set(states)))
     print(
@@ -1011,15 +1038,15 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
         )
     if len(best) > 10:
         print(f"... and {len(best) - 10} more on the Pareto front.")
-    from optunas.dashboard import default_artifact_dir
-
-    folder = default_artifact_dir(storage_url)
-    plain = f"optuna-dashboard {dashboard_target(storage_url)}"
+    folder = _artifact_dir(args)
+    folder_option = f" --artifact-dir {folder}" if folder else ""
+    drawn = ", with a drawing of each architecture" if folder and not args.no_draw else ""
     print(
-        f"Watch it in optuna-dashboard, with a drawing of each architecture:\n"
-        f"  optunas dashboard --storage {storage_url}"
+        f"Watch it in optuna-dashboard{drawn}:\n"
+        f"  optunas dashboard --storage {args.storage}"
+        f"{folder_option if args.artifact_dir else ''}"
     )
-    print(f"  (or {plain}{f' --artifact-dir {folder}' if folder else ''})")
+    print(f"  (or optuna-dashboard {dashboard_target(args.storage)}{folder_option})")
 
 
 def _fmt(name: str, value: float) -> str:
