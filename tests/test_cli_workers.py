@@ -654,8 +654,8 @@ def test_a_worker_prints_no_warning_of_optuna(tmp_path) -> None:
 def test_a_study_on_a_missing_sqlite_file_leaves_no_file(command, tmp_path) -> None:
     db = tmp_path / "typo.db"
     result = optunas(*command, "--study-name", "s", "--storage", f"sqlite:///{db}")
+    assert list(tmp_path.iterdir()) == []  # no empty database left for the next typo to find
     _one_line_error(result, "no file", str(db))
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_worker_on_a_database_server_says_how_to_draw(study_name, tmp_path) -> None:

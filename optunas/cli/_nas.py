@@ -265,8 +265,9 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
     parser.add_argument(
         "--artifact-dir",
         default=None,
-        help="folder for the drawings (default: beside an SQLite or journal "
-        "file; needed for a database server)",
+        help="folder for the drawings (default: beside an SQLite or journal file; a database "
+        "server or Redis has none: name one that the workers and the dashboard share, or the "
+        "command warns once and draws nothing)",
     )
     add_threads_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every trial")
@@ -323,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run trials of a study with the configuration it recorded, on any "
         "machine that reaches its storage; start as many workers as you like. Options "
         "given for settings the study has not recorded (a study made by `optuna "
-        "create-study`) are recorded; options that contradict it are refused.",
+        "create-study`) are recorded; options that contradict it are refused. Ctrl-C or "
+        "SIGTERM closes the running trial as FAIL (exit status 130 or 143); the same command "
+        "resumes.",
     )
     _add_storage(worker, required=True)
     worker.add_argument("--study-name", required=True, help="the study to work on")
@@ -343,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="create or resume a study and search for an architecture",
         description="Create a study (or resume one of the same name) and add trials, each a "
         "network trained on the dataset: create-study and worker in one process. The "
-        "configuration is stored in the study; a resumed run takes it from there.",
+        "configuration is stored in the study; a resumed run takes it from there. Ctrl-C or "
+        "SIGTERM closes the running trial as FAIL (exit status 130 or 143).",
     )
     _add_storage(run)
     run.add_argument(
