@@ -44,19 +44,35 @@ def exit_status(exc: BaseException) -> int:
     return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated
+#: The stop signals received inside :func:`sigterm_as_interrupt`, for :func:`raise_if_stopped`.
+_received: list[int] = []
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    _received.append(signum)
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def raise_if_stopped() -> None:
+    """Raise the interruption again if a stop signal came: one that landed in a garbage
+    collector's callback or a ``__del__`` was printed as "Exception ignored" and lost, and the
+    worker would have run on. Called between trials, it ends the worker there."""
+    if _received:
+        raise Terminated if _received[-1] == signal.SIGTERM else KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (in the main thread only, which is
-    the only one that receives signals); the handler that was there is put back after."""
+    """Within the block, SIGTERM raises :class:`Terminated` and Ctrl-C ``KeyboardInterrupt``,
+    and both are remembered for :func:`raise_if_stopped` (in the main thread only, which is the
+    only one that receives signals); the handlers that were there are put back after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _received.clear()  # a stop of an earlier block in this process was dealt with there
+    previous = {signum: signal.signal(signum, _raise_stop) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

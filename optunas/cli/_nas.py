@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from optunas import __version__
 from optunas._metrics import n_parameters, name_metrics
 from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
-from optunas._signals import exit_status, interrupt_name, sigterm_as_interrupt
+from optunas._signals import exit_status, interrupt_name, raise_if_stopped, sigterm_as_interrupt
 from optunas._storage import (
     STORAGE_HELP,
     dashboard_target,
@@ -849,6 +849,7 @@ def _work(
 
     def tracked(trial: optuna.Trial) -> Any:
         running[:] = [trial]
+        raise_if_stopped()
         if until is not None and _count(study, below=trial.number) >= until:
             # Trials are numbered atomically by the storage, so exactly one of two workers
             # racing for the last place finds the quota full: that trial is closed at once.
@@ -856,7 +857,11 @@ def _work(
             raise _BeyondQuota
         return objective(trial)
 
-    callbacks: list[Any] = [lambda study, trial: done.append(trial.number)]
+    def finished(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        done.append(trial.number)
+        raise_if_stopped()  # a stop whose interruption was lost ends the worker here
+
+    callbacks: list[Any] = [finished]
     if until is not None:
         callbacks.append(optuna.study.MaxTrialsCallback(until, states=_COUNTED))
     charts = None
