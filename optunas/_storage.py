@@ -279,3 +279,33 @@ def stop_heartbeats(timeout: float = 10.0) -> None:
         if getattr(thread, "_target", None) is beating:
             thread._args[2].set()  # type: ignore[attr-defined]
             thread.join(timeout)
+
+
+def open_existing_storage(url: str, heartbeat: bool = True) -> BaseStorage:
+    """:func:`open_storage` for a command that reads a study: an SQLite file that does not
+    exist is an error, where SQLAlchemy would create it and leave an empty database behind.
+
+    Example:
+        >>> from optunas._storage import StorageError, open_existing_storage
+        >>> try:
+        ...     open_existing_storage("sqlite:///no-such-folder/none.db")
+        ... except StorageError as exc:
+        ...     print("no file" in str(exc))
+        True
+    """
+    path = _sqlite_file(url)
+    if path is not None and not os.path.exists(path):
+        raise StorageError(
+            f"cannot open storage {url!r}: no file {path!r} (a study is created with "
+            "`optunas create-study` or `optunas run`)"
+        )
+    return open_storage(url, heartbeat)
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of an SQLite URL; None for another storage or an in-memory database."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.split("+")[0].lower() != "sqlite":
+        return None
+    path = rest.split("?")[0]
+    return None if path in ("", ":memory:") else path

@@ -79,6 +79,9 @@ run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
 # a load average of 25). Needs the PostgreSQL and Redis servers of the tests.
 run nice -n 10 python studies/scaling.py | tee "$out/scaling_sleep.md"
 run nice -n 10 python studies/scaling.py --trials 32 --seeds 3 --sleep-runs '' | tee "$out/scaling_tabular.md"
+# Threads of a worker: two workers on two cores, torch's default threads against one. About
+# 6 min (measured); not niced, as the contention is what it measures.
+run python studies/worker_threads.py --seconds 120 --epochs 1 | tee "$out/worker_threads.md"
 
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \

@@ -602,3 +602,75 @@ def test_a_supernet_study_on_any_storage(kind, study_name, tmp_path) -> None:
     )
     assert retrained.returncode == 0, retrained.stderr
     assert "Retrained 1 architecture of" in retrained.stdout
+
+
+def _without_omp(**env: str) -> dict[str, str]:
+    """The environment without the suite's OMP_NUM_THREADS=1 (conftest.py), plus ``env``."""
+    return {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, **env}
+
+
+@pytest.mark.parametrize(
+    ("env", "option", "threads"),
+    [
+        ({}, [], 1),  # not torch's default of a thread per core, which workers side by side share
+        ({}, ["--threads", "2"], 2),
+        (
+            {"OMP_NUM_THREADS": "2"},
+            [],
+            2,
+        ),  # a user's setting is obeyed (torch caps it at the cores)
+    ],
+)
+def test_the_threads_of_a_worker_reach_torch(env, option, threads, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "optunas", "run", "--storage", f"sqlite:///{tmp_path / 't.db'}"]
+        + ["--n-trials", "1", "--no-progress", "--no-charts", "--no-draw", *CHEAP, *option],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_without_omp(**env),
+    )
+    assert result.returncode == 0, result.stderr
+    # The count torch reports after the command set it, not the option echoed.
+    said = [line for line in result.stdout.splitlines() if line.startswith("Training on ")]
+    assert said == [f"Training on {threads} torch thread{'s' if threads > 1 else ''} (--threads)."]
+
+
+def test_a_worker_prints_no_warning_of_optuna(tmp_path) -> None:
+    from optunas.cli import main
+
+    url = f"journal:{tmp_path / 'w.log'}"
+    tabular = ["--evaluator", "tabular", "--sampler", "random", "--pruner", "none"]
+    assert main(["create-study", "--study-name", "w", "--storage", url, *tabular]) == 0
+    # With the progress bar on: Optuna has none to show without a count, and said so.
+    result = optunas("worker", "--study-name", "w", "--storage", url, "--until", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Progress bar" not in result.stderr and "Warning" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["worker"], ["retrain"], ["export", "--list-front"]], ids=lambda c: c[0]
+)
+def test_a_study_on_a_missing_sqlite_file_leaves_no_file(command, tmp_path) -> None:
+    db = tmp_path / "typo.db"
+    result = optunas(*command, "--study-name", "s", "--storage", f"sqlite:///{db}")
+    assert list(tmp_path.iterdir()) == []  # no empty database left for the next typo to find
+    _one_line_error(result, "no file", str(db))
+
+
+def test_a_worker_on_a_database_server_says_how_to_draw(study_name, tmp_path) -> None:
+    from conftest import service_url
+
+    url = service_url("postgresql")
+    common = ["--study-name", study_name, "--storage", url, "--no-progress", "--no-charts"]
+    first = optunas("run", *common, "--n-trials", "2", *CHEAP)
+    assert first.returncode == 0, first.stderr
+    warnings = [line for line in first.stderr.splitlines() if "not drawn" in line]
+    assert len(warnings) == 1 and "--artifact-dir" in warnings[0], first.stderr
+    assert "with a drawing" not in first.stdout
+    drawings = tmp_path / "drawings"
+    second = optunas("worker", *common, "--n-trials", "1", "--artifact-dir", str(drawings))
+    assert second.returncode == 0, second.stderr
+    assert "not drawn" not in second.stderr and "with a drawing" in second.stdout
+    assert f"--artifact-dir {drawings}" in second.stdout
+    assert list(drawings.iterdir())  # the third trial's drawing

@@ -327,6 +327,7 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Trial 0 of 'cli': |")
+    assert "Heartbeat" not in result.stderr  # Optuna's words, when a trial does not beat
     study = optuna.load_study(study_name="cli", storage=storage)
     (trial,) = study.trials
     assert sorted(trial.intermediate_values) == [1, 2]

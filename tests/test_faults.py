@@ -111,8 +111,20 @@ def test_a_killed_workers_trial_is_failed_retried_and_the_count_is_exact(
     assert retry.state in FINISHED and retry.params == killed.params
 
 
-def test_ctrl_c_mid_study_closes_the_trial_and_the_study_resumes(study_name, tmp_path) -> None:
-    url = _url("journal", tmp_path)
+#: How a worker is stopped: Ctrl-C, or a scheduler's stop (Kubernetes, systemd, Slurm,
+#: ``timeout``); each closes the trial as FAIL with its name and exits as a shell reports it.
+STOPS = [
+    pytest.param(signal.SIGINT, 130, "KeyboardInterrupt", id="ctrl-c"),
+    pytest.param(signal.SIGTERM, 143, "SIGTERM", id="sigterm"),
+]
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+@pytest.mark.parametrize(("stop", "status", "reason"), STOPS)
+def test_a_stop_mid_study_closes_the_trial_and_the_study_resumes(
+    kind, stop, status, reason, study_name, tmp_path
+) -> None:
+    url = _url(kind, tmp_path)
     _create(url, study_name)
     worker = subprocess.Popen(
         [sys.executable, "-m", "optunas", "worker", "--study-name", study_name, "--storage", url]
@@ -124,17 +136,17 @@ def test_ctrl_c_mid_study_closes_the_trial_and_the_study_resumes(study_name, tmp
     )
     try:
         _wait_for(lambda: len(_trials(url, study_name)) >= 5, "five trials")
-        worker.send_signal(signal.SIGINT)  # wherever it lands: sampler, objective or storage
+        worker.send_signal(stop)  # wherever it lands: sampler, objective or storage
         _, stderr = worker.communicate(timeout=60)
     finally:
         worker.kill()  # a worker that did not stop must not run on beside the other tests
-    assert worker.returncode == 130, stderr
-    assert "Traceback" not in stderr and "Interrupted" in stderr
+    assert worker.returncode == status, stderr
+    assert "Traceback" not in stderr and f"Interrupted ({reason})" in stderr
     trials = _trials(url, study_name)
     assert not [t for t in trials if t.state == RUNNING]
     for trial in trials:
         if trial.state == optuna.trial.TrialState.FAIL:
-            assert "KeyboardInterrupt" in trial.user_attrs.get("fail_reason", "KeyboardInterrupt")
+            assert reason in trial.user_attrs.get("fail_reason", reason)
     target = len([t for t in trials if t.state in FINISHED]) + 3
     resumed = optunas(
         "worker", "--study-name", study_name, "--storage", url, "--until", str(target)
@@ -160,41 +172,46 @@ def test_a_trial_beats_from_its_creation(kind, study_name, tmp_path, monkeypatch
     assert study._storage.get_trial(trial._trial_id).state == optuna.trial.TrialState.FAIL
 
 
-#: A worker whose Ctrl-C lands in the one place Optuna cannot clean up after: its trial's
-#: beating thread has started but the ``with`` block that stops it has not been entered.
-CTRL_C_AS_THE_BEAT_STARTS = textwrap.dedent(
+#: A worker whose Ctrl-C (or SIGTERM: the signal is its first argument) lands in the one place
+#: Optuna cannot clean up after: its trial's beating thread has started but the ``with`` block
+#: that stops it has not been entered.
+STOP_AS_THE_BEAT_STARTS = textwrap.dedent(
     """
     import signal, sys
     from optuna.storages._heartbeat import HeartbeatThread
     from optunas.cli import main
     started, calls = HeartbeatThread.start, []
-    def start_then_ctrl_c(self):
+    def start_then_stop(self):
         started(self)
         calls.append(self)
         if len(calls) == 3:
-            signal.raise_signal(signal.SIGINT)
-    HeartbeatThread.start = start_then_ctrl_c
-    sys.exit(main(sys.argv[1:]))
+            signal.raise_signal(int(sys.argv[1]))
+    HeartbeatThread.start = start_then_stop
+    sys.exit(main(sys.argv[2:]))
     """
 )
 
 
 @pytest.mark.parametrize("kind", ["journal", "sqlite"])
-def test_ctrl_c_as_the_heartbeat_starts_still_exits(kind, study_name, tmp_path) -> None:
+@pytest.mark.parametrize(("stop", "status", "reason"), STOPS)
+def test_a_stop_as_the_heartbeat_starts_still_exits(
+    kind, stop, status, reason, study_name, tmp_path
+) -> None:
     url = _url(kind, tmp_path)
     _create(url, study_name)
     worker = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AS_THE_BEAT_STARTS, "worker", "--study-name", study_name]
-        + ["--storage", url, "--n-trials", "100", "--no-progress"],
+        [sys.executable, "-c", STOP_AS_THE_BEAT_STARTS, str(int(stop)), "worker"]
+        + ["--study-name", study_name, "--storage", url, "--n-trials", "100", "--no-progress"],
         capture_output=True,
         text=True,
         timeout=60,  # before the fix: the left beating thread held the process open for ever
         env=ENV,
     )
-    assert worker.returncode == 130, worker.stderr
+    assert worker.returncode == status, worker.stderr
     assert "Interrupted" in worker.stderr and "Traceback" not in worker.stderr
     trials = _trials(url, study_name)
     assert len(trials) == 3 and trials[-1].state == optuna.trial.TrialState.FAIL
+    assert reason in trials[-1].user_attrs.get("fail_reason", reason)
     assert not [t for t in trials if t.state == RUNNING]
 
 

@@ -48,11 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from optunas.cli import _nas
 
         return _nas.main(argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Ctrl-C before a study is touched (loading torch, opening the storage): nothing to
         # close, nothing to report but that.
+        from optunas._signals import exit_status
+
         print("\nInterrupted.", file=sys.stderr)
-        return 130
+        return exit_status(exc)
 
 
 __all__ = ["OPTUNA_COMMANDS", "STUDY_SETTINGS", "UsageError", "main"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
+from optunas._signals import sigterm_as_interrupt
 from optunas.cli._supernet import DEFAULT_STORAGE, _positive_int
+from optunas.cli._threads import add_threads_option, use_threads
 
 #: Kept here as well as in optunas.evaluation so that ``--help`` and bad input answer without
 #: loading torch; tests/test_darts.py checks that the two agree.
@@ -122,7 +125,18 @@ def register(commands: Any) -> None:
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     darts.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_threads_option(darts)
     darts.set_defaults(handler=_darts)
+
+
+class _QuietFailure(logging.Filter):
+    """Optuna logs a failed trial with its traceback; the command says why in one line, and
+    Ctrl-C needs no saying."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.exc_info and isinstance(record.exc_info[1], (ValueError, KeyboardInterrupt))
+        )
 
 
 def _fail(message: str) -> int:
@@ -152,6 +166,7 @@ def _darts(args: argparse.Namespace) -> int:
     from optunas.evaluation import DartsSearch
     from optunas.spaces import NB201, Chain
 
+    use_threads(args.threads)
     options = {} if args.num_samples is None else {"num_samples": args.num_samples}
     try:
         dataset = load_dataset(
@@ -193,18 +208,28 @@ def _darts(args: argparse.Namespace) -> int:
     )
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
         return _fail(f"study {args.study_name!r} does not maximise one value")
-    trial = study.ask()
+    results: list[Any] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        results.append((trial.number, search.run(trial, show_progress_bar=not args.no_progress)))
+        return results[-1][1].value
+
+    # Run by ``optimize`` as a worker's trial is: it beats, so a killed run is failed by the
+    # next worker instead of staying RUNNING (Optuna warns of a heartbeat used with ``ask``).
+    # Ctrl-C, SIGTERM, a mismatched checkpoint or a divergence close it as FAIL.
+    failures = logging.getLogger("optuna.study._optimize")
+    quiet = _QuietFailure()
+    failures.addFilter(quiet)
     try:
-        result = search.run(trial, show_progress_bar=not args.no_progress)
-    except BaseException as exc:
-        # Ctrl-C, a mismatched checkpoint or a divergence: the trial is closed, not left running.
-        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        if isinstance(exc, ValueError):
-            return _fail(str(exc))
-        raise
-    study.tell(trial, result.value)
+        with sigterm_as_interrupt():
+            study.optimize(objective, n_trials=1, gc_after_trial=False)
+    except ValueError as exc:
+        return _fail(str(exc))
+    finally:
+        failures.removeFilter(quiet)
+    ((number, result),) = results
     print(
-        f"Trial {trial.number} of {args.study_name!r}: {result.genotype} "
+        f"Trial {number} of {args.study_name!r}: {result.genotype} "
         f"(validation {result.value:.4f} with the supernet's weights)"
     )
     return 0

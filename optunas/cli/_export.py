@@ -100,7 +100,7 @@ def register(commands: Any) -> None:
 def _export(args: argparse.Namespace) -> int:
     import optuna
 
-    from optunas._storage import open_storage
+    from optunas._storage import open_existing_storage
     from optunas.cli._config import UsageError
     from optunas.dashboard import ExportError, export_trial
 
@@ -110,7 +110,7 @@ def _export(args: argparse.Namespace) -> int:
         raise UsageError("give --out DIR, the folder to write (or --list-front)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        storage = open_storage(args.storage, heartbeat=False)
+        storage = open_existing_storage(args.storage, heartbeat=False)
         study = optuna.load_study(study_name=args.study_name, storage=storage)
     except KeyError:
         raise UsageError(f"no study {args.study_name!r} on {args.storage}") from None

@@ -20,12 +20,14 @@ from optunas._metrics import n_parameters, name_metrics
 from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES, canonical, unknown
 from optunas._names import PRUNERS as PRUNER_NAMES
 from optunas._names import SAMPLERS as SAMPLER_NAMES
+from optunas._signals import exit_status, interrupt_name, raise_if_stopped, sigterm_as_interrupt
 from optunas._storage import (
     STORAGE_HELP,
     dashboard_target,
     failure,
     is_connection_lost,
     is_storage_failure,
+    open_existing_storage,
     open_storage,
     stop_heartbeats,
 )
@@ -42,6 +44,7 @@ from optunas.cli._config import (
     resolve,
     stored_config,
 )
+from optunas.cli._threads import add_threads_option, say_threads, use_threads
 from optunas.pruners import get_pruner
 from optunas.samplers import get_sampler
 
@@ -307,9 +310,11 @@ def _add_work_options(parser: argparse.ArgumentParser, n_trials_help: str) -> No
     parser.add_argument(
         "--artifact-dir",
         default=None,
-        help="folder for the drawings (default: beside an SQLite or journal "
-        "file; needed for a database server)",
+        help="folder for the drawings (default: beside an SQLite or journal file; a database "
+        "server or Redis has none: name one that the workers and the dashboard share, or the "
+        "command warns once and draws nothing)",
     )
+    add_threads_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -373,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run trials of a study with the configuration it recorded, on any "
         "machine that reaches its storage; start as many workers as you like. Options "
         "given for settings the study has not recorded (a study made by `optuna "
-        "create-study`) are recorded; options that contradict it are refused.",
+        "create-study`) are recorded; options that contradict it are refused. Ctrl-C or "
+        "SIGTERM closes the running trial as FAIL (exit status 130 or 143); the same command "
+        "resumes.",
     )
     _add_storage(worker, required=True)
     worker.add_argument("--study-name", required=True, help="the study to work on")
@@ -393,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="create or resume a study and search for an architecture",
         description="Create a study (or resume one of the same name) and add trials, each a "
         "network trained on the dataset: create-study and worker in one process. The "
-        "configuration is stored in the study; a resumed run takes it from there.",
+        "configuration is stored in the study; a resumed run takes it from there. Ctrl-C or "
+        "SIGTERM closes the running trial as FAIL (exit status 130 or 143).",
     )
     _add_storage(run)
     run.add_argument(
@@ -650,9 +658,11 @@ def _default_name(args: argparse.Namespace) -> str:
     )
 
 
-def _open(url: str) -> optuna.storages.BaseStorage:
+def _open(url: str, existing: bool = False) -> optuna.storages.BaseStorage:
+    """The storage at ``url``; with ``existing``, for a command that reads a study, one that
+    is not there yet is an error (as a missing SQLite file), not created."""
     try:
-        return open_storage(url)
+        return open_existing_storage(url) if existing else open_storage(url)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -725,7 +735,7 @@ def _create_study(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     if not args.verbose:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = _open(args.storage)
+    storage = _open(args.storage, existing=True)
     study = _load(storage, args.study_name, args.storage)
     if study is None:
         raise UsageError(
@@ -783,11 +793,33 @@ def _objective(
     try:
         if config["evaluator"] == "tabular":
             return _tabular_objective(config)
+        say_threads(use_threads(args.threads))
+        _warn_if_not_drawn(args)
         if config["evaluator"] == "supernet":
             return _supernet_objective(config, args, study, {**common, **recipe})
         return TrainObjective(get_space(config["space"]), config["dataset"], **recipe, **common)
     except DatasetUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _artifact_dir(args: argparse.Namespace) -> str | None:
+    """The folder the drawings go to: ``--artifact-dir``, else beside an SQLite or journal
+    file; None for a database server or Redis, which has no folder beside it."""
+    from optunas.dashboard import default_artifact_dir
+
+    return args.artifact_dir or default_artifact_dir(args.storage)
+
+
+def _warn_if_not_drawn(args: argparse.Namespace) -> None:
+    if args.no_draw or _artifact_dir(args) is not None:
+        return
+    print(
+        f"optunas {args.command}: warning: the architectures are not drawn for the dashboard: "
+        f"{args.storage} has no folder beside it for them; pass --artifact-dir DIR (one that "
+        "the workers and the dashboard share), or --no-draw",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _tabular_objective(config: dict[str, Any]) -> Any:
@@ -909,13 +941,14 @@ def _work(
             f"The study already has {_count(study)} finished or running trials "
             f"(--until {until}); nothing to do."
         )
-        _report(study, config["objectives"].split(","), args.storage)
+        _report(study, config["objectives"].split(","), args)
         return 0
     running: list[optuna.Trial] = []
     done: list[int] = []  # trials this worker finished, across reconnections
 
     def tracked(trial: optuna.Trial) -> Any:
         running[:] = [trial]
+        raise_if_stopped()
         if until is not None and _count(study, below=trial.number) >= until:
             # Trials are numbered atomically by the storage, so exactly one of two workers
             # racing for the last place finds the quota full: that trial is closed at once.
@@ -923,7 +956,11 @@ def _work(
             raise _BeyondQuota
         return objective(trial)
 
-    callbacks: list[Any] = [lambda study, trial: done.append(trial.number)]
+    def finished(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        done.append(trial.number)
+        raise_if_stopped()  # a stop whose interruption was lost ends the worker here
+
+    callbacks: list[Any] = [finished]
     if until is not None:
         callbacks.append(optuna.study.MaxTrialsCallback(until, states=_COUNTED))
     charts = None
@@ -933,29 +970,48 @@ def _work(
         charts = StudyCharts(every=args.charts_every)
         callbacks.append(charts)
     logging.getLogger("optuna.study._optimize").addFilter(_QuietFailures())
+    with sigterm_as_interrupt():  # a scheduler's stop closes the trial as Ctrl-C does
+        return _optimize(study, tracked, callbacks, charts, running, done, config, args)
+
+
+def _optimize(
+    study: optuna.Study,
+    tracked: Any,
+    callbacks: list[Any],
+    charts: Any,
+    running: list[optuna.Trial],
+    done: list[int],
+    config: dict[str, Any],
+    args: argparse.Namespace,
+) -> int:
+    """The loop of :func:`_work`: ``study.optimize`` again after each lost connection."""
     started = time.monotonic()
     attempt, done_then = 0, 0
     while args.timeout is None or time.monotonic() - started < args.timeout:
+        n_trials = None if args.n_trials is None else args.n_trials - len(done)
         try:
             study.optimize(
                 tracked,
-                n_trials=None if args.n_trials is None else args.n_trials - len(done),
+                n_trials=n_trials,
                 timeout=None
                 if args.timeout is None
                 else args.timeout - (time.monotonic() - started),
                 callbacks=callbacks,
-                show_progress_bar=not args.no_progress,
+                # Optuna has no bar without a count or a time, and warns on each start instead.
+                show_progress_bar=not args.no_progress
+                and (n_trials is not None or args.timeout is not None),
                 gc_after_trial=False,
             )
             break
         except _BeyondQuota:
             break
-        except KeyboardInterrupt:
-            return _interrupted(study, running)
+        except KeyboardInterrupt as exc:
+            return _interrupted(study, running, exc)
         except Exception as exc:
-            if _caused_by_interrupt(exc):
+            interrupt = _interrupt_of(exc)
+            if interrupt is not None:
                 # Ctrl-C inside a storage call, which raised an error of its own on the way out.
-                return _interrupted(study, running)
+                return _interrupted(study, running, interrupt)
             if not is_storage_failure(exc):
                 raise
             # The bound is on drops in a row: a worker that finished trials since the last
@@ -978,28 +1034,32 @@ def _work(
             _retry_if_running(study, running)
     if charts is not None:
         charts.refresh(study)  # the trials since the last multiple of --charts-every
-    _report(study, config["objectives"].split(","), args.storage)
+    _report(study, config["objectives"].split(","), args)
     return 0
 
 
-def _interrupted(study: optuna.Study, running: list[optuna.Trial]) -> int:
+def _interrupted(
+    study: optuna.Study, running: list[optuna.Trial], interrupt: KeyboardInterrupt
+) -> int:
+    """Close the trial of a worker stopped by Ctrl-C or SIGTERM; 130 or 143, as a shell says."""
     stop_heartbeats()  # first: a beat must not race the trial's closing
-    _fail_if_running(study, running)
+    name = interrupt_name(interrupt)
+    _fail_if_running(study, running, f"interrupted ({name})")
     print(
-        f"\nInterrupted: the running trial was closed as FAIL. Run the same command to "
-        f"resume study {study.study_name!r}.",
+        f"\nInterrupted ({name}): the running trial was closed as FAIL. Run the same command "
+        f"to resume study {study.study_name!r}.",
         file=sys.stderr,
     )
-    return 130
+    return exit_status(interrupt)
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def _interrupt_of(exc: BaseException) -> KeyboardInterrupt | None:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, KeyboardInterrupt):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 def _fail_stale_trials(study: optuna.Study) -> None:
@@ -1026,7 +1086,7 @@ class _QuietFailures(logging.Filter):
             return False
         if record.exc_info and is_storage_failure(record.exc_info[1]):
             return False  # the worker says it in one line of its own
-        if record.exc_info and record.exc_info[0] is KeyboardInterrupt:
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
             record.exc_info = None
         return True
 
@@ -1052,7 +1112,7 @@ def _retry_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     running.clear()
 
 
-def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
+def _fail_if_running(study: optuna.Study, running: list[optuna.Trial], reason: str) -> None:
     """Optuna closes a trial interrupted inside the objective as FAIL; one interrupted while
     being asked for (the sampler's work) or told (a storage write) could stay RUNNING, so
     close it here: the last trial this process started, as its storage noted."""
@@ -1061,11 +1121,11 @@ def _fail_if_running(study: optuna.Study, running: list[optuna.Trial]) -> None:
     ids = {trial._trial_id for trial in running} | set(getattr(backend, "started_here", [])[-1:])
     for trial_id in ids:
         if storage.get_trial(trial_id).state == optuna.trial.TrialState.RUNNING:
-            storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted (KeyboardInterrupt)")
+            storage.set_trial_user_attr(trial_id, "fail_reason", reason)
             storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
 
 
-def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> None:
+def _report(study: optuna.Study, objectives: list[str], args: argparse.Namespace) -> None:
     states = [t.state.name for t in study.trials]
     counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in sorted(set(states)))
     print(
@@ -1086,15 +1146,15 @@ def _report(study: optuna.Study, objectives: list[str], storage_url: str) -> Non
         )
     if len(best) > 10:
         print(f"... and {len(best) - 10} more on the Pareto front.")
-    from optunas.dashboard import default_artifact_dir
-
-    folder = default_artifact_dir(storage_url)
-    plain = f"optuna-dashboard {dashboard_target(storage_url)}"
+    folder = _artifact_dir(args)
+    folder_option = f" --artifact-dir {folder}" if folder else ""
+    drawn = ", with a drawing of each architecture" if folder and not args.no_draw else ""
     print(
-        f"Watch it in optuna-dashboard, with a drawing of each architecture:\n"
-        f"  optunas dashboard --storage {storage_url}"
+        f"Watch it in optuna-dashboard{drawn}:\n"
+        f"  optunas dashboard --storage {args.storage}"
+        f"{folder_option if args.artifact_dir else ''}"
     )
-    print(f"  (or {plain}{f' --artifact-dir {folder}' if folder else ''})")
+    print(f"  (or optuna-dashboard {dashboard_target(args.storage)}{folder_option})")
 
 
 def _fmt(name: str, value: float) -> str:

@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import Any
 
+from optunas.cli._threads import add_threads_option, use_threads
+
 DEFAULT_STORAGE = "sqlite:///optunas.db"
 
 
@@ -69,6 +71,7 @@ def register(commands: Any) -> None:
     retrain.add_argument(
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
+    add_threads_option(retrain)
     retrain.set_defaults(handler=_retrain)
 
     supernet = commands.add_parser(
@@ -119,6 +122,7 @@ def register(commands: Any) -> None:
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     pretrain.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_threads_option(pretrain)
     pretrain.set_defaults(handler=_pretrain)
 
 
@@ -131,6 +135,7 @@ def _pretrain(args: argparse.Namespace) -> int:
     from optunas.data import DatasetUnavailableError
     from optunas.evaluation import SupernetObjective
 
+    use_threads(args.threads)
     try:
         objective = SupernetObjective(
             args.space,
@@ -164,11 +169,11 @@ def _pretrain(args: argparse.Namespace) -> int:
 def _retrain(args: argparse.Namespace) -> int:
     import optuna
 
-    from optunas._storage import open_storage
+    from optunas._storage import open_existing_storage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        storage = open_storage(args.storage)
+        storage = open_existing_storage(args.storage)
         study = optuna.load_study(study_name=args.study_name, storage=storage)
     except KeyError:
         return _fail(f"no study {args.study_name!r} in {args.storage}")
@@ -181,6 +186,7 @@ def _retrain(args: argparse.Namespace) -> int:
     from optunas.data import DatasetUnavailableError
     from optunas.evaluation import n_parameters, retrain_top
 
+    use_threads(args.threads)
     try:
         retrained = retrain_top(
             study,

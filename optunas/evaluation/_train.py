@@ -22,6 +22,7 @@ from optunas._metrics import (
     StudyNamer,
 )
 from optunas._names import OBJECTIVES
+from optunas._signals import interrupt_name
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
 from optunas.nn import count_flops, count_params
@@ -180,10 +181,10 @@ class TrainObjective:
             return self.recipe.train(model, self._train, self._valid, seed, on_epoch), None
         except DivergedError as exc:
             return (curve[-1] if curve else 0.0), str(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # Optuna closes the trial as FAIL and re-raises; leave the reason beside it.
             trial.set_user_attr(
-                "fail_reason", f"interrupted (KeyboardInterrupt) in epoch {len(curve)}"
+                "fail_reason", f"interrupted ({interrupt_name(exc)}) in epoch {len(curve)}"
             )
             raise
         finally:

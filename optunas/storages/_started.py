@@ -10,23 +10,28 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
+from optunas._signals import STOP_SIGNALS
+
 
 @contextlib.contextmanager
 def _interrupt_deferred() -> Iterator[None]:
-    """Hold Ctrl-C back until the block ends: a trial written to the storage but not yet
-    noted in ``started_here`` would be RUNNING with nobody to close it. The signal is raised
-    again, to the handler that was there, as soon as the block is done."""
+    """Hold Ctrl-C and SIGTERM back until the block ends: a trial written to the storage but
+    not yet noted in ``started_here`` would be RUNNING with nobody to close it. A signal that
+    came is raised again, to the handler that was there, as soon as the block is done."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread receives signals
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    # A handler installed from C is None here and could not be put back: leave it alone.
+    held = [s for s in STOP_SIGNALS if signal.getsignal(s) is not None]
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            signal.raise_signal(signal.SIGINT)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in caught:
+            signal.raise_signal(signum)
 
 
 class BeatFromTheStart:
