@@ -30,3 +30,7 @@ OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
 
 #: The optimisers a :class:`optunas.evaluation.Recipe` can train with.
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adam", "sgd")
+
+#: NAS-Bench-201's own tables, by the name ``optunas bench samplers --table`` takes
+#: (:mod:`optunas.benchmarks._nasbench201` loads them).
+NASBENCH201_TABLES: tuple[str, ...] = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
