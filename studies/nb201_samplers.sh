@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Samplers on NAS-Bench-201's own tables (BENCHMARKS.md, "Samplers on NAS-Bench-201").
-# Three lanes run side by side, each a loop of small `optunas bench samplers` calls that cycle
-# through the tables a chunk of seeds at a time, so that a run stopped early leaves balanced
-# partial results; every call streams its runs to its folder's samplers-runs.jsonl.
-# studies/nb201_table.py then builds the tables from all the JSON lines found.
-#   lane regret: 300 trials rewarded with the 200-epoch accuracy (regret at 100 and 300)
-#   lane paper:  the NB201 paper's protocol (12-epoch reward, 12,000 s simulated budget)
-#   lane gp:     GPSampler, which costs seconds a trial, on fewer seeds
+# Each lane is a loop of small `optunas bench samplers` calls that cycle through the three
+# tables a chunk of seeds at a time, so that a run stopped early leaves balanced partial
+# results; every call streams its runs to its folder's samplers-runs.jsonl, and a chunk whose
+# samplers.json exists is not run again. studies/nb201_table.py builds the tables from them.
+#   paper:  the NB201 paper's protocol (12-epoch reward, 12,000 s simulated budget), 100 seeds
+#   regret: 100 trials rewarded with the 200-epoch accuracy, 100 seeds
+#   gp:     GPSampler (seconds a trial) under the paper's protocol, on fewer seeds
+# Usage: studies/nb201_samplers.sh LANE...  (each lane in the background; all: paper regret gp)
 set -u
 cd "$(dirname "$0")/.."
 OUT=studies/results/nb201
@@ -20,7 +21,7 @@ lane() {  # lane NAME SAMPLERS CHUNK SEEDS EXTRA...
     for ((first = 0; first < seeds; first += chunk)); do
         for table in $TABLES; do
             local dir=$OUT/$name/$table/seeds-$first
-            [ -f "$dir/samplers.json" ] && continue  # done in an earlier invocation
+            [ -f "$dir/samplers.json" ] && continue
             mkdir -p "$dir"
             $BENCH --table "$table" --samplers "$samplers" --seeds "$chunk" \
                 --first-seed "$first" --out "$dir" "$@" > "$dir/stdout.txt" 2>&1
@@ -28,7 +29,12 @@ lane() {  # lane NAME SAMPLERS CHUNK SEEDS EXTRA...
     done
 }
 
-lane regret "$CHEAP" 20 100 --trials 300 &
-lane paper "$CHEAP" 20 100 --protocol paper &
-(lane gp-regret gp 5 20 --trials 100; lane gp-paper gp 5 20 --protocol paper) &
+for name in "$@"; do
+    case $name in
+        paper) lane paper "$CHEAP" 20 100 --protocol paper & ;;
+        regret) lane regret "$CHEAP" 20 100 --trials 100 & ;;
+        gp) lane gp-paper gp 2 10 --protocol paper & ;;
+        *) echo "unknown lane $name" >&2 ;;
+    esac
+done
 wait
