@@ -367,8 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="regret against trials, test accuracy and overhead per sampler",
         description="For each sampler, S seeds x T trials: mean regret (best validation "
         "accuracy in the table minus the best found, percentage points) with its standard "
-        "error at 10, 25, 50, 100 and 200 trials, the test accuracy of the best-by-validation "
-        "cell, and the median milliseconds per trial around trial 100 and 1,000.",
+        "error at 10, 25, 50, 100, 200 and 300 trials, the test accuracy of the "
+        "best-by-validation cell, and the median milliseconds per trial around trial 100 and "
+        "1,000. Each run is also written to OUT/samplers-runs.jsonl as it finishes.",
     )
     samplers.add_argument(
         "--samplers",
