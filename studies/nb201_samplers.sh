@@ -7,6 +7,7 @@
 #   paper:  the NB201 paper's protocol (12-epoch reward, 12,000 s simulated budget), 100 seeds
 #   regret: 100 trials rewarded with the 200-epoch accuracy, 100 seeds
 #   gp:     GPSampler (seconds a trial) under the paper's protocol, on fewer seeds
+#   evolution: EvolutionSampler alone, both protocols (its preset changed during the runs)
 # Usage: studies/nb201_samplers.sh LANE...  (each lane in the background; all: paper regret gp)
 set -u
 cd "$(dirname "$0")/.."
@@ -34,6 +35,10 @@ for name in "$@"; do
         paper) lane paper "$CHEAP" 20 100 --protocol paper & ;;
         regret) lane regret "$CHEAP" 20 100 --trials 100 & ;;
         gp) lane gp-paper gp 2 10 --protocol paper & ;;
+        # EvolutionSampler's preset changed (tournament 5 -> 10) while the lanes ran: its
+        # runs again, on every seed, for both protocols.
+        evolution) (lane evolution-paper evolution 20 100 --protocol paper
+                    lane evolution-regret evolution 20 100 --trials 100) & ;;
         *) echo "unknown lane $name" >&2 ;;
     esac
 done

@@ -20,7 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 
 TABLES = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
-SAMPLERS = ("random", "tpe", "nsga2", "gp", "evolution", "reinforce")
+SAMPLERS = ("random", "tpe", "nsga2", "gp", "evolution", "evolution-t5", "reinforce")
+# Samplers kept out of the common seeds: GPSampler runs in a lane of its own on fewer seeds, and
+# EvolutionSampler's former preset (a tournament of 5) ran in the first chunks only.
+APART = ("gp", "evolution-t5")
 # Optimum: the best seed-averaged 200-epoch validation accuracy of each table (percent).
 OPTIMA = {"nb201-cifar10": 91.6067, "nb201-cifar100": 73.4933, "nb201-imagenet16": 46.7333}
 # The paper's validation rows (Dong & Yang, ICLR 2020, arXiv:2001.00326, Table 5): mean and
@@ -34,8 +37,8 @@ PAPER_ROWS = {
 
 
 def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
-    """Runs by (protocol, table, sampler), then by seed (a seed run twice counts once);
-    GPSampler, which runs in a lane of its own on fewer seeds, keeps all of its runs."""
+    """Runs by (protocol, table, sampler), then by seed (a seed run twice counts once); the
+    samplers in APART keep all of their runs."""
     runs: dict[tuple[str, str, str], dict[int, dict]] = defaultdict(dict)
     for path in sorted(root.rglob("samplers-runs.jsonl")):
         for line in path.read_text().splitlines():
@@ -44,12 +47,20 @@ def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
             except json.JSONDecodeError:  # a line cut short when a run was stopped
                 continue
             protocol = "paper" if run.get("budget_seconds") else "regret"
-            runs[protocol, run["table"], run["sampler"]][run["seed"]] = run
+            sampler = run["sampler"]
+            # EvolutionSampler's preset was a tournament of 5 until the runs recorded their
+            # sampler's settings; it is 10 since.
+            if (
+                sampler == "evolution"
+                and run.get("sampler_settings", {}).get("tournament_size", 5) == 5
+            ):
+                sampler = "evolution-t5"
+            runs[protocol, run["table"], sampler][run["seed"]] = run
     # Side by side on the same seeds: a chunk in progress has run some samplers and not yet
     # the others, so each table keeps the seeds every sampler of the lane has finished.
     for protocol in ("paper", "regret"):
         for table in TABLES:
-            lane = [runs[protocol, table, s] for s in SAMPLERS if s != "gp"]
+            lane = [runs[protocol, table, s] for s in SAMPLERS if s not in APART]
             common = set.intersection(*(set(by_seed) for by_seed in lane))
             for by_seed in lane:
                 for seed in set(by_seed) - common:

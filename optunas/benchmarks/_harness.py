@@ -105,10 +105,9 @@ def _nasbench201_run(
     objective = nasbench201.NASBench201Objective(
         table, reward="valid" if budget_seconds is None else "valid12"
     )
+    instance = get_sampler(sampler, seed)
     study = optuna.create_study(
-        direction="maximize",
-        sampler=get_sampler(sampler, seed),
-        pruner=optuna.pruners.NopPruner(),
+        direction="maximize", sampler=instance, pruner=optuna.pruners.NopPruner()
     )
     durations: list[float] = []
     best_so_far: list[float] = []
@@ -128,6 +127,12 @@ def _nasbench201_run(
         best_so_far.append(float(objective.table.valid[best_row]))
     return {
         "sampler": sampler,
+        # The preset's settings, so that runs stay attributable when a preset changes.
+        "sampler_settings": {
+            name.lstrip("_"): value
+            for name, value in vars(instance).items()
+            if isinstance(value, (bool, int, float, str))
+        },
         "pruner": "none",
         "seed": seed,
         "table": table,
