@@ -92,3 +92,8 @@ def unknown(kind: str, value: str, valid: list[str], spellings: list[str] | None
     near = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" (did you mean {by_lower[near[0]]!r}?)" if near else ""
     return f"unknown {kind} {value!r}{hint}; choose from {', '.join(valid)}"
+
+
+#: NAS-Bench-201's own tables, by the name ``optunas bench samplers --table`` takes
+#: (:mod:`optunas.benchmarks._nasbench201` loads them).
+NASBENCH201_TABLES: tuple[str, ...] = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")

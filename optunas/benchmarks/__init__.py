@@ -1,6 +1,13 @@
 """Tabular NAS benchmarks: every architecture of a space trained once, looked up in microseconds."""
 
 from optunas.benchmarks._harness import bench_pruners, bench_samplers
+from optunas.benchmarks._nasbench201 import (
+    PAPER_BUDGET_SECONDS,
+    NASBench201Objective,
+    NASBench201Table,
+    has_nasbench201,
+    load_nasbench201,
+)
 from optunas.benchmarks._nb201 import (
     NUM_ARCHS,
     PRUNING_SETTING,
@@ -15,6 +22,9 @@ from optunas.benchmarks._table import NB201Table, load_nb201_table
 
 __all__ = [
     "BenchmarkSetting",
+    "NASBench201Objective",
+    "NASBench201Table",
+    "PAPER_BUDGET_SECONDS",
     "NB201Table",
     "NUM_ARCHS",
     "PRUNING_SETTING",
@@ -25,5 +35,7 @@ __all__ = [
     "bench_samplers",
     "arch_ops",
     "canonical",
+    "has_nasbench201",
+    "load_nasbench201",
     "load_nb201_table",
 ]

@@ -17,7 +17,15 @@ from optuna.trial import TrialState
 
 from optunas import __version__
 from optunas._metrics import n_parameters, name_metrics
-from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES, canonical, unknown
+from optunas._names import (
+    DATASETS,
+    NASBENCH201_TABLES,
+    OBJECTIVES,
+    OPTIMIZERS,
+    SPACES,
+    canonical,
+    unknown,
+)
 from optunas._names import PRUNERS as PRUNER_NAMES
 from optunas._names import SAMPLERS as SAMPLER_NAMES
 from optunas._signals import exit_status, interrupt_name, raise_if_stopped, sigterm_as_interrupt
@@ -419,7 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="compare samplers or pruners on the tabular benchmark",
         description="Run samplers or pruners side by side on the NB201 x MNIST-1D table "
-        "(every cell trained once, looked up in microseconds) over many seeds.",
+        "(every cell trained once, looked up in microseconds) over many seeds, or samplers "
+        "on NAS-Bench-201's own tables (CIFAR-10, CIFAR-100, ImageNet16-120; "
+        "pip install 'optunas[nb201]').",
     )
     kinds = bench.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     samplers = kinds.add_parser(
@@ -427,8 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="regret against trials, test accuracy and overhead per sampler",
         description="For each sampler, S seeds x T trials: mean regret (best validation "
         "accuracy in the table minus the best found, percentage points) with its standard "
-        "error at 10, 25, 50, 100 and 200 trials, the test accuracy of the best-by-validation "
-        "cell, and the median milliseconds per trial around trial 100 and 1,000.",
+        "error at 10, 25, 50, 100, 200 and 300 trials, the test accuracy of the "
+        "best-by-validation cell, and the median milliseconds per trial around trial 100 and "
+        "1,000. Each run is also written to OUT/samplers-runs.jsonl as it finishes.",
     )
     samplers.add_argument(
         "--samplers",
@@ -445,6 +456,31 @@ def build_parser() -> argparse.ArgumentParser:
     samplers.add_argument(
         "--gp-seeds", type=_positive(int), default=None, help="fewer seeds for the slow gp sampler"
     )
+    samplers.add_argument(
+        "--table",
+        choices=("default", "pruning", *NASBENCH201_TABLES),
+        default="default",
+        help="which table: default, pruning (the same cells trained so that early epochs "
+        "tell more), or NAS-Bench-201's own (200-epoch accuracies, no test accuracies; "
+        "pip install 'optunas[nb201]') (default: default)",
+    )
+    samplers.add_argument(
+        "--protocol",
+        choices=("regret", "paper"),
+        default="regret",
+        help="on NAS-Bench-201's tables: regret (--trials trials rewarded with the 200-epoch "
+        "accuracy) or paper (the NB201 paper's: 12-epoch accuracy as the reward, "
+        "--budget-seconds of simulated training, the figure is the returned cell's 200-epoch "
+        "accuracy) (default: regret)",
+    )
+    samplers.add_argument(
+        "--budget-seconds",
+        type=_positive(float),
+        default=12000.0,
+        help="simulated training time per search with --protocol paper (default: 12000, "
+        "the paper's)",
+    )
+    samplers.add_argument("--first-seed", type=int, default=0, help="the first seed (default: 0)")
     samplers.add_argument(
         "--real-epochs",
         type=_positive(int),
@@ -485,13 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
             default="bench-results",
             help="folder for JSON and PNG (default: bench-results)",
         )
-        sub.add_argument(
-            "--table",
-            choices=("default", "pruning"),
-            default="default",
-            help="which shipped table: default, or pruning (the same cells trained "
-            "so that early epochs tell more; default: default)",
-        )
+    pruners.add_argument(
+        "--table",
+        choices=("default", "pruning"),
+        default="default",
+        help="which shipped table: default, or pruning (the same cells trained "
+        "so that early epochs tell more; default: default)",
+    )
     bench.set_defaults(handler=_bench)
 
     space = commands.add_parser(
@@ -621,21 +657,39 @@ def _bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.kind == "samplers":
+        field = args.table in NASBENCH201_TABLES
+        if args.protocol == "paper" and not field:
+            raise UsageError("--protocol paper needs one of NAS-Bench-201's tables (--table)")
+        if field and args.real_epochs:
+            raise UsageError("--real-epochs trains the MNIST-1D table's cells; not with --table")
+        if field and not harness.nasbench201.has_nasbench201():
+            raise UsageError(harness.nasbench201.EXTRA_HINT)
         limits = {"gp": args.gp_seeds} if args.gp_seeds else None
+        paper = args.protocol == "paper"
+        # The runs go to a JSON-lines file as each finishes: a long run stopped early keeps them.
+        log = out / "samplers-runs.jsonl"
+        log.unlink(missing_ok=True)
         result = harness.bench_samplers(
             args.samplers,
             seeds=args.seeds,
-            trials=args.trials,
+            # Under the paper's protocol the budget ends each search; --trials only caps it.
+            trials=args.trials if not paper else max(args.trials, 100_000),
             overhead_trials=args.overhead_trials,
             processes=args.jobs,
             seed_limits=limits,
             real_epochs=args.real_epochs,
             variant=args.table,
+            budget_seconds=args.budget_seconds if paper else None,
+            log=log,
+            first_seed=args.first_seed,
         )
         harness.write_json(result, out / "samplers.json")
-        harness.plot_regret(result, out / "samplers.png")
+        written = [out / "samplers.json", log]
+        if not paper:
+            harness.plot_regret(result, out / "samplers.png")
+            written.append(out / "samplers.png")
         print(harness.format_sampler_table(result))
-        print(f"\nWrote {out / 'samplers.json'} and {out / 'samplers.png'}")
+        print(f"\nWrote {', '.join(map(str, written))}")
     else:
         result = harness.bench_pruners(
             args.pruners,

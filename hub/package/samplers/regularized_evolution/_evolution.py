@@ -96,7 +96,12 @@ class EvolutionSampler(BaseSampler):
         population_size: Members of the population. Real et al. used 100 for budgets of
             thousands of models (NNI's default too); the default 20 fills after 20 trials,
             which suits searches of a few hundred.
-        tournament_size: Members per tournament (NNI's default: 25, with 100 members).
+        tournament_size: Members per tournament (NNI's default: 25, with 100 members); by
+            default 10, or the whole population when it is smaller. The 10 (half the default
+            population) was chosen on NAS-Bench-201 (CIFAR-100, tuning
+            seeds) and checked on CIFAR-10 and ImageNet16-120: it lowered the regret after 100
+            trials from 0.17 to 0.10 and from 0.43 to 0.35 points against a tournament of 5
+            (docs/research/samplers.md, section 5).
         crossover_prob: Probability that a child comes from crossover.
         crossover: ``"uniform"`` or ``"one_point"``.
         mutation_prob: Per-param mutation probability after crossover.
@@ -122,13 +127,15 @@ class EvolutionSampler(BaseSampler):
         self,
         *,
         population_size: int = 20,
-        tournament_size: int = 5,
+        tournament_size: int | None = None,
         crossover_prob: float = 0.1,
         crossover: str = "one_point",
         mutation_prob: float = 0.1,
         max_retries: int = 10,
         seed: int | None = None,
     ) -> None:
+        if tournament_size is None:
+            tournament_size = min(10, population_size)
         if not 1 <= tournament_size <= population_size:
             raise ValueError("need 1 <= tournament_size <= population_size")
         if crossover not in ("uniform", "one_point"):
