@@ -9,27 +9,20 @@ on real studies, so that an Optuna release that renames or changes one fails the
 instead of somewhere deep in a worker.
 
 This module imports only Optuna and the standard library, so that the samplers and pruners,
-which stand on Optuna alone, may use it (the hub packages carry it along).
-
-Example:
-    >>> import optuna
-    >>> from optunas._compat import study_id_of, trial_id_of
-    >>> study = optuna.create_study()
-    >>> trial = study.ask()
-    >>> trial_id_of(trial) == trial_id_of(study.trials[0])
-    True
-    >>> isinstance(study_id_of(study), int)
-    True
+which stand on Optuna alone, may use it (hub/generate.py copies it into each OptunaHub
+package beside them, its imports made relative).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
+import threading
+from collections.abc import Callable, Container
 from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
-from optuna.storages import BaseStorage
+from optuna.storages import BaseStorage, _heartbeat
+from optuna.storages.journal import BaseJournalBackend, JournalRedisBackend
 from optuna.trial import BaseTrial, FrozenTrial, TrialState
 
 # --- used by optunas/samplers, optunas/pruners, optunas/storages (generic: any area may use) ---
@@ -144,3 +137,89 @@ def distribution_contains(distribution: BaseDistribution, value: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return distribution._contains(internal)
+
+
+# --- used by optunas/storages ---
+
+
+class Heartbeat(_heartbeat.BaseHeartbeat):
+    """Optuna's heartbeat contract, for a storage that implements it (``study.optimize`` beats
+    for its trials and fails the stale ones of a storage that is an instance of this).
+
+    A subclass implements ``record_heartbeat``, ``get_heartbeat_interval``,
+    ``get_heartbeat_stale_trial_callback`` (public names) and :meth:`stale_trial_ids`.
+
+    Private: ``optuna.storages._heartbeat.BaseHeartbeat`` and its abstract
+    ``_get_stale_trial_ids``. Checked: ``optuna.storages`` does not export the class, and
+    ``optimize`` and ``fail_stale_trials`` test ``isinstance(storage, BaseHeartbeat)``, so no
+    duck-typed storage gets a heartbeat.
+    """
+
+    def stale_trial_ids(self, study_id: int) -> list[int]:
+        """The ids of the study's RUNNING trials whose heartbeat is older than the grace."""
+        raise NotImplementedError
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        return self.stale_trial_ids(study_id)
+
+
+def journal_backend_of(storage: optuna.storages.JournalStorage) -> BaseJournalBackend:
+    """The backend (file, Redis) a journal storage writes its log to.
+
+    Private: ``JournalStorage._backend``. Checked: the constructor takes the backend but nothing
+    public gives it back.
+    """
+    return storage._backend
+
+
+def redis_client_of(backend: JournalRedisBackend) -> Any:
+    """The ``redis.Redis`` client of a Redis journal, to ask its server (``ping``, ``time``).
+
+    Private: ``JournalRedisBackend._redis``. Checked: the backend has no public client or
+    method for it; a client of our own (``redis.Redis.from_url``) would be a second connection
+    pool to the same server, and would need redis imported here.
+    """
+    return backend._redis
+
+
+class RDBTrialCreation:
+    """Mixin, before :class:`optuna.storages.RDBStorage` in the bases: every new trial of the
+    storage, whoever creates it, goes through :meth:`around_trial_creation`.
+
+    Private: ``RDBStorage._create_new_trial``. Checked: the public ``create_new_trial`` is not
+    enough: ``optuna.create_study`` wraps every ``RDBStorage`` in Optuna's cache, which creates
+    trials through this private method (it needs the ``FrozenTrial`` back), so an override of
+    the public method alone misses every trial of ``study.optimize`` and ``study.ask``.
+    """
+
+    def around_trial_creation(
+        self, create: Callable[[], FrozenTrial], template_trial: FrozenTrial | None
+    ) -> FrozenTrial:
+        """Create the trial (``create()``); a subclass adds what must happen around it."""
+        return create()
+
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        return trial_id_of(self._create_new_trial(study_id, template_trial))
+
+    def _create_new_trial(
+        self, study_id: int, template_trial: FrozenTrial | None = None
+    ) -> FrozenTrial:
+        create = super()._create_new_trial  # type: ignore[misc]
+        return self.around_trial_creation(lambda: create(study_id, template_trial), template_trial)
+
+
+def running_heartbeats() -> list[tuple[threading.Thread, threading.Event]]:
+    """The beating threads Optuna's ``study.optimize`` started in this process that still run,
+    each with the event that stops it.
+
+    Private: ``optuna.storages._heartbeat.HeartbeatThread._record_heartbeat`` (the thread's
+    target) and CPython's ``Thread._target``/``Thread._args`` (a running thread keeps them,
+    ``(trial_id, storage, stop_event)``). Checked: Optuna keeps the thread inside the context
+    manager of ``optimize`` and gives no handle on it; the threads have no name of their own.
+    """
+    beating = _heartbeat.HeartbeatThread._record_heartbeat
+    found = []
+    for thread in threading.enumerate():
+        if getattr(thread, "_target", None) is beating:
+            found.append((thread, thread._args[2]))  # type: ignore[attr-defined]
+    return found
