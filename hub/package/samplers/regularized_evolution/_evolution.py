@@ -23,6 +23,11 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from ._common import _stable_hash
+from ._compat import distribution_contains
+from ._compat import get_trials_cached
+from ._compat import storage_of
+from ._compat import study_key
+from ._compat import trial_id_of
 
 
 def _pareto_ranks(losses: np.ndarray) -> np.ndarray:
@@ -172,7 +177,7 @@ class EvolutionSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            self._children.pop(trial._trial_id, None)
+            self._children.pop(trial_id_of(trial), None)
 
     def sample_independent(
         self,
@@ -182,19 +187,16 @@ class EvolutionSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         with self._lock:
-            child = self._children.get(trial._trial_id)
+            child = self._children.get(trial_id_of(trial))
             if child is None:
                 child = self._make_child(study, trial)
-                self._children[trial._trial_id] = child
+                self._children[trial_id_of(trial)] = child
                 while len(self._children) > 1024:  # trials whose after_trial never ran
                     self._children.popitem(last=False)
         if param_name in child:
             value, _ = child[param_name]
-            try:
-                if param_distribution._contains(param_distribution.to_internal_repr(value)):
-                    return value
-            except (ValueError, TypeError):
-                pass
+            if distribution_contains(param_distribution, value):
+                return value
         fallback = RandomSampler(seed=_stable_hash(self._seed, trial.number, param_name) % 2**32)
         return fallback.sample_independent(study, trial, param_name, param_distribution)
 
@@ -236,13 +238,13 @@ class EvolutionSampler(BaseSampler):
 
     def _history_of(self, study: Study) -> _History:
         """This study's trials as read so far, brought up to date (``self._lock`` held)."""
-        key = (id(study._storage), study._study_id)
+        key = study_key(study)
         history = self._histories.get(key)
-        if history is None or history.storage is not study._storage:  # an id reused after GC
-            history = self._histories[key] = _History(study._storage)
+        if history is None or history.storage is not storage_of(study):  # an id reused after GC
+            history = self._histories[key] = _History(storage_of(study))
             while len(self._histories) > 8:  # a sampler reused over many studies
                 self._histories.popitem(last=False)
-        history.update(study._get_trials(deepcopy=False, use_cache=True))
+        history.update(get_trials_cached(study))
         return history
 
     def _tournament(
