@@ -185,11 +185,12 @@ class EvolutionSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        trial_id = trial_id_of(trial)
         with self._lock:
-            child = self._children.get(trial_id_of(trial))
+            child = self._children.get(trial_id)
             if child is None:
                 child = self._make_child(study, trial)
-                self._children[trial_id_of(trial)] = child
+                self._children[trial_id] = child
                 while len(self._children) > 1024:  # trials whose after_trial never ran
                     self._children.popitem(last=False)
         if param_name in child:

@@ -394,10 +394,11 @@ class PredictorPruner(BasePruner):
         on each hit, so a pruner shared by studies whose trial ids collide stays correct."""
         if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
             return _choice_features(trial, layout)
-        cached = self._encoded.get(trial_id_of(trial))
+        trial_id = trial_id_of(trial)
+        cached = self._encoded.get(trial_id)
         if cached is None or cached[0] != names or cached[1] != trial.params:
             cached = (names, dict(trial.params), _choice_features(trial, layout))
-            self._encoded[trial_id_of(trial)] = cached
+            self._encoded[trial_id] = cached
         return cached[2]
 
 

@@ -67,8 +67,10 @@ def trial_id_of(trial: BaseTrial | FrozenTrial) -> int:
 
 def study_key(study: optuna.Study) -> tuple[int, int]:
     """A key telling studies apart within this process: the storage object's id and the
-    study's id there (two ``Study`` objects of one study share it; a cache keyed on it is
-    dropped for another study). Built on :func:`storage_of` and :func:`study_id_of`."""
+    study's id there. A sampler's cache keyed on it starts over for another study, or for the
+    same study reached through another storage object (each ``optuna.load_study`` of an RDB
+    URL puts a cache of its own in front). Built on :func:`storage_of` and :func:`study_id_of`.
+    """
     return id(storage_of(study)), study_id_of(study)
 
 
