@@ -7,7 +7,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from optuna.distributions import (
@@ -153,7 +153,9 @@ class EvolutionSampler(BaseSampler):
         self._crossover = crossover
         self._mutation_prob = mutation_prob
         self._max_retries = max_retries
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        # A SeedSequence made without entropy draws an int of its own.
+        entropy = cast(int, np.random.SeedSequence().entropy)
+        self._seed = seed if seed is not None else entropy % 2**31
         self._lock = threading.Lock()
         self._children: OrderedDict[int, dict[str, tuple[Any, BaseDistribution]]] = OrderedDict()
         self._histories: OrderedDict[tuple[int, int], _History] = OrderedDict()
