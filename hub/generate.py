@@ -73,19 +73,31 @@ PACKAGES = (
 HOME = {name: p.name for p in PACKAGES for name in p.exports}
 
 _SIBLING_IMPORT = re.compile(r"^(\s*)from optunas\.(\w+)\.(_\w+) import", re.MULTILINE)
+#: optunas._compat, the one door to Optuna's private names, which samplers and pruners may use:
+#: it imports only Optuna, so every package carries it along as a sibling module.
+COMPAT = "_compat"
+_COMPAT_IMPORT = re.compile(
+    r"^(\s*)from optunas(\._compat import| import _compat\b)", re.MULTILINE
+)
 _EXAMPLE_IMPORT = re.compile(r"^(\s*)>>> from optunas\.[\w.]+ import (.+)$", re.MULTILINE)
 _ANY_IMPORT = re.compile(r"^\s*(>>> )?(from|import) optunas\b.*$", re.MULTILINE)
 
 
 def _rewrite(text: str, category: str, source: str) -> tuple[str, list[str]]:
-    """The module made self-contained, and the sibling modules it needs."""
+    """The module made self-contained, and the sources of the sibling modules it needs."""
     siblings: list[str] = []
 
     def sibling(m: re.Match[str]) -> str:
         if m.group(2) != category:
             raise SystemExit(f"{source}: imports optunas.{m.group(2)}, outside its package")
-        siblings.append(m.group(3))
+        siblings.append(f"optunas/{category}/{m.group(3)}.py")
         return f"{m.group(1)}from .{m.group(3)} import"
+
+    def compat(m: re.Match[str]) -> str:
+        siblings.append(f"optunas/{COMPAT}.py")
+        if m.group(2).startswith("."):  # from optunas._compat import names
+            return f"{m.group(1)}from .{COMPAT} import"
+        return f"{m.group(1)}from . import {COMPAT}"  # from optunas import _compat
 
     def example(m: re.Match[str]) -> str:
         indent, names = m.group(1), [n.strip() for n in m.group(2).split(",")]
@@ -95,7 +107,8 @@ def _rewrite(text: str, category: str, source: str) -> tuple[str, list[str]]:
         loads = [f'{indent}>>> {n} = optunahub.load_module("{HOME[n]}").{n}' for n in names]
         return "\n".join([f"{indent}>>> import optunahub", *loads])
 
-    text = _EXAMPLE_IMPORT.sub(example, _SIBLING_IMPORT.sub(sibling, text))
+    text = _SIBLING_IMPORT.sub(sibling, _COMPAT_IMPORT.sub(compat, text))
+    text = _EXAMPLE_IMPORT.sub(example, text)
     left = _ANY_IMPORT.search(text)
     if left:
         raise SystemExit(f"{source}: cannot make {left.group(0).strip()!r} self-contained")
@@ -119,15 +132,15 @@ def generated(package: Package) -> dict[str, str]:
     category, first = package.module.split("/")
     folder = PACKAGES_DIR / package.name
     files: dict[str, str] = {}
-    todo = [first]
+    todo = [f"optunas/{package.module}.py"]
     while todo:
-        module = todo.pop()
-        if f"{module}.py" in files:
+        source = todo.pop()
+        module = Path(source).name
+        if module in files:
             continue
-        source = f"optunas/{category}/{module}.py"
         text, siblings = _rewrite((ROOT / source).read_text(), category, source)
         header = f"# Generated from optunas's {source} by hub/generate.py: edit that file.\n"
-        files[f"{module}.py"] = _formatted(header + text, folder / f"{module}.py")
+        files[module] = _formatted(header + text, folder / module)
         todo += siblings
     init = f"from .{first} import {', '.join(package.exports)}\n\n\n__all__ = {list(package.exports)}\n"
     files["__init__.py"] = _formatted(init, folder / "__init__.py")

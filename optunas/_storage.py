@@ -6,11 +6,13 @@ import logging
 import os
 import traceback
 import warnings
+from collections.abc import Callable
 
 import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial
 
+from optunas._compat import RDBTrialCreation, redis_client_of, running_heartbeats, trial_id_of
 from optunas.storages import HeartbeatJournalStorage
 from optunas.storages._started import BeatFromTheStart, _interrupt_deferred
 
@@ -87,7 +89,7 @@ def _open(url: str, scheme: str, sep: str, rest: str, dialect: str, heartbeat: b
             backend = optuna.storages.journal.JournalRedisBackend(_with_connect_timeout(url))
             # The backend connects lazily; ask now so a dead server is an error here, not a
             # hang or a traceback at the first write.
-            backend._redis.ping()
+            redis_client_of(backend).ping()
             return HeartbeatJournalStorage(backend, **beat)
         if scheme == "journal" and sep and rest:
             path = os.path.expanduser(rest)
@@ -126,7 +128,7 @@ def _heartbeat_settings() -> dict:
     }
 
 
-class _RDBStorage(BeatFromTheStart, optuna.storages.RDBStorage):
+class _RDBStorage(RDBTrialCreation, BeatFromTheStart, optuna.storages.RDBStorage):
     """RDBStorage whose heartbeat outlives a lost connection and starts with the trial.
 
     Optuna's beating thread ends, with a traceback, at the first beat that fails, and the
@@ -134,17 +136,14 @@ class _RDBStorage(BeatFromTheStart, optuna.storages.RDBStorage):
     that fails is logged and the next one tried, as on journals.
     """
 
-    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        return self._create_new_trial(study_id, template_trial)._trial_id
-
-    def _create_new_trial(
-        self, study_id: int, template_trial: FrozenTrial | None = None
+    def around_trial_creation(
+        self, create: Callable[[], FrozenTrial], template_trial: FrozenTrial | None
     ) -> FrozenTrial:
-        # Optuna's cache in front of an RDB storage creates trials through this private
-        # method, not through ``create_new_trial``: the first beat must be taken here.
+        # Optuna's cache in front of an RDB storage creates trials without going through
+        # ``create_new_trial`` (see RDBTrialCreation): the first beat must be taken here.
         with _interrupt_deferred():
-            trial = super()._create_new_trial(study_id, template_trial)
-            self._created(trial._trial_id, template_trial)
+            trial = create()
+            self._created(trial_id_of(trial), template_trial)
         return trial
 
     def record_heartbeat(self, trial_id: int) -> None:
@@ -269,16 +268,9 @@ def stop_heartbeats(timeout: float = 10.0) -> None:
     ``__exit__``, and the thread then beats for ever and holds the interpreter open after the
     command has said it was interrupted. Their stop events are set here instead.
     """
-    import threading
-
-    from optuna.storages._heartbeat import HeartbeatThread
-
-    beating = HeartbeatThread._record_heartbeat
-    for thread in threading.enumerate():
-        # A running Thread keeps its target and arguments, (trial_id, storage, stop_event).
-        if getattr(thread, "_target", None) is beating:
-            thread._args[2].set()  # type: ignore[attr-defined]
-            thread.join(timeout)
+    for thread, stop in running_heartbeats():
+        stop.set()
+        thread.join(timeout)
 
 
 def open_existing_storage(url: str, heartbeat: bool = True) -> BaseStorage:

@@ -80,7 +80,7 @@ def test_imports_become_relative_and_examples_load_from_optunahub() -> None:
         '"""\n    >>> from optunas.pruners import LearningCurvePruner, PredictorPruner\n"""\n'
     )
     text, siblings = generate._rewrite(source, "pruners", "x.py")
-    assert siblings == ["_curves"]
+    assert siblings == ["optunas/pruners/_curves.py"]
     assert text.splitlines() == [
         "from ._curves import (",
         "    predict,",
@@ -91,6 +91,11 @@ def test_imports_become_relative_and_examples_load_from_optunahub() -> None:
         '    >>> PredictorPruner = optunahub.load_module("pruners/performance_predictor").PredictorPruner',
         '"""',
     ]
+    # The compat module, outside the category, comes along too.
+    source = "from optunas._compat import trial_id_of\nfrom optunas import _compat\n"
+    text, siblings = generate._rewrite(source, "samplers", "x.py")
+    assert siblings == ["optunas/_compat.py", "optunas/_compat.py"]
+    assert text.splitlines() == ["from ._compat import trial_id_of", "from . import _compat"]
     for bad in [
         "from optunas.nn._layers import x\n",
         "import optunas\n",

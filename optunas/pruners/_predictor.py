@@ -14,6 +14,7 @@ from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 from scipy.special import ndtr
 
+from optunas._compat import study_key, trial_id_of
 from optunas.pruners._learning_curve import (
     LearningCurvePruner,
     _finished_finals,
@@ -334,12 +335,11 @@ class PredictorPruner(BasePruner):
         names = tuple(layout)
         others = [t for t in ended if not self._use_params or _size(t) is not None]
         key = (
-            id(study._storage),
-            study._study_id,
+            *study_key(study),
             sign,
             last,
             names,
-            tuple((t._trial_id, t.last_step) for t in others),
+            tuple((trial_id_of(t), t.last_step) for t in others),
         )
         if self._links is not None and self._links[0] == key:
             return self._links[1]
@@ -388,10 +388,11 @@ class PredictorPruner(BasePruner):
         on each hit, so a pruner shared by studies whose trial ids collide stays correct."""
         if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
             return _choice_features(trial, layout)
-        cached = self._encoded.get(trial._trial_id)
+        trial_id = trial_id_of(trial)
+        cached = self._encoded.get(trial_id)
         if cached is None or cached[0] != names or cached[1] != trial.params:
             cached = (names, dict(trial.params), _choice_features(trial, layout))
-            self._encoded[trial._trial_id] = cached
+            self._encoded[trial_id] = cached
         return cached[2]
 
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import optuna
 from optuna.storages import JournalStorage
-from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import BaseJournalBackend, JournalRedisBackend
 from optuna.trial import FrozenTrial, TrialState
 
+from optunas._compat import Heartbeat, journal_backend_of, redis_client_of, trial_id_of
 from optunas.storages._started import BeatFromTheStart
 
 _logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ _logger = logging.getLogger(__name__)
 HEARTBEAT_ATTR = "optunas:heartbeat"
 
 
-class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, BaseHeartbeat):
+class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, Heartbeat):
     """A :class:`~optuna.storages.JournalStorage` whose running trials beat, like RDB's.
 
     Optuna's heartbeat (``heartbeat_interval``, ``grace_period`` and the stale-trial callback
@@ -83,8 +83,9 @@ class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, BaseHeartbeat):
         self.heartbeat_stale_trial_callback = heartbeat_stale_trial_callback
 
     def _now(self) -> float:
-        if isinstance(self._backend, JournalRedisBackend):
-            seconds, micros = self._backend._redis.time()
+        backend = journal_backend_of(self)
+        if isinstance(backend, JournalRedisBackend):
+            seconds, micros = redis_client_of(backend).time()
             return seconds + micros / 1e6
         return time.time()
 
@@ -100,17 +101,17 @@ class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, BaseHeartbeat):
             # and a worker that stays cut off has its trial failed and retried by the others.
             _logger.warning(f"Heartbeat of trial {trial_id} not recorded: {exc!r}")
 
-    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+    def stale_trial_ids(self, study_id: int) -> list[int]:
         assert self.heartbeat_interval is not None
         grace = self.grace_period or 2 * self.heartbeat_interval
         now = self._now()
         stale = []
         for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
             beat = trial.system_attrs.get(HEARTBEAT_ATTR)
-            if beat is None or beat[0] != trial._trial_id:
+            if beat is None or beat[0] != trial_id_of(trial):
                 continue  # never beat: a trial of ask/tell on a storage without heartbeat
             if now - beat[1] > grace:
-                stale.append(trial._trial_id)
+                stale.append(trial_id_of(trial))
         return stale
 
     def get_heartbeat_interval(self) -> int | None:

@@ -30,8 +30,8 @@ def _interrupt_deferred() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        for signum in caught:
-            signal.raise_signal(signum)
+        for received in caught:
+            signal.raise_signal(received)
 
 
 class BeatFromTheStart:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import math
 import threading
 from typing import Any
+from typing import cast
 
 import numpy as np
 from optuna.distributions import BaseDistribution
@@ -23,6 +24,11 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from ._common import _stable_hash
+from ._compat import distribution_contains
+from ._compat import get_trials_cached
+from ._compat import storage_of
+from ._compat import study_key
+from ._compat import trial_id_of
 
 
 def _pareto_ranks(losses: np.ndarray) -> np.ndarray:
@@ -149,7 +155,9 @@ class EvolutionSampler(BaseSampler):
         self._crossover = crossover
         self._mutation_prob = mutation_prob
         self._max_retries = max_retries
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        # A SeedSequence made without entropy draws an int of its own.
+        entropy = cast(int, np.random.SeedSequence().entropy)
+        self._seed = seed if seed is not None else entropy % 2**31
         self._lock = threading.Lock()
         self._children: OrderedDict[int, dict[str, tuple[Any, BaseDistribution]]] = OrderedDict()
         self._histories: OrderedDict[tuple[int, int], _History] = OrderedDict()
@@ -172,7 +180,7 @@ class EvolutionSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            self._children.pop(trial._trial_id, None)
+            self._children.pop(trial_id_of(trial), None)
 
     def sample_independent(
         self,
@@ -181,20 +189,18 @@ class EvolutionSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        trial_id = trial_id_of(trial)
         with self._lock:
-            child = self._children.get(trial._trial_id)
+            child = self._children.get(trial_id)
             if child is None:
                 child = self._make_child(study, trial)
-                self._children[trial._trial_id] = child
+                self._children[trial_id] = child
                 while len(self._children) > 1024:  # trials whose after_trial never ran
                     self._children.popitem(last=False)
         if param_name in child:
             value, _ = child[param_name]
-            try:
-                if param_distribution._contains(param_distribution.to_internal_repr(value)):
-                    return value
-            except (ValueError, TypeError):
-                pass
+            if distribution_contains(param_distribution, value):
+                return value
         fallback = RandomSampler(seed=_stable_hash(self._seed, trial.number, param_name) % 2**32)
         return fallback.sample_independent(study, trial, param_name, param_distribution)
 
@@ -236,13 +242,13 @@ class EvolutionSampler(BaseSampler):
 
     def _history_of(self, study: Study) -> _History:
         """This study's trials as read so far, brought up to date (``self._lock`` held)."""
-        key = (id(study._storage), study._study_id)
+        key = study_key(study)
         history = self._histories.get(key)
-        if history is None or history.storage is not study._storage:  # an id reused after GC
-            history = self._histories[key] = _History(study._storage)
+        if history is None or history.storage is not storage_of(study):  # an id reused after GC
+            history = self._histories[key] = _History(storage_of(study))
             while len(self._histories) > 8:  # a sampler reused over many studies
                 self._histories.popitem(last=False)
-        history.update(study._get_trials(deepcopy=False, use_cache=True))
+        history.update(get_trials_cached(study))
         return history
 
     def _tournament(

@@ -34,6 +34,14 @@ from ._chunked import read_chunked
 from ._chunked import write_chunked
 from ._common import _stable_hash
 from ._common import REINFORCE_ENTROPY_ATTR
+from ._compat import get_study_system_attrs
+from ._compat import get_trials_cached
+from ._compat import set_study_system_attr
+from ._compat import set_trial_system_attr
+from ._compat import storage_of
+from ._compat import study_id_of
+from ._compat import study_key
+from ._compat import trial_id_of
 
 
 _DTYPE = torch.float64  # double precision keeps replays in different processes bit-close
@@ -432,8 +440,8 @@ class ReinforceSampler(BaseSampler):
         self._entropy: OrderedDict[int, tuple[float, float]] = OrderedDict()
 
     def _reset(self, study: Study) -> None:
-        self._study_key = (id(study._storage), study._study_id)
-        attrs = study._storage.get_study_system_attrs(study._study_id)
+        self._study_key = study_key(study)
+        attrs = get_study_system_attrs(study)
         init_seed = self._seed if self._seed is not None else self._study_seed(study, attrs)
         self._controller = _Controller(self._hidden, init_seed, self._lr)
         self._ema, self._n_rewards = 0.0, 0  # the reward baseline, before bias correction
@@ -466,7 +474,7 @@ class ReinforceSampler(BaseSampler):
             # Deterministic, not random: processes that meet a new study at the same
             # moment all write the same value, whoever writes last.
             seed = _stable_hash("reinforce", study.study_name) % 2**31
-            study._storage.set_study_system_attr(study._study_id, _INIT_SEED_ATTR, seed)
+            set_study_system_attr(study, _INIT_SEED_ATTR, seed)
         return int(seed)
 
     def _restore(self, attrs: dict[str, Any]) -> None:
@@ -491,7 +499,7 @@ class ReinforceSampler(BaseSampler):
 
     def _store_snapshot(self, study: Study) -> None:
         assert self._controller is not None
-        stored = study._storage.get_study_system_attrs(study._study_id).get(self._snapshot_key)
+        stored = get_study_system_attrs(study).get(self._snapshot_key)
         if isinstance(stored, dict) and int(stored.get("covers", 0)) >= self._next:
             self._snapshot_at = int(stored["covers"])  # another worker got there first
             return
@@ -503,8 +511,8 @@ class ReinforceSampler(BaseSampler):
             "controller": meta,
         }
         write_chunked(
-            study._storage,
-            study._study_id,
+            storage_of(study),
+            study_id_of(study),
             self._snapshot_key,
             _pack(snapshot, data),
             {"version": _SNAPSHOT_VERSION, "covers": self._next},
@@ -535,19 +543,20 @@ class ReinforceSampler(BaseSampler):
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         with self._lock, _one_thread():
-            self._sync(study, trial._trial_id)
+            self._sync(study, trial_id_of(trial))
 
     def after_trial(
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            self._live.pop(trial._trial_id, None)
-            entropy = self._entropy.pop(trial._trial_id, None)
+            self._live.pop(trial_id_of(trial), None)
+            entropy = self._entropy.pop(trial_id_of(trial), None)
         if entropy is not None:
             # Optuna calls after_trial before it closes the trial, so the trial still takes
             # attrs: one write per trial.
-            study._storage.set_trial_system_attr(
-                trial._trial_id,
+            set_trial_system_attr(
+                study,
+                trial,
                 REINFORCE_ENTROPY_ATTR,
                 {"nats": round(entropy[0], 4), "uniform": round(entropy[1], 4)},
             )
@@ -573,7 +582,7 @@ class ReinforceSampler(BaseSampler):
             return fallback.sample_independent(study, trial, param_name, param_distribution)
         key, size = key_size
         with self._lock, _one_thread():
-            self._sync(study, trial._trial_id)
+            self._sync(study, trial_id_of(trial))
             assert self._controller is not None
             decisions, state = self._trial_state(trial)
             with torch.no_grad():
@@ -591,10 +600,10 @@ class ReinforceSampler(BaseSampler):
             else:
                 rng = np.random.default_rng([self._seed, trial.number, _stable_hash(param_name)])
             index = int(rng.choice(size, p=probs / probs.sum()))
-            self._add_entropy(trial._trial_id, probs, size)
+            self._add_entropy(trial_id_of(trial), probs, size)
             decisions.append(_Decision(key, size, index))
-            self._live[trial._trial_id] = (decisions, state)
-            self._live.move_to_end(trial._trial_id)
+            self._live[trial_id_of(trial)] = (decisions, state)
+            self._live.move_to_end(trial_id_of(trial))
             while len(self._live) > 1024:  # trials whose after_trial never ran (ask/tell)
                 self._live.popitem(last=False)
         return self._value(param_distribution, index)
@@ -655,7 +664,7 @@ class ReinforceSampler(BaseSampler):
         """The controller state after the trial's choices so far (cached, or replayed)."""
         assert self._controller is not None
         done = self._decisions(trial)
-        cached = self._live.get(trial._trial_id)
+        cached = self._live.get(trial_id_of(trial))
         if (
             cached is not None
             and [d.index for d in cached[0]] == [d.index for d in done]
@@ -689,12 +698,12 @@ class ReinforceSampler(BaseSampler):
     def _sync(self, study: Study, trial_id: int) -> None:
         """Learn from the finished trials not learned from yet, in trial-number order; the
         storage is read once per trial, not once per suggestion."""
-        if (id(study._storage), study._study_id) != self._study_key:
+        if study_key(study) != self._study_key:
             self._reset(study)
         elif trial_id == self._synced_for:
             return
         self._synced_for = trial_id
-        trials = study._get_trials(deepcopy=False, use_cache=True)
+        trials = get_trials_cached(study)
         while self._next < len(trials):
             trial = trials[self._next]
             later = self._next + self._max_lag
