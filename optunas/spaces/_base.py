@@ -95,7 +95,7 @@ class SearchSpace(abc.ABC):
         """The builder of ``genotype``'s network and its arguments, as plain data: calling
         ``builder(**arguments)`` gives what :meth:`build` gives.
 
-        :func:`optunas.dashboard.export_trial` writes the builder's source and this call out
+        :func:`optunas.export.export_trial` writes the builder's source and this call out
         as a standalone PyTorch file, so a space that implements it (the builder a class or
         function of its own module, arguments of literals and dataclasses) can be exported.
 

@@ -74,7 +74,7 @@ def pareto_front(study: optuna.Study) -> list[FrozenTrial]:
 
     Example:
         >>> import optuna
-        >>> from optunas.dashboard import pareto_front
+        >>> from optunas.export import pareto_front
         >>> study = optuna.create_study(directions=["maximize", "minimize"])
         >>> for values in ([0.9, 500], [0.8, 100], [0.7, 300]):
         ...     study.add_trial(optuna.trial.create_trial(values=values))
@@ -237,7 +237,7 @@ def export_trial(
         >>> import optuna, tempfile
         >>> from optunas import NB201, TrainObjective
         >>> from optunas.data import load_mnist1d
-        >>> from optunas.dashboard import export_trial
+        >>> from optunas.export import export_trial
         >>> data = load_mnist1d(num_samples=500)
         >>> study = optuna.create_study(direction="maximize")
         >>> study.optimize(TrainObjective(NB201(channels=4), data, epochs=1), n_trials=1)
@@ -445,7 +445,7 @@ def _checked_source(
     the same state_dict keys and the same outputs on a batch."""
     import torch
 
-    from optunas.dashboard._source import standalone_source
+    from optunas.export._source import standalone_source
 
     try:
         source = standalone_source(builder, arguments, data.input_shape, header)
