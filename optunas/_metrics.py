@@ -9,6 +9,8 @@ from typing import Any
 
 import optuna
 
+from optunas._compat import study_key
+
 #: The user attr of a network's parameter count. Not ``params``: optuna-dashboard shows a
 #: trial's user attrs beside its "Params" (the choices), where a second "params" misleads.
 PARAMS_ATTR = "n_parameters"
@@ -28,15 +30,17 @@ SECONDS_DECIMALS = 3
 
 def n_parameters(trial: optuna.trial.FrozenTrial, default: Any = None) -> Any:
     """The parameter count ``trial`` recorded, under today's name or the one older studies
-    used (``params``); ``default`` when it recorded none.
+        used (``params``); ``default`` when it recorded none.
 
-    Example:
-        >>> import optuna
-        >>> from optunas.evaluation import n_parameters
-        >>> old = optuna.trial.create_trial(value=0.9, user_attrs={"params": 1200})
-        >>> new = optuna.trial.create_trial(value=0.9, user_attrs={"n_parameters": 800})
-        >>> n_parameters(old), n_parameters(new), n_parameters(optuna.trial.create_trial(value=1))
-        (1200, 800, None)
+        Example:
+            >>> import optuna
+
+    from optunas._compat import study_key
+            >>> from optunas.evaluation import n_parameters
+            >>> old = optuna.trial.create_trial(value=0.9, user_attrs={"params": 1200})
+            >>> new = optuna.trial.create_trial(value=0.9, user_attrs={"n_parameters": 800})
+            >>> n_parameters(old), n_parameters(new), n_parameters(optuna.trial.create_trial(value=1))
+            (1200, 800, None)
     """
     attrs = trial.user_attrs
     if PARAMS_ATTR in attrs:
@@ -46,16 +50,18 @@ def n_parameters(trial: optuna.trial.FrozenTrial, default: Any = None) -> Any:
 
 def name_metrics(study: optuna.Study, objectives: Sequence[str]) -> None:
     """Give ``study``'s objectives their names (``study.set_metric_names``), so that the
-    dashboard and ``trials_dataframe`` say "validation accuracy" and not "Objective 0".
-    Names a user set already are kept.
+        dashboard and ``trials_dataframe`` say "validation accuracy" and not "Objective 0".
+        Names a user set already are kept.
 
-    Example:
-        >>> import optuna
-        >>> from optunas.evaluation import name_metrics
-        >>> study = optuna.create_study(directions=["maximize", "minimize"])
-        >>> name_metrics(study, ["accuracy", "params"])
-        >>> study.metric_names
-        ['validation accuracy', 'params']
+        Example:
+            >>> import optuna
+
+    from optunas._compat import study_key
+            >>> from optunas.evaluation import name_metrics
+            >>> study = optuna.create_study(directions=["maximize", "minimize"])
+            >>> name_metrics(study, ["accuracy", "params"])
+            >>> study.metric_names
+            ['validation accuracy', 'params']
     """
     if len(objectives) != len(study.directions) or study.metric_names is not None:
         return
@@ -75,7 +81,7 @@ class StudyNamer:
         study = getattr(trial, "study", None)  # a FixedTrial has none
         if study is None:
             return
-        key = (id(study._storage), study._study_id)
+        key = study_key(study)
         if key not in self._named:
             name_metrics(study, objectives)
             self._named.add(key)

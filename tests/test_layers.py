@@ -19,6 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
         "optunas._compat",
         "optunas._names",
         "optunas._metrics",
+        "optunas._pareto",
         "optunas._recorded",
         "optunas._signals",
         "optunas.storages",

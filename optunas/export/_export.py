@@ -24,6 +24,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from optunas._metrics import LEGACY_PARAMS_ATTR, PARAMS_ATTR
+from optunas._pareto import nondominated
 from optunas._recorded import command_settings
 
 #: What ``onnx=True`` needs: the format, the runtime that checks the file, and the
@@ -81,11 +82,12 @@ def pareto_front(study: optuna.Study) -> list[FrozenTrial]:
         >>> [t.number for t in pareto_front(study)]
         [0, 1]
     """
-    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not completed:
         return []
     if len(study.directions) == 1:
         return [study.best_trial]
-    return sorted(study.best_trials, key=lambda t: t.number)
+    return nondominated(completed, study.directions)  # in trial-number order, as completed
 
 
 def choose_trial(study: optuna.Study, number: int | None = None) -> FrozenTrial:
@@ -291,8 +293,8 @@ def _write_files(
 
     from optunas.data import load_dataset
     from optunas.evaluation._retrain import _dataset_of
-    from optunas.evaluation._supernet import recorded_space
     from optunas.spaces import get_space
+    from optunas.spaces._registry import recorded_space
 
     try:
         space = recorded_space(study) if space is None else space
@@ -372,7 +374,7 @@ def _genotype_record(
     study: optuna.Study, trial: FrozenTrial, space: Any, genotype: Any, data: Any
 ) -> dict[str, Any]:
     """What ``genotype.json`` holds: the architecture, where it came from, how it was found."""
-    from optunas.evaluation._supernet import space_options
+    from optunas.spaces._registry import space_options
 
     try:
         options = space_options(space)
