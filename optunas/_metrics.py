@@ -9,6 +9,8 @@ from typing import Any
 
 import optuna
 
+from optunas._compat import study_key
+
 #: The user attr of a network's parameter count. Not ``params``: optuna-dashboard shows a
 #: trial's user attrs beside its "Params" (the choices), where a second "params" misleads.
 PARAMS_ATTR = "n_parameters"
@@ -75,7 +77,7 @@ class StudyNamer:
         study = getattr(trial, "study", None)  # a FixedTrial has none
         if study is None:
             return
-        key = (id(study._storage), study._study_id)
+        key = study_key(study)
         if key not in self._named:
             name_metrics(study, objectives)
             self._named.add(key)

@@ -18,7 +18,7 @@ trained, not only in the recipe:
 - default (the shipped table): one network at a time, initial weights and batch order seeded
   by the cell's row.
 - pruning: a shard's 100 cells (a random mix, fixed by seed 0) are trained together as one
-  optunas.nn.PopulationNB201 on the same batches, initial weights and batch order seeded by the
+  optunas.nn._population.PopulationNB201 on the same batches, initial weights and batch order seeded by the
   shard. With AdamW that is each cell trained alone on those batches, up to float rounding
   (tests/test_population.py), in about half the time per cell on this CPU.
 """
@@ -48,7 +48,8 @@ from optunas.benchmarks import (
     canonical,
 )
 from optunas.evaluation import evaluate_accuracy
-from optunas.nn import NB201Network, PopulationNB201, count_flops, count_params
+from optunas.nn import NB201Network, count_flops, count_params
+from optunas.nn._population import PopulationNB201
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "optunas" / "benchmarks" / "data"

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 
 from optunas.benchmarks import NUM_ARCHS, SETTING, arch_index, arch_ops, canonical
-from optunas.nn import PopulationNB201
+from optunas.nn._population import PopulationNB201
 
 torch.set_num_threads(1)
 subset, batch, schedule, G, epochs = (

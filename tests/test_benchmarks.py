@@ -26,10 +26,10 @@ from optunas.benchmarks import (
 from optunas.nn import (
     NB201_OPS,
     NB201Network,
-    PopulationNB201,
     count_flops,
     count_params,
 )
+from optunas.nn._population import PopulationNB201
 from optunas.spaces import NB201, NB201Genotype
 
 

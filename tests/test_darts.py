@@ -22,10 +22,10 @@ from optunas.evaluation import (
     DartsSearch,
     retrain_top,
 )
-from optunas.evaluation._darts import unrolled_arch_gradient
-from optunas.evaluation._supernet import STUDY_ATTR_SPACE
+from optunas.evaluation._darts_steps import unrolled_arch_gradient
 from optunas.nn import NB201_OPS, DartsChain, DartsNB201, LayerSpec, MixedOp
 from optunas.spaces import NB201, Chain
+from optunas.spaces._registry import STUDY_ATTR_SPACE
 
 OPS = tuple(NB201_OPS)
 TINY = {"epochs": 3, "batch_size": 50, "arch_lr": 3e-3}

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from optunas._storage import open_storage
-from optunas.dashboard import standalone_source
+from optunas.export import standalone_source
 from optunas.nn import LayerSpec
 from optunas.spaces import NB201, Chain, ChainGenotype, NB201Genotype, get_space
 
@@ -390,7 +390,7 @@ def test_onnx_without_the_extra_names_it(front_study, tmp_path) -> None:
 
 
 def test_a_full_out_folder_is_kept_unless_overwrite_is_asked(front_study, tmp_path) -> None:
-    from optunas.dashboard import ExportError, export_trial
+    from optunas.export import ExportError, export_trial
 
     _, study = front_study
     full = tmp_path / "full"

@@ -7,7 +7,8 @@ import random
 import torch
 import torch.nn.functional as F
 
-from optunas.nn import NB201_OPS, NB201Network, PopulationNB201
+from optunas.nn import NB201_OPS, NB201Network
+from optunas.nn._population import PopulationNB201
 
 
 def _members(n: int, channels: int):

@@ -23,7 +23,7 @@ from optunas.evaluation import (
     retrain_top,
     save_checkpoint,
 )
-from optunas.evaluation._supernet import checkpoint_lock
+from optunas.evaluation._checkpoint import checkpoint_lock
 from optunas.nn import (
     NB201_OPS,
     ChainSupernet,

@@ -102,7 +102,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from optunas._storage import open_existing_storage
     from optunas.cli._config import UsageError
-    from optunas.dashboard import ExportError, export_trial
+    from optunas.export import ExportError, export_trial
 
     if args.epochs is not None and not args.retrain:
         raise UsageError("--epochs sets the epochs of --retrain; add --retrain")
@@ -156,7 +156,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _list_front(study: Any, args: argparse.Namespace) -> int:
     from optunas.cli._config import UsageError
-    from optunas.dashboard import objective_names, pareto_front
+    from optunas.export import objective_names, pareto_front
 
     front = pareto_front(study)
     if not front:

@@ -1,5 +1,5 @@
-"""What optuna-dashboard shows of a NAS study (a drawing of every trial's architecture, charts
-of the study), and the found model exported out of it."""
+"""What optuna-dashboard shows of a NAS study: a drawing of every trial's architecture and
+charts of the study. Export of the found model is :mod:`optunas.export`."""
 
 from optunas.dashboard._artifacts import (
     artifact_store_for,
@@ -15,14 +15,6 @@ from optunas.dashboard._charts import (
     study_figures,
 )
 from optunas.dashboard._draw import draw_cell, draw_layers, draw_table, op_colour
-from optunas.dashboard._export import (
-    ExportedTrial,
-    ExportError,
-    export_trial,
-    objective_names,
-    pareto_front,
-)
-from optunas.dashboard._source import standalone_source
 
 __all__ = [
     "CHARTS",
@@ -34,14 +26,8 @@ __all__ = [
     "draw_layers",
     "draw_table",
     "draw_trial",
-    "export_trial",
-    "ExportedTrial",
-    "ExportError",
-    "objective_names",
     "op_colour",
-    "pareto_front",
     "record_drawing",
     "save_study_charts",
-    "standalone_source",
     "study_figures",
 ]

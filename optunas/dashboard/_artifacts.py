@@ -8,6 +8,15 @@ from typing import Any
 
 import optuna
 
+from optunas._compat import (
+    dashboard_note_attrs,
+    journal_file_path,
+    storage_of,
+    study_id_of,
+    trial_id_of,
+    unwrap_storage,
+)
+
 #: Trial system attr: the trial has a note written by optunas (see ``_save_note``).
 _NOTED_ATTR = "optunas:note"
 #: Folder of the artifact store beside an SQLite file: ``optunas.db`` -> ``optunas-artifacts``.
@@ -25,11 +34,11 @@ def default_artifact_dir(storage: optuna.storages.BaseStorage | str) -> str | No
         >>> default_artifact_dir("postgresql://me@host/db") is None
         True
     """
-    if isinstance(storage, optuna.storages._CachedStorage):
-        storage = storage._backend  # Optuna wraps an RDBStorage in a cache
+    if not isinstance(storage, str):
+        storage = unwrap_storage(storage)  # Optuna wraps an RDBStorage in a cache
     url = storage if isinstance(storage, str) else getattr(storage, "url", None)
     if url is None and isinstance(storage, optuna.storages.JournalStorage):
-        path = getattr(getattr(storage, "_backend", None), "_file_path", None)
+        path = journal_file_path(storage)
         return None if path is None else os.path.splitext(path)[0] + ARTIFACT_SUFFIX
     if not url:
         return None
@@ -44,7 +53,7 @@ def artifact_store_for(study: optuna.Study, store: Any = None) -> Any:
     """``store`` if given (any Optuna artifact store, or a folder), else the default folder
     of the study's storage; None when there is none."""
     if store is None:
-        folder = default_artifact_dir(study._storage)
+        folder = default_artifact_dir(storage_of(study))
         if folder is None:
             return None
         store = folder
@@ -78,7 +87,7 @@ def record_drawing(trial: optuna.trial.Trial, svg: str, store: Any, caption: str
             study_or_trial=trial,
             mimetype="image/svg+xml",
         )
-    study_id, trial_id = trial.study._study_id, trial._trial_id
+    study_id, trial_id = study_id_of(trial.study), trial_id_of(trial)
     note = f"![architecture](/artifacts/{study_id}/{trial_id}/{artifact_id})"
     if caption:
         note += f"\n\n`{caption}`"
@@ -99,15 +108,13 @@ def _save_note(trial: optuna.trial.Trial, body: str) -> None:
     shows them in its page). A trial drawn again goes through ``save_note``.
     """
     import optuna_dashboard
-    from optuna_dashboard import _note
 
-    storage, study_id, trial_id = trial.storage, trial.study._study_id, trial._trial_id
+    storage, study_id, trial_id = trial.storage, study_id_of(trial.study), trial_id_of(trial)
     if storage.get_trial(trial_id).system_attrs.get(_NOTED_ATTR):
         optuna_dashboard.save_note(trial, body)
         return
-    storage.set_study_system_attr(study_id, _note.note_ver_key(trial_id), 1)
-    for key, chunk in _note.split_body(body, trial_id).items():
-        storage.set_study_system_attr(study_id, key, chunk)
+    for key, value in dashboard_note_attrs(trial_id, body).items():
+        storage.set_study_system_attr(study_id, key, value)
     storage.set_trial_system_attr(trial_id, _NOTED_ATTR, True)
 
 

@@ -6,6 +6,7 @@ from optunas._metrics import (
     n_parameters,
     name_metrics,
 )
+from optunas.evaluation._checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
 from optunas.evaluation._darts import (
     DARTS_DERIVES,
     DARTS_GUARDS,
@@ -21,14 +22,7 @@ from optunas.evaluation._recipe import (
     evaluate_accuracy,
 )
 from optunas.evaluation._retrain import retrain_top, train_standalone
-from optunas.evaluation._supernet import (
-    SUPERNET_MODES,
-    SUPERNET_SAMPLINGS,
-    CheckpointMismatchError,
-    SupernetObjective,
-    load_checkpoint,
-    save_checkpoint,
-)
+from optunas.evaluation._supernet import SUPERNET_MODES, SUPERNET_SAMPLINGS, SupernetObjective
 from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
 
 __all__ = [

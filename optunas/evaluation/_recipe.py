@@ -129,3 +129,19 @@ def evaluate_accuracy(model: nn.Module, data: TensorDataset, batch_size: int = 1
 def check_choice(label: str, value: Any, valid: Sequence[str]) -> None:
     if value not in valid:
         raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(valid)}")
+
+
+@torch.no_grad()
+def _accuracy_and_loss(
+    net: torch.nn.Module, data: Any, batch_size: int = 1024
+) -> tuple[float, float]:
+    """Top-1 accuracy and mean cross-entropy of ``net`` (in eval mode) on ``data``."""
+    x, y = data.tensors
+    net.eval()
+    correct, total = 0, 0.0
+    for start in range(0, len(y), batch_size):
+        logits = net(x[start : start + batch_size])
+        target = y[start : start + batch_size]
+        correct += int((logits.argmax(dim=1) == target).sum())
+        total += float(F.cross_entropy(logits, target, reduction="sum"))
+    return correct / max(1, len(y)), total / max(1, len(y))

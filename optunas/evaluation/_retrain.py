@@ -11,12 +11,14 @@ import optuna
 import torch
 from torch import nn
 
+from optunas._compat import storage_of
 from optunas._recorded import command_settings
 from optunas.data import Dataset, load_dataset
 from optunas.evaluation._recipe import Recipe, evaluate_accuracy
-from optunas.evaluation._supernet import STUDY_ATTR_DATASET, recorded_space
+from optunas.evaluation._supernet import STUDY_ATTR_DATASET
 from optunas.evaluation._train import _INIT_LOCK, TrainObjective, _to_device
 from optunas.spaces import SearchSpace, get_space
+from optunas.spaces._registry import recorded_space
 
 #: The user attr a study of estimates gets, naming its retraining study, and the reverse.
 RETRAIN_STUDY_ATTR = "retrain_study"
@@ -120,7 +122,7 @@ def retrain_top(
     dataset = dataset if dataset is not None else _dataset_of(study)
     name = study_name or f"{study.study_name}:retrain"
     retrain = optuna.create_study(
-        storage=storage if storage is not None else study._storage,
+        storage=storage if storage is not None else storage_of(study),
         study_name=name,
         direction="maximize",
         load_if_exists=True,

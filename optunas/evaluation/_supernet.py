@@ -1,10 +1,7 @@
 """Weight sharing as an Optuna objective: every trial is a path through one supernet.
 
-The shared weights live in one checkpoint file. Every write goes to a temporary file in the
-same folder, is flushed to disk and renamed over the checkpoint, all under an exclusive lock
-on a ``.lock`` file beside it (``filelock``: ``flock`` on POSIX, ``msvcrt`` on Windows): a
-reader always opens a whole file (the old or the new), writers never interleave, and a worker
-killed mid-write leaves only a stray temporary file, which the next writer removes.
+The shared weights live in one checkpoint file, written and read as
+:mod:`optunas.evaluation._checkpoint` does (atomic writes under a file lock).
 
 Workers on several machines share the file through a folder all of them mount at the same
 path (NFS, a cluster file system). Optuna's artifact stores were not chosen: an artifact is
@@ -17,28 +14,32 @@ than train a private copy.
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import hashlib
-import io
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import filelock
 import optuna
 import torch
 import torch.nn.functional as F
 
+from optunas._compat import study_key
 from optunas._metrics import ACCURACY_DECIMALS, SECONDS_DECIMALS, StudyNamer
-from optunas._recorded import command_settings
 from optunas.data import Dataset, load_dataset
-from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
+from optunas.evaluation._checkpoint import (
+    STUDY_ATTR_SHA256,
+    CheckpointMismatchError,
+    _read_checkpoint,
+    _stamp,
+    _write_checkpoint,
+    check_checkpoint_config,
+    check_study_checkpoint,
+    checkpoint_lock,
+)
+from optunas.evaluation._recipe import DivergedError, Recipe, _accuracy_and_loss, check_choice
 from optunas.evaluation._train import (
     _INIT_LOCK,
     OBJECTIVES,
@@ -56,6 +57,7 @@ from optunas.nn import (
 )
 from optunas.spaces import NB201, Chain, SearchSpace, get_space
 from optunas.spaces._base import input_dims
+from optunas.spaces._registry import STUDY_ATTR_SPACE, recorded_space, space_options, space_record
 
 SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: How pretraining picks paths: one uniform path per step (SPOS), or every op of every edge
@@ -65,258 +67,11 @@ SUPERNET_SAMPLINGS: tuple[str, ...] = ("uniform", "fair")
 SUPERNET_ESTIMATE = "supernet_estimate"
 #: Study user attrs a supernet objective records.
 STUDY_ATTR_CHECKPOINT = "supernet:checkpoint"
-STUDY_ATTR_SPACE = "supernet:space"
 STUDY_ATTR_DATASET = "supernet:dataset"
 STUDY_ATTR_SETTINGS = "supernet:settings"
-#: The SHA-256 of the checkpoint the study's trials were scored with: the current one, and the
-#: one before it while a write is between the study and the file system.
-STUDY_ATTR_SHA256 = "supernet:checkpoint_sha256"
 
 _FORMAT = 1
 _logger = logging.getLogger("optunas.supernet")
-
-
-class CheckpointMismatchError(ValueError):
-    """A checkpoint holds a supernet of another space, dataset or setting, or is missing or
-    not the file its study was scored with."""
-
-
-def check_checkpoint_config(
-    payload: dict[str, Any], fmt: str, ours: dict[str, Any], path: str, what: str
-) -> None:
-    """Refuse a checkpoint written with another setting, naming only what differs, so that
-    weights trained for one space or size are never taken up by another.
-
-    Example:
-        >>> from optunas.evaluation._supernet import check_checkpoint_config
-        >>> payload = {"format": "v1", "config": {"space": "nb201", "channels": 4}}
-        >>> check_checkpoint_config(payload, "v1", {"space": "nb201", "channels": 8}, "w.pt", "a supernet")
-        Traceback (most recent call last):
-        ...
-        optunas.evaluation._supernet.CheckpointMismatchError: checkpoint w.pt holds a supernet of another setting: channels 4 (here 8); give this search another checkpoint path
-    """
-    theirs = payload.get("config") or {}
-    if payload.get("format") == fmt and theirs == ours:
-        return
-    # Another space differs in every option; naming the space says it all.
-    keys = (
-        ["space"]
-        if "space" in ours and theirs.get("space") != ours["space"]
-        else sorted(set(theirs) | set(ours))
-    )
-    differences = (
-        ", ".join(
-            f"{key} {theirs.get(key)!r} (here {ours.get(key)!r})"
-            for key in keys
-            if theirs.get(key) != ours.get(key)
-        )
-        or f"format {payload.get('format')!r}"
-    )
-    raise CheckpointMismatchError(
-        f"checkpoint {path} holds {what} of another setting: {differences}; give this search "
-        "another checkpoint path"
-    )
-
-
-@contextlib.contextmanager
-def checkpoint_lock(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold an exclusive lock on ``path + ".lock"`` (``filelock``, so it works on Windows
-    as well as POSIX; the lock is released with its descriptor, so a killed holder frees it).
-
-    Each call takes a lock object of its own, so the lock excludes other threads of this
-    process as well as other processes.
-    """
-    with filelock.FileLock(f"{os.fspath(path)}.lock", mode=0o644):
-        yield
-
-
-def save_checkpoint(
-    path: str | os.PathLike[str], payload: dict[str, Any], *, lock: bool = True
-) -> None:
-    """Write ``payload`` to ``path`` atomically: a temporary file in the same folder,
-    fsync, ``os.replace``, fsync of the folder; under :func:`checkpoint_lock` unless the
-    caller holds it already (``lock=False``).
-
-    Example:
-        >>> import os, tempfile, torch
-        >>> from optunas.evaluation import load_checkpoint, save_checkpoint
-        >>> path = os.path.join(tempfile.mkdtemp(), "weights.pt")
-        >>> save_checkpoint(path, {"step": 3, "w": torch.ones(2)})
-        >>> load_checkpoint(path)["step"]
-        3
-    """
-    with checkpoint_lock(path) if lock else contextlib.nullcontext():
-        _write_checkpoint(path, payload)
-
-
-def _write_checkpoint(
-    path: str | os.PathLike[str],
-    payload: dict[str, Any],
-    before_replace: Callable[[str], None] | None = None,
-) -> str:
-    """:func:`save_checkpoint` without the lock; returns the SHA-256 of the bytes written,
-    which ``before_replace`` also receives before the file takes the checkpoint's name."""
-    path = os.path.abspath(os.fspath(path))
-    folder, base = os.path.split(path)
-    # Writers hold the lock, so any temporary file still here is a killed writer's.
-    for stale in glob.glob(os.path.join(glob.escape(folder), glob.escape(base) + ".*.tmp")):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(stale)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=base + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        digest = file_sha256(tmp)
-        if before_replace is not None:
-            before_replace(digest)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if os.name != "nt":  # Windows cannot open a folder; its rename is durable as it is
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # the rename itself survives a crash
-        finally:
-            os.close(dir_fd)
-    return digest
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str | None:
-    """The SHA-256 of a file's bytes as hex, or None when there is no such file.
-
-    Example:
-        >>> import os, tempfile
-        >>> from optunas.evaluation._supernet import file_sha256
-        >>> folder = tempfile.mkdtemp()
-        >>> with open(os.path.join(folder, "a"), "wb") as handle:
-        ...     _ = handle.write(b"abc")
-        >>> file_sha256(os.path.join(folder, "a"))[:12], file_sha256(os.path.join(folder, "b"))
-        ('ba7816bf8f01', None)
-    """
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
-
-
-def load_checkpoint(
-    path: str | os.PathLike[str], map_location: str | torch.device | None = None
-) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint` with ``weights_only=True``:
-    tensors and plain containers only, no code runs while loading.
-
-    Example:
-        >>> import os, tempfile, torch
-        >>> from optunas.evaluation import load_checkpoint, save_checkpoint
-        >>> path = os.path.join(tempfile.mkdtemp(), "weights.pt")
-        >>> save_checkpoint(path, {"model": {"w": torch.zeros(2)}})
-        >>> load_checkpoint(path, map_location="cpu")["model"]["w"].tolist()
-        [0.0, 0.0]
-    """
-    return torch.load(os.fspath(path), map_location=map_location, weights_only=True)
-
-
-def _read_checkpoint(
-    path: str, map_location: str | torch.device | None = None
-) -> tuple[dict[str, Any], str]:
-    """:func:`load_checkpoint` and the SHA-256 of the same bytes (one read: the file may be
-    replaced between two)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    payload = torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
-    return payload, hashlib.sha256(data).hexdigest()
-
-
-def check_study_checkpoint(study: optuna.Study, path: str, digest: str | None) -> None:
-    """Refuse a checkpoint that is not the one ``study`` was scored with: missing here
-    (``digest`` None) or other bytes, where the study records a SHA-256
-    (``supernet:checkpoint_sha256``). So a worker on another machine, or one whose folder is
-    another mount, stops with one line instead of training or reading a private copy.
-
-    Example:
-        >>> import optuna
-        >>> from optunas.evaluation._supernet import STUDY_ATTR_SHA256, check_study_checkpoint
-        >>> study = optuna.create_study(study_name="s")
-        >>> study.set_user_attr(STUDY_ATTR_SHA256, ["ab" * 32])
-        >>> check_study_checkpoint(study, "/runs/w.pt", "ab" * 32)  # the same file: accepted
-        >>> check_study_checkpoint(study, "/runs/w.pt", None)
-        Traceback (most recent call last):
-        ...
-        optunas.evaluation._supernet.CheckpointMismatchError: study 's' was scored with the supernet checkpoint /runs/w.pt (SHA-256 abababababab), which is missing here: give every worker that file at that path (a folder all of them mount), or use another study
-    """
-    recorded = study.user_attrs.get(STUDY_ATTR_SHA256)
-    if not recorded or digest in recorded:
-        return
-    where = "which is missing here" if digest is None else f"not this one (SHA-256 {digest[:12]})"
-    raise CheckpointMismatchError(
-        f"study {study.study_name!r} was scored with the supernet checkpoint {path} (SHA-256 "
-        f"{recorded[-1][:12]}), {where}: give every worker that file at that path (a folder "
-        "all of them mount), or use another study"
-    )
-
-
-def _stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-@torch.no_grad()
-def _accuracy_and_loss(
-    net: torch.nn.Module, data: Any, batch_size: int = 1024
-) -> tuple[float, float]:
-    """Top-1 accuracy and mean cross-entropy of ``net`` (in eval mode) on ``data``."""
-    x, y = data.tensors
-    net.eval()
-    correct, total = 0, 0.0
-    for start in range(0, len(y), batch_size):
-        logits = net(x[start : start + batch_size])
-        target = y[start : start + batch_size]
-        correct += int((logits.argmax(dim=1) == target).sum())
-        total += float(F.cross_entropy(logits, target, reduction="sum"))
-    return correct / max(1, len(y)), total / max(1, len(y))
-
-
-def recorded_space(study: optuna.Study) -> SearchSpace:
-    """The search space a study records: a supernet's (``supernet:space``), else the
-    ``optunas`` command's (``space`` in ``optunas:config``, or the older ``optunas:space``;
-    default settings)."""
-    attrs = study.user_attrs
-    recorded = attrs.get(STUDY_ATTR_SPACE)
-    spaces: dict[str, type[SearchSpace]] = {NB201.name: NB201, Chain.name: Chain}
-    if isinstance(recorded, dict) and recorded.get("name") in spaces:
-        return spaces[recorded["name"]](**{k: v for k, v in recorded.items() if k != "name"})
-    name = command_settings(study).get("space")
-    if isinstance(name, str):
-        return get_space(name)
-    raise ValueError(f"study {study.study_name!r} does not record its search space; pass space=")
-
-
-def space_options(space: SearchSpace) -> dict[str, Any]:
-    """The settings that rebuild ``space`` (``type(space)(**options)``), as JSON values."""
-    if isinstance(space, NB201):
-        return {"channels": space.channels, "cells_per_stage": space.cells_per_stage}
-    if isinstance(space, Chain):
-        return {
-            "min_layers": space.min_layers,
-            "max_layers": space.max_layers,
-            "ops": list(space.ops),
-            "kernels": list(space.kernels),
-            "widths": list(space.widths),
-            "activations": list(space.activations),
-            "stem_width": space.stem_width,
-        }
-    raise TypeError(f"no supernet for the space {space!r}")
 
 
 def _build_supernet(
@@ -758,7 +513,7 @@ class SupernetObjective:
     def _record_study(self, study: optuna.Study | None) -> None:
         if study is None:
             return
-        key = (id(study._storage), study._study_id)
+        key = study_key(study)
         if key in self._recorded:
             return
         recorded = study.user_attrs.get(STUDY_ATTR_CHECKPOINT)
@@ -769,9 +524,7 @@ class SupernetObjective:
             )
         if recorded is None:
             study.set_user_attr(STUDY_ATTR_CHECKPOINT, self.checkpoint)
-            study.set_user_attr(
-                STUDY_ATTR_SPACE, {"name": self.space.name, **space_options(self.space)}
-            )
+            study.set_user_attr(STUDY_ATTR_SPACE, space_record(self.space))
             study.set_user_attr(STUDY_ATTR_DATASET, self.dataset.name)
             study.set_user_attr(STUDY_ATTR_SETTINGS, self.settings())
         self._recorded.add(key)

@@ -6,7 +6,6 @@ from optunas.nn._count import count_flops, count_params
 from optunas.nn._darts import DartsChain, DartsNB201, MixedOp
 from optunas.nn._nb201 import NB201_EDGES, NB201Cell, NB201Network
 from optunas.nn._ops import ACTIVATIONS, KERNEL_OPS, LAYER_OPS, NB201_OPS, WIDENING_OPS
-from optunas.nn._population import PopulationNB201
 from optunas.nn._supernet import ChainSupernet, NB201Supernet, recalibrate_batchnorm
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "NB201_EDGES",
     "NB201_OPS",
     "NB201Supernet",
-    "PopulationNB201",
     "WIDENING_OPS",
     "count_flops",
     "count_params",

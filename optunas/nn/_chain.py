@@ -11,6 +11,12 @@ from torch import nn
 
 from optunas.nn._ops import WIDENING_OPS, batchnorm_cls, conv_cls, layer_op
 
+# The Chain space's defaults, one set for the space, its network and its supernet.
+CHAIN_MAX_LAYERS = 6
+CHAIN_KERNELS: tuple[int, ...] = (3, 5, 7)
+CHAIN_WIDTHS: tuple[int, ...] = (16, 32, 64)
+CHAIN_STEM_WIDTH = 16
+
 
 @dataclass(frozen=True)
 class LayerSpec:
@@ -62,7 +68,7 @@ class ChainNetwork(nn.Module):
         in_channels: int,
         num_classes: int,
         dims: int,
-        stem_width: int = 16,
+        stem_width: int = CHAIN_STEM_WIDTH,
     ) -> None:
         super().__init__()
         self.stem = nn.Sequential(

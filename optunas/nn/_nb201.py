@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -53,6 +53,56 @@ class ResidualReduction(nn.Module):
         return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
 
+def nb201_stages(
+    channels: int,
+    cells_per_stage: int,
+    cell: Callable[[int], nn.Module],
+    reduction: Callable[[int, int], nn.Module],
+) -> tuple[nn.Sequential, int]:
+    """The NB201 skeleton's three stages: ``cells_per_stage`` cells (``cell(width)``) at
+    ``channels``, 2x and 4x, joined by ``reduction(c_in, c_out)``; and the final width.
+
+    The standalone network, the supernet and the population trainer all build theirs here,
+    so their stages (and the order their weights are initialised in) stay one design.
+
+    Example:
+        >>> from torch import nn
+        >>> from optunas.nn._nb201 import nb201_stages
+        >>> stages, width = nb201_stages(4, 1, nn.Identity, lambda a, b: nn.Identity())
+        >>> len(stages), width
+        (5, 16)
+    """
+    layers: list[nn.Module] = []
+    width = channels
+    for stage in range(3):
+        if stage > 0:
+            layers.append(reduction(width, width * 2))
+            width *= 2
+        layers.extend(cell(width) for _ in range(cells_per_stage))
+    return nn.Sequential(*layers), width
+
+
+def build_skeleton(
+    module: nn.Module,
+    cell: Callable[[int], nn.Module],
+    in_channels: int,
+    num_classes: int,
+    dims: int,
+    channels: int,
+    cells_per_stage: int,
+) -> None:
+    """Give ``module`` the NB201 skeleton: ``stem`` (conv and batch norm), ``cells`` (the
+    stages of :func:`nb201_stages` with residual reductions), ``head`` (batch norm, ReLU) and
+    ``classifier``; the parameter names a state dict of :class:`NB201Network` carries."""
+    conv, bn = conv_cls(dims), batchnorm_cls(dims)
+    module.stem = nn.Sequential(conv(in_channels, channels, 3, 1, 1, bias=False), bn(channels))
+    module.cells, width = nb201_stages(
+        channels, cells_per_stage, cell, lambda c_in, c_out: ResidualReduction(c_in, c_out, dims)
+    )
+    module.head = nn.Sequential(bn(width), nn.ReLU(), nn.Flatten(2))
+    module.classifier = nn.Linear(width, num_classes)
+
+
 class NB201Network(nn.Module):
     """Stem, three stages of ``cells_per_stage`` cells at ``channels``, 2x and 4x ``channels``
     joined by residual reductions, then global average pooling and a linear head.
@@ -79,18 +129,15 @@ class NB201Network(nn.Module):
         super().__init__()
         if channels < 1 or cells_per_stage < 1:
             raise ValueError("channels and cells_per_stage must be positive")
-        conv, bn = conv_cls(dims), batchnorm_cls(dims)
-        self.stem = nn.Sequential(conv(in_channels, channels, 3, 1, 1, bias=False), bn(channels))
-        layers: list[nn.Module] = []
-        width = channels
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(width, width * 2, dims))
-                width *= 2
-            layers.extend(NB201Cell(edge_ops, width, dims) for _ in range(cells_per_stage))
-        self.cells = nn.Sequential(*layers)
-        self.head = nn.Sequential(bn(width), nn.ReLU(), nn.Flatten(2))
-        self.classifier = nn.Linear(width, num_classes)
+        build_skeleton(
+            self,
+            lambda width: NB201Cell(edge_ops, width, dims),
+            in_channels,
+            num_classes,
+            dims,
+            channels,
+            cells_per_stage,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.head(self.cells(self.stem(x)))

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optunas.nn._nb201 import NB201_EDGES, NB201Network
+from optunas.nn._nb201 import NB201_EDGES, NB201Network, nb201_stages
 from optunas.nn._ops import NB201_OPS
 
 _CONV_KERNELS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
@@ -191,7 +191,7 @@ class PopulationNB201(nn.Module):
 
     Example:
         >>> import torch
-        >>> from optunas.nn import PopulationNB201
+        >>> from optunas.nn._population import PopulationNB201
         >>> cells = [["nor_conv_3x3"] * 6, ["none", "skip_connect"] * 3]
         >>> population = PopulationNB201(cells, in_channels=1, num_classes=10, channels=4)
         >>> population(torch.randn(8, 1, 40)).shape
@@ -211,14 +211,12 @@ class PopulationNB201(nn.Module):
         self.members = members
         self.stem = _init_conv_weight(members, channels, in_channels, 3)
         self.stem_bn = _MemberBN(members, channels)
-        blocks: list[nn.Module] = []
-        width = channels
-        for stage in range(3):
-            if stage > 0:
-                blocks.append(_Reduction(members, width, width * 2))
-                width *= 2
-            blocks.extend(_Cell(genotypes, width) for _ in range(cells_per_stage))
-        self.cells = nn.Sequential(*blocks)
+        self.cells, width = nb201_stages(
+            channels,
+            cells_per_stage,
+            lambda width: _Cell(genotypes, width),
+            lambda c_in, c_out: _Reduction(members, c_in, c_out),
+        )
         self.head_bn = _MemberBN(members, width)
         bound = 1 / math.sqrt(width)
         self.classifier_weight = nn.Parameter(

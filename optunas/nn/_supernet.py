@@ -14,8 +14,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optunas.nn._chain import ChainNetwork, LayerSpec
-from optunas.nn._nb201 import NB201_EDGES, NB201Network, ResidualReduction
+from optunas.nn._chain import (
+    CHAIN_KERNELS,
+    CHAIN_MAX_LAYERS,
+    CHAIN_STEM_WIDTH,
+    CHAIN_WIDTHS,
+    ChainNetwork,
+    LayerSpec,
+)
+from optunas.nn._nb201 import NB201_EDGES, NB201Network, build_skeleton
 from optunas.nn._ops import (
     ACTIVATIONS,
     KERNEL_OPS,
@@ -99,18 +106,15 @@ class NB201Supernet(nn.Module):
         self.ops = tuple(ops)
         self.in_channels, self.num_classes, self.dims = in_channels, num_classes, dims
         self.channels, self.cells_per_stage = channels, cells_per_stage
-        conv, bn = conv_cls(dims), batchnorm_cls(dims)
-        self.stem = nn.Sequential(conv(in_channels, channels, 3, 1, 1, bias=False), bn(channels))
-        layers: list[nn.Module] = []
-        width = channels
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(width, width * 2, dims))
-                width *= 2
-            layers.extend(_SupernetCell(self.ops, width, dims) for _ in range(cells_per_stage))
-        self.cells = nn.Sequential(*layers)
-        self.head = nn.Sequential(bn(width), nn.ReLU(), nn.Flatten(2))
-        self.classifier = nn.Linear(width, num_classes)
+        build_skeleton(
+            self,
+            lambda width: _SupernetCell(self.ops, width, dims),
+            in_channels,
+            num_classes,
+            dims,
+            channels,
+            cells_per_stage,
+        )
 
     def check_path(self, path: Sequence[str]) -> tuple[str, ...]:
         """``path`` as a tuple, or ``ValueError`` when it is not a path of this supernet."""
@@ -335,12 +339,12 @@ class ChainSupernet(nn.Module):
         in_channels: int,
         num_classes: int,
         dims: int,
-        max_layers: int = 6,
+        max_layers: int = CHAIN_MAX_LAYERS,
         ops: Sequence[str] = LAYER_OPS,
-        kernels: Sequence[int] = (3, 5, 7),
-        widths: Sequence[int] = (16, 32, 64),
+        kernels: Sequence[int] = CHAIN_KERNELS,
+        widths: Sequence[int] = CHAIN_WIDTHS,
         activations: Sequence[str] = tuple(ACTIVATIONS),
-        stem_width: int = 16,
+        stem_width: int = CHAIN_STEM_WIDTH,
     ) -> None:
         super().__init__()
         if max_layers < 1 or not kernels or not widths or not ops or not activations:

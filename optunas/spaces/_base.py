@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import optuna
-from optuna.distributions import BaseDistribution
 from torch import nn
+
+from optunas._compat import CheckedFixedTrial
 
 
 class Genotype(abc.ABC):
@@ -34,25 +35,6 @@ class Genotype(abc.ABC):
     @classmethod
     def from_json(cls, text: str) -> Genotype:
         return cls.from_dict(json.loads(text))
-
-
-class _ParamsTrial(optuna.trial.FixedTrial):
-    """A FixedTrial that refuses values outside a parameter's distribution.
-
-    Optuna's FixedTrial only warns on such values; a genotype rebuilt from params must be an
-    architecture the space can actually produce, so here it is an error.
-    """
-
-    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        if name in self._params:
-            value = self._params[name]
-            try:
-                valid = distribution._contains(distribution.to_internal_repr(value))
-            except (ValueError, TypeError):
-                valid = False
-            if not valid:
-                raise ValueError(f"parameter {name!r}={value!r} is not in {distribution}")
-        return super()._suggest(name, distribution)
 
 
 class SearchSpace(abc.ABC):
@@ -95,7 +77,7 @@ class SearchSpace(abc.ABC):
         """The builder of ``genotype``'s network and its arguments, as plain data: calling
         ``builder(**arguments)`` gives what :meth:`build` gives.
 
-        :func:`optunas.dashboard.export_trial` writes the builder's source and this call out
+        :func:`optunas.export.export_trial` writes the builder's source and this call out
         as a standalone PyTorch file, so a space that implements it (the builder a class or
         function of its own module, arguments of literals and dataclasses) can be exported.
 
@@ -110,7 +92,7 @@ class SearchSpace(abc.ABC):
         Params the space does not use (other hyperparameters of the study) are ignored; a
         missing or invalid architectural param raises ``ValueError``.
         """
-        return self.suggest(_ParamsTrial(dict(params)))
+        return self.suggest(CheckedFixedTrial(dict(params)))
 
     def draw(self, genotype: Any) -> str:
         """An SVG drawing of ``genotype`` (shown for every trial in optuna-dashboard).

@@ -11,6 +11,7 @@ import optuna
 from torch import nn
 
 from optunas.nn import ACTIVATIONS, KERNEL_OPS, LAYER_OPS, WIDENING_OPS, ChainNetwork, LayerSpec
+from optunas.nn._chain import CHAIN_KERNELS, CHAIN_MAX_LAYERS, CHAIN_STEM_WIDTH, CHAIN_WIDTHS
 from optunas.spaces._base import Genotype, SearchSpace, input_dims
 
 
@@ -90,12 +91,12 @@ class Chain(SearchSpace):
     def __init__(
         self,
         min_layers: int = 1,
-        max_layers: int = 6,
+        max_layers: int = CHAIN_MAX_LAYERS,
         ops: Sequence[str] = LAYER_OPS,
-        kernels: Sequence[int] = (3, 5, 7),
-        widths: Sequence[int] = (16, 32, 64),
+        kernels: Sequence[int] = CHAIN_KERNELS,
+        widths: Sequence[int] = CHAIN_WIDTHS,
         activations: Sequence[str] = tuple(ACTIVATIONS),
-        stem_width: int = 16,
+        stem_width: int = CHAIN_STEM_WIDTH,
     ) -> None:
         if not 1 <= min_layers <= max_layers:
             raise ValueError(f"need 1 <= min_layers <= max_layers, got {min_layers}, {max_layers}")

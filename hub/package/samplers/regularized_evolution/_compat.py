@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Container
+import os
 import threading
 from typing import Any
 
@@ -232,3 +233,49 @@ def running_heartbeats() -> list[tuple[threading.Thread, threading.Event]]:
         if getattr(thread, "_target", None) is beating:
             found.append((thread, thread._args[2]))  # type: ignore[attr-defined]
     return found
+
+
+# --- used by optunas/evaluation, nn, dashboard, spaces, export ---
+
+
+def journal_file_path(storage: BaseStorage) -> str | None:
+    """The path of a journal storage's log file; None for any other storage or backend.
+
+    Private: ``JournalFileBackend._file_path`` (through :func:`journal_backend_of`). Checked:
+    the backend takes the path in its constructor and gives it back through nothing public.
+    """
+    if not isinstance(storage, optuna.storages.JournalStorage):
+        return None
+    path = getattr(journal_backend_of(storage), "_file_path", None)
+    return None if path is None else os.fspath(path)
+
+
+def dashboard_note_attrs(trial_id: int, body: str) -> dict[str, Any]:
+    """The study system attrs optuna-dashboard reads a trial's first note (version 1) from:
+    its version key and the body's chunks.
+
+    Private: ``optuna_dashboard._note.note_ver_key`` and ``split_body``. Checked: the public
+    ``optuna_dashboard.save_note`` writes the same keys but first reads every study system attr
+    twice (to find the version and clear an old text), a cost that grows with the study; it
+    stays the way to rewrite a note that exists.
+    """
+    from optuna_dashboard import _note
+
+    return {_note.note_ver_key(trial_id): 1, **_note.split_body(body, trial_id)}
+
+
+class CheckedFixedTrial(optuna.trial.FixedTrial):
+    """A ``FixedTrial`` that refuses values outside a parameter's distribution (Optuna's only
+    warns), so that a genotype rebuilt from params is one the space can produce.
+
+    Private: the override of ``FixedTrial._suggest``, the one method every ``suggest_*``
+    passes through with the distribution, and its ``_params``. Checked: the public
+    ``suggest_*`` methods would each need overriding, and they receive no distribution.
+    """
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name in self._params:
+            value = self._params[name]
+            if not distribution_contains(distribution, value):
+                raise ValueError(f"parameter {name!r}={value!r} is not in {distribution}")
+        return super()._suggest(name, distribution)

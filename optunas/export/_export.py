@@ -24,6 +24,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from optunas._metrics import LEGACY_PARAMS_ATTR, PARAMS_ATTR
+from optunas._pareto import nondominated
 from optunas._recorded import command_settings
 
 #: What ``onnx=True`` needs: the format, the runtime that checks the file, and the
@@ -74,18 +75,19 @@ def pareto_front(study: optuna.Study) -> list[FrozenTrial]:
 
     Example:
         >>> import optuna
-        >>> from optunas.dashboard import pareto_front
+        >>> from optunas.export import pareto_front
         >>> study = optuna.create_study(directions=["maximize", "minimize"])
         >>> for values in ([0.9, 500], [0.8, 100], [0.7, 300]):
         ...     study.add_trial(optuna.trial.create_trial(values=values))
         >>> [t.number for t in pareto_front(study)]
         [0, 1]
     """
-    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not completed:
         return []
     if len(study.directions) == 1:
         return [study.best_trial]
-    return sorted(study.best_trials, key=lambda t: t.number)
+    return nondominated(completed, study.directions)  # in trial-number order, as completed
 
 
 def choose_trial(study: optuna.Study, number: int | None = None) -> FrozenTrial:
@@ -237,7 +239,7 @@ def export_trial(
         >>> import optuna, tempfile
         >>> from optunas import NB201, TrainObjective
         >>> from optunas.data import load_mnist1d
-        >>> from optunas.dashboard import export_trial
+        >>> from optunas.export import export_trial
         >>> data = load_mnist1d(num_samples=500)
         >>> study = optuna.create_study(direction="maximize")
         >>> study.optimize(TrainObjective(NB201(channels=4), data, epochs=1), n_trials=1)
@@ -291,8 +293,8 @@ def _write_files(
 
     from optunas.data import load_dataset
     from optunas.evaluation._retrain import _dataset_of
-    from optunas.evaluation._supernet import recorded_space
     from optunas.spaces import get_space
+    from optunas.spaces._registry import recorded_space
 
     try:
         space = recorded_space(study) if space is None else space
@@ -372,7 +374,7 @@ def _genotype_record(
     study: optuna.Study, trial: FrozenTrial, space: Any, genotype: Any, data: Any
 ) -> dict[str, Any]:
     """What ``genotype.json`` holds: the architecture, where it came from, how it was found."""
-    from optunas.evaluation._supernet import space_options
+    from optunas.spaces._registry import space_options
 
     try:
         options = space_options(space)
@@ -445,7 +447,7 @@ def _checked_source(
     the same state_dict keys and the same outputs on a batch."""
     import torch
 
-    from optunas.dashboard._source import standalone_source
+    from optunas.export._source import standalone_source
 
     try:
         source = standalone_source(builder, arguments, data.input_shape, header)

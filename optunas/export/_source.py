@@ -247,7 +247,7 @@ def standalone_source(
 
     Example:
         >>> import torch
-        >>> from optunas.dashboard import standalone_source
+        >>> from optunas.export import standalone_source
         >>> from optunas.spaces import NB201, NB201Genotype
         >>> space = NB201(channels=4)
         >>> builder, arguments = space.builder(NB201Genotype(("nor_conv_3x3",) * 6), (1, 40), 10)
