@@ -13,7 +13,9 @@ Example:
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import functools
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from optunas._names import (
@@ -30,7 +32,7 @@ from optunas._names import (
 from optunas._names import PRUNERS as PRUNER_NAMES
 from optunas._names import SAMPLERS as SAMPLER_NAMES
 from optunas._storage import STORAGE_HELP
-from optunas.cli._config import STUDY_SETTINGS
+from optunas.cli._config import STUDY_SETTINGS, UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -45,6 +47,30 @@ class CommandParser(Parser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         add_global_options(self)
+
+
+def reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``handler`` with the bad input it finds (a :class:`~optunas.cli.UsageError`) said as
+    the parser says its own: one line, exit status 2 (with ``--debug``, the traceback). Every
+    command's handler raises ``UsageError`` and is registered through this."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except UsageError as exc:
+            if getattr(args, "debug", False):
+                raise
+            return say_error(args, str(exc))
+
+    return run
+
+
+def say_error(args: argparse.Namespace, message: str) -> int:
+    """Print ``optunas COMMAND: error: MESSAGE`` to stderr; returns the exit status, 2."""
+    command = getattr(args, "command_name", None) or args.command
+    print(f"optunas {command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from optunas._compat import optimize_logger
 from optunas._names import DATASETS, DEFAULT_STORAGE, GUARDS, SPACES
 from optunas._signals import sigterm_as_interrupt
-from optunas.cli._args import add_threads_option, choice, non_negative, positive
+from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
 from optunas.cli._config import UsageError
 from optunas.cli._threads import use_threads
 
@@ -119,7 +119,7 @@ def register(commands: Any) -> None:
     )
     darts.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_threads_option(darts)
-    darts.set_defaults(handler=_darts)
+    darts.set_defaults(handler=reported(_darts))
 
 
 class _QuietFailure(logging.Filter):

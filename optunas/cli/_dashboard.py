@@ -7,7 +7,7 @@ from typing import Any
 
 from optunas._names import DEFAULT_STORAGE
 from optunas._storage import STORAGE_HELP
-from optunas.cli._args import positive
+from optunas.cli._args import positive, reported
 from optunas.cli._config import UsageError
 
 
@@ -44,7 +44,7 @@ def register(commands: Any) -> None:
         "--host", default="127.0.0.1", help="host to listen on (default: 127.0.0.1)"
     )
     dashboard.add_argument("--port", type=positive(int), default=8080, help="port (default: 8080)")
-    dashboard.set_defaults(handler=_dashboard)
+    dashboard.set_defaults(handler=reported(_dashboard))
 
 
 def _dashboard(args: argparse.Namespace) -> int:

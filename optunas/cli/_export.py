@@ -7,7 +7,7 @@ from typing import Any
 
 from optunas._names import DEFAULT_STORAGE
 from optunas._storage import STORAGE_HELP
-from optunas.cli._args import non_negative, positive
+from optunas.cli._args import non_negative, positive, reported
 from optunas.cli._config import UsageError
 
 
@@ -86,7 +86,7 @@ def register(commands: Any) -> None:
     export.add_argument(
         "--overwrite", action="store_true", help="replace an --out folder that holds files"
     )
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=reported(_export))
 
 
 def _export(args: argparse.Namespace) -> int:

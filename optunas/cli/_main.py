@@ -13,7 +13,6 @@ import argparse
 import importlib
 import logging
 import os
-import sys
 from collections.abc import Sequence
 
 import optuna
@@ -21,12 +20,12 @@ import optuna
 from optunas import __version__
 from optunas._storage import failure, is_storage_failure
 from optunas.cli import OPTUNA_COMMANDS
-from optunas.cli._args import CommandParser, Parser, add_global_options
+from optunas.cli._args import CommandParser, Parser, add_global_options, say_error
 from optunas.cli._config import UsageError
 
 #: Modules of the commands. Each defines ``register(commands)``, which adds its parsers to
 #: the sub-parser action ``commands`` and sets ``handler=fn(args) -> int`` on each; a handler
-#: reports bad input by raising :class:`~optunas.cli.UsageError`.
+#: reports bad input by raising :class:`~optunas.cli.UsageError` (see ``_args.reported``).
 COMMAND_MODULES: list[str] = [
     "optunas.cli._study",
     "optunas.cli._tools",
@@ -68,22 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _log_as_asked(args)
         _storage_from_environment(args)
         return args.handler(args)
-    except UsageError as exc:
+    except UsageError as exc:  # before the command's handler, which reports its own
         if args.debug:
             raise
-        print(f"optunas {_command(args)}: error: {exc}", file=sys.stderr)
-        return 2
+        return say_error(args, str(exc))
     except Exception as exc:
         # A storage that fails outside a worker's trials (reading the study, recording its
         # configuration): the driver's words in one line, not the stack of SQLAlchemy.
         if not is_storage_failure(exc) or args.debug:
             raise
         storage = getattr(args, "storage", None)
-        print(
-            f"optunas {_command(args)}: error: storage {storage!r} failed: {failure(exc)}",
-            file=sys.stderr,
-        )
-        return 2
+        return say_error(args, f"storage {storage!r} failed: {failure(exc)}")
 
 
 def _log_as_asked(args: argparse.Namespace) -> None:
@@ -110,8 +104,3 @@ def _storage_from_environment(args: argparse.Namespace) -> None:
     args.storage = os.environ.get("OPTUNA_STORAGE") or args.storage_default
     if args.storage is None:
         raise UsageError("the following arguments are required: --storage (or OPTUNA_STORAGE)")
-
-
-def _command(args: argparse.Namespace) -> str:
-    """The command's name as the user typed it (``supernet pretrain``, not ``supernet``)."""
-    return getattr(args, "command_name", None) or args.command

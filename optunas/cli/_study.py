@@ -24,7 +24,7 @@ import optuna
 from optunas._metrics import name_metrics
 from optunas._names import DEFAULT_STORAGE
 from optunas._storage import open_existing_storage, open_storage
-from optunas.cli._args import add_settings, add_storage, add_work_options, positive
+from optunas.cli._args import add_settings, add_storage, add_work_options, positive, reported
 from optunas.cli._config import (
     STUDY_SETTINGS,
     UsageError,
@@ -76,7 +76,7 @@ def register(commands: Any) -> None:
         help="an existing study of that name is no error (if its configuration agrees)",
     )
     add_settings(create)
-    create.set_defaults(handler=_create_study)
+    create.set_defaults(handler=reported(_create_study))
 
     worker = commands.add_parser(
         "worker",
@@ -99,7 +99,7 @@ def register(commands: Any) -> None:
     )
     add_work_options(worker, "trials this worker runs (default: no limit; see --until)")
     add_settings(worker)
-    worker.set_defaults(handler=_worker)
+    worker.set_defaults(handler=reported(_worker))
 
     run = commands.add_parser(
         "run",
@@ -119,7 +119,7 @@ def register(commands: Any) -> None:
         run, "trials to add in this run (default: 20, or unlimited when --timeout is given)"
     )
     add_settings(run)
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=reported(_run))
 
 
 def _default_name(args: argparse.Namespace) -> str:

@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from optunas._names import DEFAULT_STORAGE, SPACES
-from optunas.cli._args import add_threads_option, choice, non_negative, positive
+from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
 from optunas.cli._config import UsageError
 from optunas.cli._threads import use_threads
 
@@ -64,7 +64,7 @@ def register(commands: Any) -> None:
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     add_threads_option(retrain)
-    retrain.set_defaults(handler=_retrain)
+    retrain.set_defaults(handler=reported(_retrain))
 
     supernet = commands.add_parser(
         "supernet",
@@ -118,7 +118,7 @@ def register(commands: Any) -> None:
     )
     pretrain.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_threads_option(pretrain)
-    pretrain.set_defaults(handler=_pretrain, command_name="supernet pretrain")
+    pretrain.set_defaults(handler=reported(_pretrain), command_name="supernet pretrain")
 
 
 def _pretrain(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ import optuna
 from optunas._names import DATASETS, NASBENCH201_TABLES, OBJECTIVES, SPACES
 from optunas._names import PRUNERS as PRUNER_NAMES
 from optunas._names import SAMPLERS as SAMPLER_NAMES
-from optunas.cli._args import Parser, choice, name_list, positive
+from optunas.cli._args import Parser, choice, name_list, positive, reported
 from optunas.cli._config import STUDY_SETTINGS, UsageError
 
 
@@ -133,7 +133,7 @@ def register(commands: Any) -> None:
         help="which shipped table: default, or pruning (the same cells trained "
         "so that early epochs tell more; default: default)",
     )
-    bench.set_defaults(handler=_bench)
+    bench.set_defaults(handler=reported(_bench))
 
     space = commands.add_parser(
         "search-space",
@@ -149,7 +149,7 @@ def register(commands: Any) -> None:
         default=STUDY_SETTINGS["space"],
         help=f"search space: {', '.join(SPACES)} (default: {STUDY_SETTINGS['space']})",
     )
-    space.set_defaults(handler=_search_space)
+    space.set_defaults(handler=reported(_search_space))
 
     commands.add_parser(
         "list",
