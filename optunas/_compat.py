@@ -36,7 +36,7 @@ from optuna.storages import BaseStorage
 from optuna.trial import BaseTrial, FrozenTrial
 
 # --- used by optunas/cli ---
-# The generic handles below (storage_of, trial_id_of, unwrap_storage) repeat those of the
+# The generic handles below (storage_of, study_id_of, trial_id_of, unwrap_storage) repeat those of the
 # generic section with the same names and signatures, for the command's worker recovery.
 
 
@@ -48,6 +48,15 @@ def storage_of(study: optuna.Study) -> BaseStorage:
     its URL would give another object, without the study's cache.
     """
     return study._storage
+
+
+def study_id_of(study: optuna.Study) -> int:
+    """The id the storage knows the study by (what every storage method takes).
+
+    Private: ``Study._study_id``. Checked: ``storage.get_study_id_from_name(study.study_name)``
+    is public but costs a storage round trip on every call, and samplers ask per parameter.
+    """
+    return study._study_id
 
 
 def trial_id_of(trial: BaseTrial | FrozenTrial) -> int:

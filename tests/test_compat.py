@@ -117,5 +117,6 @@ def test_cli_storage_trial_and_backend_handles_on_a_cached_rdb_storage(sqlite_ur
     assert _compat.unwrap_storage(backend) is backend
     study_id = backend.get_study_id_from_name("one")
     trial_id = backend.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+    assert _compat.study_id_of(study) == study_id
     assert _compat.trial_id_of(trial) == trial_id == _compat.trial_id_of(study.trials[0])
     assert storage.get_trial(trial_id).state == optuna.trial.TrialState.RUNNING
