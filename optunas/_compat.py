@@ -124,10 +124,10 @@ def optuna_cli_storages(open_url: Callable[[str], BaseStorage]) -> Iterator[None
 
     original = optuna.cli._get_storage
 
-    def get_storage(url: str | None, storage_class: str | None) -> Any:
-        url = url if url is not None else os.environ.get("OPTUNA_STORAGE")
+    def get_storage(storage_url: str | None, storage_class: str | None) -> BaseStorage:
+        url = storage_url if storage_url is not None else os.environ.get("OPTUNA_STORAGE")
         if storage_class is not None or url is None:
-            return original(url, storage_class)
+            return original(url, storage_class)  # Optuna's class hints; its usage error
         return open_url(url)
 
     optuna.cli._get_storage = get_storage
