@@ -29,7 +29,6 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage
