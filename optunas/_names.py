@@ -1,5 +1,6 @@
-"""The names the ``optunas`` command accepts (spaces, datasets, objectives, optimisers),
-readable without torch.
+"""The names the ``optunas`` command accepts (spaces, datasets, objectives, evaluators,
+optimisers, samplers, pruners, tables) and its default storage, readable without torch: the
+one registry of names of the command.
 
 The packages that implement them load torch; the command checks its input and prints its
 help with these names alone, so that bad input, ``--help`` and ``optunas list`` answer in a
@@ -27,6 +28,22 @@ OBJECTIVES: dict[str, optuna.study.StudyDirection] = {
     "params": optuna.study.StudyDirection.MINIMIZE,
     "flops": optuna.study.StudyDirection.MINIMIZE,
 }
+
+#: How a trial is scored (``--evaluator``): trained standalone, estimated on a supernet, or
+#: looked up in the tabular benchmark.
+EVALUATORS: tuple[str, ...] = ("train", "supernet", "tabular")
+
+#: How a supernet shares its weights (``--supernet-mode``); :mod:`optunas.evaluation` takes
+#: the same names.
+SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
+
+#: The guards of a DARTS search against its collapse (``optunas darts --guard``);
+#: :mod:`optunas.evaluation` takes the same names.
+GUARDS: tuple[str, ...] = ("none", "average", "dartsminus", "pt")
+
+#: The storage of the commands that create a study when neither ``--storage`` nor
+#: ``OPTUNA_STORAGE`` names one (Optuna's commands refuse).
+DEFAULT_STORAGE = "sqlite:///optunas.db"
 
 #: The optimisers a :class:`optunas.evaluation.Recipe` can train with.
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adam", "sgd")

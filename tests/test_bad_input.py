@@ -161,7 +161,7 @@ def test_a_study_configured_by_another_install_is_one_line(key, value, tmp_path)
 def test_a_study_name_never_leads_a_file_out_of_its_folder(name, tmp_path) -> None:
     """The study name becomes the default supernet checkpoint's file name: it stays a plain
     name in the folder beside the storage, whatever the name holds."""
-    from optunas.cli._nas import _default_checkpoint
+    from optunas.cli._study import _default_checkpoint
 
     args = argparse.Namespace(
         study_name=name, storage=f"sqlite:///{tmp_path / 'runs' / 'x.db'}", space=None, dataset=None

@@ -1,7 +1,9 @@
 """The ``optunas`` command.
 
-Its NAS commands (``create-study``, ``worker``, ``run``, ``bench``, ``list``) live in
-:mod:`optunas.cli._nas`; Optuna's own commands (``ask``, ``tell``, ``trials``, ...) go through
+Its own commands are parsed in :mod:`optunas.cli._main` and live in a module per group
+(``_study``: create-study, worker, run; ``_worker`` and ``_recovery``: the worker's loop;
+``_tools``: bench, search-space, list; ``_supernet``, ``_darts``, ``_dashboard``, ``_export``);
+Optuna's own commands (``ask``, ``tell``, ``trials``, ...) go through
 Optuna's CLI (:mod:`optunas.cli._optuna`) without loading torch, so scripting them costs what
 ``optuna`` itself costs. Every command takes the options ``optuna`` takes before a command's
 name (``optunas --verbose --storage URL trials ...``), and ``optunas`` alone is ``optunas help``.
@@ -45,9 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = _optuna.command_of(argv, OPTUNA_COMMANDS)
         if command is not None:
             return _optuna.main(argv, command)
-        from optunas.cli import _nas
+        from optunas.cli import _main
 
-        return _nas.main(argv)
+        return _main.main(argv)
     except KeyboardInterrupt as exc:
         # Ctrl-C before a study is touched (loading torch, opening the storage): nothing to
         # close, nothing to report but that.

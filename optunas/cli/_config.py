@@ -13,7 +13,14 @@ from typing import Any
 
 import optuna
 
-from optunas._names import DATASETS, OBJECTIVES, OPTIMIZERS, SPACES
+from optunas._names import (
+    DATASETS,
+    EVALUATORS,
+    OBJECTIVES,
+    OPTIMIZERS,
+    SPACES,
+    SUPERNET_MODES,
+)
 from optunas._recorded import CONFIG_ATTR
 from optunas._recorded import LEGACY_PREFIX as _LEGACY_PREFIX
 
@@ -38,9 +45,6 @@ STUDY_SETTINGS: dict[str, Any] = {
 #: trial's value means, so (as with Optuna) a study may start random and go on with TPE.
 #: The recorded value is the default of every worker that names none.
 PER_WORKER = ("sampler", "pruner")
-#: The evaluators the command can run; further ones register here.
-EVALUATORS: tuple[str, ...] = ("train", "supernet", "tabular")
-SUPERNET_MODES: tuple[str, ...] = ("one-shot", "enas")
 #: Samplers that model one objective only.
 _SINGLE_OBJECTIVE_SAMPLERS = ("reinforce", "cmaes", "gp")
 

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from typing import Any
 
+from optunas._compat import optimize_logger
+from optunas._names import DATASETS, DEFAULT_STORAGE, GUARDS, SPACES
 from optunas._signals import sigterm_as_interrupt
-from optunas.cli._supernet import DEFAULT_STORAGE, _positive_int
-from optunas.cli._threads import add_threads_option, use_threads
-
-#: Kept here as well as in optunas.evaluation so that ``--help`` and bad input answer without
-#: loading torch; tests/test_darts.py checks that the two agree.
-GUARDS = ("none", "average", "dartsminus", "pt")
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return number
+from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
+from optunas.cli._config import UsageError
+from optunas.cli._threads import use_threads
 
 
 def register(commands: Any) -> None:
@@ -56,21 +44,21 @@ def register(commands: Any) -> None:
     )
     darts.add_argument(
         "--space",
-        choices=("nb201", "chain"),
+        type=choice("space", SPACES),
         default="nb201",
         help="nb201: the cell's op per edge; chain: the op of each layer position, the other "
         "choices fixed (default: nb201)",
     )
     darts.add_argument(
         "--channels",
-        type=_positive_int,
+        type=positive(int),
         default=16,
         help="width of the cells (nb201), or of the stem and every widening layer (chain) "
         "(default: 16)",
     )
     darts.add_argument(
         "--layers",
-        type=_positive_int,
+        type=positive(int),
         default=None,
         help="chain only: layer positions, each with kernel 3, relu and no skips (default: 4)",
     )
@@ -82,7 +70,7 @@ def register(commands: Any) -> None:
         help="1: first-order; 2: the paper's second-order approximation (default: 1)",
     )
     darts.add_argument(
-        "--epochs", type=_positive_int, default=50, help="search epochs (default: 50)"
+        "--epochs", type=positive(int), default=50, help="search epochs (default: 50)"
     )
     darts.add_argument(
         "--guard",
@@ -93,40 +81,45 @@ def register(commands: Any) -> None:
     )
     darts.add_argument(
         "--guard-strength",
-        type=float,
+        type=non_negative(float),
         default=None,
         help="averaged share of epochs (average) or initial auxiliary skip (dartsminus)",
     )
     darts.add_argument(
         "--arch-lr",
-        type=_positive_float,
+        type=positive(float),
         default=1e-2,
         help="learning rate of the alphas (default: 1e-2)",
     )
     darts.add_argument(
-        "--lr", type=_positive_float, default=0.025, help="learning rate of the weights"
+        "--lr", type=positive(float), default=0.025, help="learning rate of the weights"
     )
     darts.add_argument(
-        "--batch-size", type=_positive_int, default=64, help="minibatch size (default: 64)"
+        "--batch-size", type=positive(int), default=64, help="minibatch size (default: 64)"
     )
-    darts.add_argument("--dataset", default="mnist1d", help="dataset name (default: mnist1d)")
+    darts.add_argument(
+        "--dataset",
+        type=choice("dataset", DATASETS),
+        default="mnist1d",
+        help=f"dataset: {', '.join(DATASETS)} (default: mnist1d)",
+    )
     darts.add_argument(
         "--num-samples",
-        type=_positive_int,
+        type=positive(int),
         default=None,
         help="signals to generate (mnist1d only; default: the dataset's)",
     )
     darts.add_argument(
         "--checkpoint", default=None, help="file of the search's state; resumes when present"
     )
-    darts.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    darts.add_argument("--seed", type=non_negative(int), default=0, help="seed (default: 0)")
     darts.add_argument("--data-root", default=None, help="folder of torchvision datasets")
     darts.add_argument(
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     darts.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_threads_option(darts)
-    darts.set_defaults(handler=_darts)
+    darts.set_defaults(handler=reported(_darts))
 
 
 class _QuietFailure(logging.Filter):
@@ -139,18 +132,11 @@ class _QuietFailure(logging.Filter):
         )
 
 
-def _fail(message: str) -> int:
-    print(f"optunas darts: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _darts(args: argparse.Namespace) -> int:
     if args.num_samples is not None and args.dataset != "mnist1d":
-        return _fail("--num-samples applies to mnist1d only")
+        raise UsageError("--num-samples applies to mnist1d only")
     if args.space != "chain" and args.layers is not None:
-        return _fail("--layers applies to --space chain only")
-    if args.guard_strength is not None and args.guard_strength < 0:
-        return _fail(f"--guard-strength must not be negative, got {args.guard_strength}")
+        raise UsageError("--layers applies to --space chain only")
     import optuna
 
     from optunas._storage import open_storage
@@ -159,7 +145,7 @@ def _darts(args: argparse.Namespace) -> int:
     try:
         storage = open_storage(args.storage)
     except (ValueError, ImportError) as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
 
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError, load_dataset
@@ -198,7 +184,7 @@ def _darts(args: argparse.Namespace) -> int:
         )
         search.load()  # a checkpoint of another setting is refused before a trial exists
     except (ValueError, DatasetUnavailableError) as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     study = optuna.create_study(
         study_name=args.study_name,
         storage=storage,
@@ -207,7 +193,7 @@ def _darts(args: argparse.Namespace) -> int:
         pruner=optuna.pruners.NopPruner(),  # a search is one trial: it runs to its end
     )
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
-        return _fail(f"study {args.study_name!r} does not maximise one value")
+        raise UsageError(f"study {args.study_name!r} does not maximise one value")
     results: list[Any] = []
 
     def objective(trial: optuna.Trial) -> float:
@@ -217,14 +203,14 @@ def _darts(args: argparse.Namespace) -> int:
     # Run by ``optimize`` as a worker's trial is: it beats, so a killed run is failed by the
     # next worker instead of staying RUNNING (Optuna warns of a heartbeat used with ``ask``).
     # Ctrl-C, SIGTERM, a mismatched checkpoint or a divergence close it as FAIL.
-    failures = logging.getLogger("optuna.study._optimize")
+    failures = optimize_logger()
     quiet = _QuietFailure()
     failures.addFilter(quiet)
     try:
         with sigterm_as_interrupt():
             study.optimize(objective, n_trials=1, gc_after_trial=False)
     except ValueError as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     finally:
         failures.removeFilter(quiet)
     ((number, result),) = results

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from optunas._names import DEFAULT_STORAGE
+from optunas._storage import STORAGE_HELP
+from optunas.cli._args import positive, reported
+from optunas.cli._config import UsageError
+
 
 def register(commands: Any) -> None:
     """Add the ``dashboard`` sub-command to the sub-parser action ``commands``.
@@ -18,8 +23,6 @@ def register(commands: Any) -> None:
         >>> args.port, args.host, args.storage
         (8081, '127.0.0.1', 'sqlite:///optunas.db')
     """
-    from optunas._storage import STORAGE_HELP
-
     dashboard = commands.add_parser(
         "dashboard",
         help="serve optuna-dashboard on a storage, with the architecture drawings",
@@ -29,8 +32,8 @@ def register(commands: Any) -> None:
     )
     dashboard.add_argument(
         "--storage",
-        default="sqlite:///optunas.db",
-        help=f"{STORAGE_HELP} (default: sqlite:///optunas.db)",
+        default=DEFAULT_STORAGE,
+        help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
     )
     dashboard.add_argument(
         "--artifact-dir",
@@ -40,8 +43,8 @@ def register(commands: Any) -> None:
     dashboard.add_argument(
         "--host", default="127.0.0.1", help="host to listen on (default: 127.0.0.1)"
     )
-    dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
-    dashboard.set_defaults(handler=_dashboard)
+    dashboard.add_argument("--port", type=positive(int), default=8080, help="port (default: 8080)")
+    dashboard.set_defaults(handler=reported(_dashboard))
 
 
 def _dashboard(args: argparse.Namespace) -> int:
@@ -49,7 +52,6 @@ def _dashboard(args: argparse.Namespace) -> int:
     import optuna_dashboard
 
     from optunas._storage import open_storage
-    from optunas.cli._config import UsageError
     from optunas.dashboard import default_artifact_dir
 
     try:

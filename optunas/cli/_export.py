@@ -5,17 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from optunas.cli._supernet import DEFAULT_STORAGE, _positive_int
-
-
-def _trial_number(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a trial number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"trial numbers start at 0, got {value}")
-    return number
+from optunas._names import DEFAULT_STORAGE
+from optunas._storage import STORAGE_HELP
+from optunas.cli._args import non_negative, positive, reported
+from optunas.cli._config import UsageError
 
 
 def register(commands: Any) -> None:
@@ -30,7 +23,6 @@ def register(commands: Any) -> None:
         >>> args.out, args.trial, args.onnx, args.retrain
         ('best', None, True, False)
     """
-    from optunas._storage import STORAGE_HELP
 
     export = commands.add_parser(
         "export",
@@ -56,7 +48,7 @@ def register(commands: Any) -> None:
     )
     export.add_argument(
         "--trial",
-        type=_trial_number,
+        type=non_negative(int),
         default=None,
         metavar="N",
         help="trial number (default: the best; with two objectives one of the Pareto front)",
@@ -73,7 +65,7 @@ def register(commands: Any) -> None:
     )
     export.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive(int),
         default=None,
         metavar="E",
         help="with --retrain: training epochs (default: the study's)",
@@ -83,7 +75,7 @@ def register(commands: Any) -> None:
     )
     export.add_argument(
         "--seed",
-        type=int,
+        type=non_negative(int),
         default=0,
         help="the base seed the study was run with (default: 0, the command's default)",
     )
@@ -94,14 +86,13 @@ def register(commands: Any) -> None:
     export.add_argument(
         "--overwrite", action="store_true", help="replace an --out folder that holds files"
     )
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=reported(_export))
 
 
 def _export(args: argparse.Namespace) -> int:
     import optuna
 
     from optunas._storage import open_existing_storage
-    from optunas.cli._config import UsageError
     from optunas.export import ExportError, export_trial
 
     if args.epochs is not None and not args.retrain:
@@ -155,7 +146,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _list_front(study: Any, args: argparse.Namespace) -> int:
-    from optunas.cli._config import UsageError
     from optunas.export import objective_names, pareto_front
 
     front = pareto_front(study)

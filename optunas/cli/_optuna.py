@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from optunas._compat import optuna_cli_logging, optuna_cli_parser, optuna_cli_storages
 from optunas._names import SAMPLERS, unknown
 
 #: Options ``optuna`` takes before a command's name (those of its main parser), with whether
@@ -81,7 +81,7 @@ def main(argv: Sequence[str], command: str) -> int:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             _check_sampler(rest)
             with _optunas_samplers(), _optunas_storages():
-                return _OptunaCLI.run(command, rest)
+                return _run_optuna_command(command, rest)
     except (_Usage, optuna.exceptions.CLIUsageError, KeyError, ValueError, TypeError) as exc:
         # Optuna reports the user's mistakes with these (no such study, a value that is not
         # a number, a keyword the sampler lacks); from inside a sampler's own code they are
@@ -92,44 +92,13 @@ def main(argv: Sequence[str], command: str) -> int:
         return 2
 
 
-class _OptunaCLI:
-    """Every private name of ``optuna.cli`` used here, in one place. Optuna's CLI has no
-    public entry point but ``main()``, which reads ``sys.argv`` and prints its whole help
-    for a usage error; running its parser and handler directly keeps Optuna's commands,
-    options and output while optunas reports errors in one line. ``_get_storage`` is the
-    one place Optuna turns ``--storage`` into a storage: replacing it for the command's
-    duration gives every command the storages ``optunas`` opens."""
-
-    @staticmethod
-    def run(command: str, rest: list[str]) -> int:
-        import optuna.cli
-
-        parser, _ = optuna.cli._get_parser()
-        args = parser.parse_args([command, *rest])
-        optuna.cli._set_verbosity(args)
-        optuna.cli._set_log_file(args)
-        return args.handler(args)
-
-    @staticmethod
-    @contextlib.contextmanager
-    def storages_opened_by(open_url: Any) -> Iterator[None]:
-        """For the block, Optuna's commands open a ``--storage`` (else ``OPTUNA_STORAGE``)
-        given without ``--storage-class`` as ``open_url(url)``."""
-        import optuna.cli
-
-        original = optuna.cli._get_storage
-
-        def get_storage(url: str | None, storage_class: str | None) -> Any:
-            url = url if url is not None else os.environ.get("OPTUNA_STORAGE")
-            if storage_class is not None or url is None:
-                return original(url, storage_class)  # Optuna's class hints; its usage error
-            return open_url(url)
-
-        optuna.cli._get_storage = get_storage
-        try:
-            yield
-        finally:
-            optuna.cli._get_storage = original
+def _run_optuna_command(command: str, rest: list[str]) -> int:
+    """Optuna's ``command`` through its own parser and handler, so that Optuna's commands,
+    options and output stay Optuna's while optunas reports errors in one line (Optuna's
+    ``main()`` reads ``sys.argv`` and prints its whole help for a usage error)."""
+    args = optuna_cli_parser().parse_args([command, *rest])
+    optuna_cli_logging(args)
+    return args.handler(args)
 
 
 def _check_sampler(rest: list[str]) -> None:
@@ -231,7 +200,7 @@ def _optunas_storages() -> contextlib.AbstractContextManager[None]:
     driver or an unreachable server."""
     from optunas._storage import open_storage
 
-    return _OptunaCLI.storages_opened_by(lambda url: open_storage(url, heartbeat=False))
+    return optuna_cli_storages(lambda url: open_storage(url, heartbeat=False))
 
 
 def _raised_in_sampler(exc: BaseException) -> bool:

@@ -4,22 +4,12 @@ estimates; ``optunas supernet pretrain``: the one-shot phase of weight sharing o
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from optunas.cli._threads import add_threads_option, use_threads
-
-DEFAULT_STORAGE = "sqlite:///optunas.db"
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an int") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return number
+from optunas._names import DEFAULT_STORAGE, SPACES
+from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
+from optunas.cli._config import UsageError
+from optunas.cli._threads import use_threads
 
 
 def register(commands: Any) -> None:
@@ -51,12 +41,12 @@ def register(commands: Any) -> None:
     )
     retrain.add_argument(
         "--top-k",
-        type=_positive_int,
+        type=positive(int),
         default=5,
         help="how many architectures to retrain (default: 5)",
     )
     retrain.add_argument(
-        "--epochs", type=_positive_int, default=10, help="training epochs of each (default: 10)"
+        "--epochs", type=positive(int), default=10, help="training epochs of each (default: 10)"
     )
     retrain.add_argument(
         "--dataset", default=None, help="dataset name (default: the one the study records)"
@@ -66,13 +56,15 @@ def register(commands: Any) -> None:
         default=None,
         help="name of the second study (default: STUDY:retrain)",
     )
-    retrain.add_argument("--seed", type=int, default=0, help="seed of the training (default: 0)")
+    retrain.add_argument(
+        "--seed", type=non_negative(int), default=0, help="seed of the training (default: 0)"
+    )
     retrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
     retrain.add_argument(
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     add_threads_option(retrain)
-    retrain.set_defaults(handler=_retrain)
+    retrain.set_defaults(handler=reported(_retrain))
 
     supernet = commands.add_parser(
         "supernet",
@@ -93,11 +85,14 @@ def register(commands: Any) -> None:
         help="file of the shared weights (default: optunas-supernet.pt)",
     )
     pretrain.add_argument(
-        "--space", choices=("nb201", "chain"), default="nb201", help="search space (default: nb201)"
+        "--space",
+        type=choice("space", SPACES),
+        default="nb201",
+        help="search space (default: nb201)",
     )
     pretrain.add_argument("--dataset", default="mnist1d", help="dataset name (default: mnist1d)")
     pretrain.add_argument(
-        "--epochs", type=_positive_int, default=50, help="pretraining epochs (default: 50)"
+        "--epochs", type=positive(int), default=50, help="pretraining epochs (default: 50)"
     )
     pretrain.add_argument(
         "--sampling",
@@ -111,24 +106,19 @@ def register(commands: Any) -> None:
         help="let pretraining draw NB201's none op too (by default it is left out)",
     )
     pretrain.add_argument(
-        "--batch-size", type=_positive_int, default=128, help="minibatch size (default: 128)"
+        "--batch-size", type=positive(int), default=128, help="minibatch size (default: 128)"
     )
     pretrain.add_argument(
-        "--lr", type=float, default=0.01, help="peak learning rate (default: 0.01)"
+        "--lr", type=positive(float), default=0.01, help="peak learning rate (default: 0.01)"
     )
-    pretrain.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    pretrain.add_argument("--seed", type=non_negative(int), default=0, help="seed (default: 0)")
     pretrain.add_argument("--data-root", default=None, help="folder of torchvision datasets")
     pretrain.add_argument(
         "--download", action="store_true", help="let torchvision download a missing dataset"
     )
     pretrain.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_threads_option(pretrain)
-    pretrain.set_defaults(handler=_pretrain)
-
-
-def _fail(message: str, command: str = "retrain") -> int:
-    print(f"optunas {command}: error: {message}", file=sys.stderr)
-    return 2
+    pretrain.set_defaults(handler=reported(_pretrain), command_name="supernet pretrain")
 
 
 def _pretrain(args: argparse.Namespace) -> int:
@@ -153,7 +143,7 @@ def _pretrain(args: argparse.Namespace) -> int:
         history = objective.pretrain(show_progress_bar=not args.no_progress)
     except (ValueError, DatasetUnavailableError) as exc:
         # CheckpointMismatchError included: the file belongs to another space or dataset.
-        return _fail(str(exc), "supernet pretrain")
+        raise UsageError(str(exc)) from None
     for record in history:
         print(
             f"epoch {record['epoch']:.0f}: loss {record['loss']:.4f}, train accuracy "
@@ -176,11 +166,11 @@ def _retrain(args: argparse.Namespace) -> int:
         storage = open_existing_storage(args.storage)
         study = optuna.load_study(study_name=args.study_name, storage=storage)
     except KeyError:
-        return _fail(f"no study {args.study_name!r} in {args.storage}")
+        raise UsageError(f"no study {args.study_name!r} in {args.storage}") from None
     except ValueError as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
-        return _fail(f"study {args.study_name!r} has no completed trial to retrain")
+        raise UsageError(f"study {args.study_name!r} has no completed trial to retrain")
 
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError
@@ -199,7 +189,7 @@ def _retrain(args: argparse.Namespace) -> int:
             download=args.download,
         )
     except (ValueError, DatasetUnavailableError) as exc:
-        return _fail(str(exc))
+        raise UsageError(str(exc)) from None
     rows = [t for t in retrained.trials if t.state == optuna.trial.TrialState.COMPLETE]
     rows.sort(key=lambda t: -t.user_attrs.get("estimate", float("-inf")))
     print(

@@ -1,4 +1,5 @@
-"""The ``--threads`` option of the commands that train: torch's intra-op threads.
+"""torch's intra-op threads of the commands that train (their ``--threads`` option is
+:func:`optunas.cli._args.add_threads_option`).
 
 torch starts as many threads as the machine has cores. The networks of a search are small, for
 which those threads gain little alone, and where processes share the cores (a worker per core,
@@ -7,38 +8,16 @@ are cores and each trial runs several times slower (BENCHMARKS.md, "Threads of a
 So a command trains on one thread unless ``--threads`` or ``OMP_NUM_THREADS`` says otherwise.
 
 Example:
-    >>> import argparse
-    >>> from optunas.cli._threads import add_threads_option
-    >>> parser = argparse.ArgumentParser()
-    >>> add_threads_option(parser)
-    >>> parser.parse_args(["--threads", "4"]).threads
-    4
+    >>> from optunas.cli._threads import say_threads
+    >>> say_threads(2)
+    Training on 2 torch threads (--threads).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 
-#: torch (OpenMP) reads its thread count from this variable; a user who set it is obeyed.
-THREADS_ENV = "OMP_NUM_THREADS"
-THREADS_HELP = (
-    "torch threads for training (default: $OMP_NUM_THREADS if set, else 1: a search's small "
-    "networks gain little from more, and workers that share the cores, a worker per core or "
-    "any other job beside, run several times slower with torch's default of a thread per "
-    "core; give more for large networks on an otherwise idle machine)"
-)
-
-
-def _threads(value: str) -> int:
-    if not value.isdigit() or int(value) == 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number greater than 0, got {value!r}")
-    return int(value)
-
-
-def add_threads_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--threads`` to ``parser`` (None when not given: see :func:`use_threads`)."""
-    parser.add_argument("--threads", type=_threads, default=None, help=THREADS_HELP)
+from optunas.cli._args import THREADS_ENV
 
 
 def use_threads(threads: int | None) -> int:

@@ -16,8 +16,12 @@ package beside them, its imports made relative).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from collections.abc import Container
+from collections.abc import Iterator
+import contextlib
+import logging
 import os
 import threading
 from typing import Any
@@ -279,3 +283,72 @@ class CheckedFixedTrial(optuna.trial.FixedTrial):
             if not distribution_contains(distribution, value):
                 raise ValueError(f"parameter {name!r}={value!r} is not in {distribution}")
         return super()._suggest(name, distribution)
+
+
+# --- used by optunas/cli ---
+
+
+def optuna_cli_parser() -> argparse.ArgumentParser:
+    """The parser of Optuna's own commands (``ask``, ``tell``, ``trials``, ...), each of whose
+    parsed arguments carries its ``handler``.
+
+    Private: ``optuna.cli._get_parser``. Checked: ``optuna.cli.main()`` is the only public
+    entry point, and it reads ``sys.argv`` and prints its whole help for a usage error, where
+    ``optunas`` reports one line; the commands' classes are public but have no parser of their
+    own outside ``_get_parser``.
+    """
+    import optuna.cli
+
+    parser, _ = optuna.cli._get_parser()
+    return parser
+
+
+def optuna_cli_logging(args: argparse.Namespace) -> None:
+    """Set Optuna's log as its commands do for ``-v``, ``-q``, ``--debug`` and ``--log-file``.
+
+    Private: ``optuna.cli._set_verbosity`` and ``optuna.cli._set_log_file``. Checked:
+    ``optuna.logging.set_verbosity`` is public, but re-implementing Optuna's mapping of the
+    options to levels and handlers would drift from the ``optuna`` command's.
+    """
+    import optuna.cli
+
+    optuna.cli._set_verbosity(args)
+    optuna.cli._set_log_file(args)
+
+
+@contextlib.contextmanager
+def optuna_cli_storages(open_url: Callable[[str], BaseStorage]) -> Iterator[None]:
+    """For the block, Optuna's commands open a ``--storage`` (else ``OPTUNA_STORAGE``) given
+    without ``--storage-class`` as ``open_url(url)``; with a class, or no URL at all, Optuna's
+    own opening (and its usage error) stays.
+
+    Private: ``optuna.cli._get_storage``, replaced for the block and restored after. Checked:
+    it is the one place Optuna's commands turn ``--storage`` into a storage, and no option or
+    hook of the public CLI takes a storage object.
+    """
+    import optuna.cli
+
+    original = optuna.cli._get_storage
+
+    def get_storage(storage_url: str | None, storage_class: str | None) -> BaseStorage:
+        url = storage_url if storage_url is not None else os.environ.get("OPTUNA_STORAGE")
+        if storage_class is not None or url is None:
+            return original(url, storage_class)  # Optuna's class hints; its usage error
+        return open_url(url)
+
+    optuna.cli._get_storage = get_storage
+    try:
+        yield
+    finally:
+        optuna.cli._get_storage = original
+
+
+def optimize_logger() -> logging.Logger:
+    """The logger on which ``study.optimize`` reports each failed trial with its traceback
+    (a worker filters the tracebacks it says in one line of its own).
+
+    Private: the logger is named after Optuna's private module ``optuna.study._optimize``.
+    Checked: ``optuna.logging`` sets levels and handlers of Optuna's root logger only; a filter
+    there would see every message of Optuna, not only the trials' failures.
+    """
+    return logging.getLogger("optuna.study._optimize")
