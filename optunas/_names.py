@@ -114,3 +114,17 @@ def unknown(kind: str, value: str, valid: list[str], spellings: list[str] | None
 #: NAS-Bench-201's own tables, by the name ``optunas bench samplers --table`` takes
 #: (:mod:`optunas.benchmarks._nasbench201` loads them).
 NASBENCH201_TABLES: tuple[str, ...] = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
+
+#: Optuna's own commands, which ``optunas`` hands to Optuna's CLI.
+OPTUNA_COMMANDS = (
+    "ask",
+    "tell",
+    "trials",
+    "best-trial",
+    "best-trials",
+    "studies",
+    "study-names",
+    "study set-user-attr",
+    "delete-study",
+    "storage upgrade",
+)

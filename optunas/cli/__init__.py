@@ -14,21 +14,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from optunas._names import OPTUNA_COMMANDS
 from optunas.cli._config import STUDY_SETTINGS, UsageError
 
 #: Optuna's commands that ``optunas`` hands to Optuna's CLI.
-OPTUNA_COMMANDS = (
-    "ask",
-    "tell",
-    "trials",
-    "best-trial",
-    "best-trials",
-    "studies",
-    "study-names",
-    "study set-user-attr",
-    "delete-study",
-    "storage upgrade",
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import optuna
 
 from optunas import __version__
+from optunas._names import OPTUNA_COMMANDS
 from optunas._storage import failure, is_storage_failure
-from optunas.cli import OPTUNA_COMMANDS
 from optunas.cli._args import CommandParser, Parser, add_global_options, say_error
 from optunas.cli._config import UsageError
 
