@@ -47,6 +47,15 @@ def service_url(name: str) -> str:
     return url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test run on a database server, as a parameter names it, is a `services` test: the
+    quick subset (`-m "not slow and not services"`) keeps its SQLite and journal cases."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(value, str) and value in SERVICES for value in params.values()):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(params=["sqlite", "journal", "postgresql", "mysql", "redis"])
 def storage_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """A storage URL of each kind the CLI accepts."""

@@ -476,6 +476,7 @@ def _bash(script: str, cwd, timeout: float = 600) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.services
 def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
     from conftest import service_url
 
@@ -517,6 +518,7 @@ def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
     assert '"number"' in result.stdout or "number" in result.stdout  # best-trial's table
 
 
+@pytest.mark.services
 def test_readme_storage_urls_work_as_written(tmp_path) -> None:
     import re
     from pathlib import Path
@@ -658,6 +660,7 @@ def test_a_study_on_a_missing_sqlite_file_leaves_no_file(command, tmp_path) -> N
     _one_line_error(result, "no file", str(db))
 
 
+@pytest.mark.services
 def test_a_worker_on_a_database_server_says_how_to_draw(study_name, tmp_path) -> None:
     from conftest import service_url
 

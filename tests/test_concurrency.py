@@ -88,6 +88,7 @@ def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
     assert '"number"' in result.stdout or "number" in result.stdout  # the best trial
 
 
+@pytest.mark.services
 def test_readme_many_machines_block_runs_as_written(study_name, tmp_path) -> None:
     from test_cli_workers import _bash, _readme
 

@@ -199,6 +199,7 @@ def _browse(chromium: str, page: str, screenshot: os.PathLike | None = None) -> 
     ).stdout
 
 
+@pytest.mark.services
 def test_the_dashboard_shows_architectures_and_charts_in_a_real_browser(
     tmp_path, small_mnist1d
 ) -> None:

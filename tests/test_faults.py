@@ -215,6 +215,7 @@ def test_a_stop_as_the_heartbeat_starts_still_exits(
     assert not [t for t in trials if t.state == RUNNING]
 
 
+@pytest.mark.services
 def test_a_dropped_database_connection_is_survived(study_name) -> None:
     """The worker's connections are cut three times by the server (as a restart or a network
     failure does); it reconnects and the study ends with its exact count."""
