@@ -41,6 +41,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
         assert word in lines[0], lines[0]
 
 
+@pytest.mark.slow
 def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None:
     # The workers' sharing of the study is the point, not training: trials are looked up.
     created = optunas(
@@ -96,6 +97,7 @@ def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None
     assert all(len(t.intermediate_values) == 10 for t in trials if t.state in FINISHED)
 
 
+@pytest.mark.slow
 def test_a_plain_optuna_study_is_adopted_and_keeps_its_settings(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'plain.db'}"
     optuna_cli = os.path.join(os.path.dirname(sys.executable), "optuna")
@@ -165,6 +167,7 @@ def _nb201_search_space() -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sampler, kwargs",
     [
@@ -508,6 +511,7 @@ def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
     assert (config["sampler"], config["pruner"], config["space"]) == ("evolution", "curve", "nb201")
 
 
+@pytest.mark.slow
 def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
     (tmp_path / "train.py").write_text(_readme("readme-train-script", "python"))
     loop = _readme("readme-ask-tell", "bash").replace("$(seq 20)", "$(seq 2)")
@@ -544,6 +548,7 @@ def test_readme_storage_urls_work_as_written(tmp_path) -> None:
         assert study["user_attrs"]["optunas:config"]["epochs"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal", "postgresql"])
 def test_a_supernet_study_on_any_storage(kind, study_name, tmp_path) -> None:
     """`optunas run --evaluator supernet` pretrains once, scores trials with inherited
@@ -612,6 +617,7 @@ def _without_omp(**env: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, **env}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "option", "threads"),
     [

@@ -96,6 +96,7 @@ def _study_with_drawings(folder, small_mnist1d, draw: bool = True) -> optuna.Stu
     return study
 
 
+@pytest.mark.slow
 def test_every_trial_gets_its_drawing_as_artifact_and_note(tmp_path, small_mnist1d) -> None:
     import optuna_dashboard._note as note
 

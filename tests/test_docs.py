@@ -22,6 +22,7 @@ def readme_block(marker: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_readme_api_example_runs_as_written(tmp_path) -> None:
     script = tmp_path / "api_example.py"
     script.write_text(readme_block("readme-api-example"))
@@ -36,6 +37,7 @@ def test_readme_api_example_runs_as_written(tmp_path) -> None:
     assert len(study.trials) == 5
 
 
+@pytest.mark.slow
 def test_readme_custom_space_trains(small_mnist1d) -> None:
     namespace: dict = {}
     exec(compile(readme_block("readme-custom-space"), "README.md", "exec"), namespace)
@@ -71,6 +73,7 @@ def test_examples_run(name, tmp_path) -> None:
     assert "best" in result.stdout, name
 
 
+@pytest.mark.slow
 def test_weight_sharing_example_searches_retrains_and_runs_enas(tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "weight_sharing.py")],
@@ -92,6 +95,7 @@ def test_weight_sharing_example_searches_retrains_and_runs_enas(tmp_path) -> Non
     assert not list(tmp_path.iterdir())  # the checkpoints went to a temporary folder
 
 
+@pytest.mark.slow
 def test_readme_supernet_example_runs_as_written(tmp_path) -> None:
     script = tmp_path / "supernet_example.py"
     script.write_text(readme_block("readme-supernet"))

@@ -90,6 +90,7 @@ def _readme_block() -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_readme_export_block_runs_as_written(tmp_path) -> None:
     """The README's block, smaller (1 trial of 1 epoch, retrained 1 epoch: the study's own
     recipe), then what it wrote: one test, so that the pytest workers do not each run it."""
@@ -220,6 +221,7 @@ def _builder_cases(tmp_path: Path) -> list[tuple[Path, torch.Tensor]]:
     return made
 
 
+@pytest.mark.slow
 def test_every_builder_is_written_out_standalone(tmp_path) -> None:
     cases = _builder_cases(tmp_path)
     _run_without_optunas([folder for folder, _ in cases], cwd=tmp_path)
@@ -298,6 +300,7 @@ with torch.no_grad():
 """
 
 
+@pytest.mark.slow
 def test_load_model_finds_the_weights_beside_model_py(front_study, tmp_path) -> None:
     """load_model() reads the weights.pt beside the exported file, not one in the working
     folder, however the file is imported or run."""

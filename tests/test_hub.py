@@ -142,6 +142,7 @@ runpy.run_path(example, run_name="__main__")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", generate.PACKAGES, ids=lambda p: p.name)
 def test_each_package_loads_and_runs_its_example_where_optunas_is_not_installed(
     package, tmp_path

@@ -46,6 +46,7 @@ def _cells(trial: optuna.Trial) -> float:
     return ops.count("a") + 0.5 * ops.count("b")
 
 
+@pytest.mark.slow
 def test_it_learns() -> None:
     study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=1))
     study.optimize(_cells, n_trials=200)
@@ -156,6 +157,7 @@ def _digest(sampler: ReinforceSampler) -> str:
     return hashlib.sha256(params.numpy().tobytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     study = optuna.create_study(
@@ -357,6 +359,7 @@ def _attr_sizes(study: optuna.Study) -> dict[str, int]:
     return {key: len(json.dumps(value).encode()) for key, value in attrs.items()}
 
 
+@pytest.mark.slow
 def test_snapshots_fit_every_storage_and_a_joining_worker_starts_from_one(
     storage_url, study_name
 ) -> None:
