@@ -174,6 +174,7 @@ def test_a_study_name_never_leads_a_file_out_of_its_folder(name, tmp_path) -> No
     assert os.path.basename(path).startswith("supernet-") and path.endswith(".pt")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "recorded, reason",
     [

@@ -274,6 +274,7 @@ def test_resume_refuses_another_training_recipe(tmp_path) -> None:
     assert len(_trials(url, "r")) == 1
 
 
+@pytest.mark.slow
 def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
     result = optunas(
         "run",

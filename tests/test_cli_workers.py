@@ -222,6 +222,7 @@ def test_ask_and_tell_drive_a_study_that_learns(sampler, kwargs, tmp_path) -> No
     assert sum(values[-10:]) / 10 > sum(values[:10]) / 10, values
 
 
+@pytest.mark.slow
 def test_optuna_commands_read_the_study(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     assert (

@@ -271,6 +271,7 @@ def test_list_front_prints_the_pareto_front(front_study) -> None:
     assert "--trial N" in result.stdout
 
 
+@pytest.mark.slow
 def test_two_objectives_need_a_trial_of_the_front(front_study, tmp_path) -> None:
     url, study = front_study
     out = tmp_path / "chosen"
@@ -349,6 +350,7 @@ def empty_study(tmp_path_factory) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_status_2_and_writes_nothing(
     front_study, empty_study, tmp_path
 ) -> None:
@@ -370,6 +372,7 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
+@pytest.mark.slow
 def test_onnx_without_the_extra_names_it(front_study, tmp_path) -> None:
     url, _ = front_study
     hide_onnx = (

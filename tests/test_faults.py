@@ -287,6 +287,7 @@ def _read_only(folder) -> Iterator[None]:
             path.chmod(mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])
 def test_a_read_only_storage_is_one_line_and_keeps_its_trials(kind, tmp_path) -> None:
     url = _url(kind, tmp_path)

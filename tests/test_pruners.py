@@ -426,6 +426,7 @@ def test_a_predictor_decision_with_200_finished_50_step_curves(use_choices, mode
     assert study.pruner.prune(study, study._storage.get_trial(trial._trial_id))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "pruner",
     [
