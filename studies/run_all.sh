@@ -51,14 +51,24 @@ run python -m optunas bench samplers --samplers gp,random --gp-seeds 10 --seeds 
     --jobs "$jobs" --out "$out/gp" | tee "$out/gp.md"
 # Learning within a short study (and the settings of docs/research/samplers.md, section 4).
 # Not recorded; about 8 min (estimate: 72,000 ReinforceSampler trials at about 10 ms).
-run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,tanh_constant=2.5' \
-    evolution random 'reinforce:lr=0.02' 'reinforce:lr=0.05' 'reinforce:tanh_constant=2.0' \
-    'reinforce:temperature=2.0' --seeds 200 --jobs "$jobs" | tee "$out/early_learning.md"
+{
+    run python studies/early_learning.py --samplers reinforce 'reinforce:lr=0.0035,tanh_constant=2.5' \
+        evolution random --seeds 200 --jobs 1
+    run python studies/early_learning.py --samplers evolution 'evolution:tournament_size=5' --seeds 200 --jobs 1
+} | tee "$out/early_learning.md"
 
 # Samplers' per-trial cost. Not recorded; about 2 min for NB201 (estimate: 125 s of GPSampler
 # trials alone) and 45 s for Chain.
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space nb201 --at 100,500,1000 | tee "$out/overhead_nb201.md"
 run python studies/sampler_overhead.py --samplers gp,tpe,random --space chain --at 100,500,1000 | tee "$out/overhead_chain.md"
+# The optunas samplers' own cost as a study grows, and a joining worker's wait (SQLite on a RAM
+# disk); then the CLI's ask and tell against Optuna's. Not recorded.
+run python studies/evolution_overhead.py --at 100,1000,5000 --probe 50 | tee "$out/evolution_overhead.md"
+{
+    run python studies/reinforce_timing.py --join-at 1000 --trials 300 --repeats 3 --dir /dev/shm
+    run python studies/reinforce_timing.py --join-at 1000 --trials 0 --repeats 3 --dir /dev/shm
+} | tee "$out/reinforce_timing.md"
+run python studies/cli_overhead.py --calls 10 | tee "$out/cli_overhead.md"
 
 # Weight sharing: the ranking, 500 cells x 5 supernet seeds, about 4 min of one core (25 s of
 # pretraining and 20 s of scoring per seed when the machine is idle; over an hour when shared);
@@ -67,6 +77,16 @@ run python studies/supernet_ranking.py run --variant no-none --epochs 200 --cell
     | tee "$out/supernet_ranking.md"
 run python studies/supernet_search.py --seeds 0 1 2 3 4 --epochs 200 --candidates 1000 --top-k 5 50 \
     | tee "$out/supernet_search.md"
+run python studies/supernet_search_bound.py --seeds 50 --candidates 1000 --top-k 5 50 | tee "$out/supernet_search_bound.md"
+# At the quickstart's size: the supernet's cost against a training, then the search against
+# standalone search at equal CPU seconds (10 to 14 min per seed, then 4 with the cells cached).
+run python studies/supernet_probe.py quickstart --epochs 10 | tee "$out/supernet_probe_quickstart.md"
+for sampler in evolution tpe; do
+    suffix=${sampler/evolution/}
+    run python studies/supernet_search.py --setting quickstart --seeds 0 1 2 3 4 --epochs 50 --candidates 300 \
+        --top-k 5 --samplers "$sampler" --standalone random tpe --enas-trials 0 \
+        --cells-cache "$out/supernet_search_quickstart_cells.json" | tee "$out/supernet_search_quickstart${suffix:+_$suffix}.md"
+done
 # Differentiable search. About 50 min (recorded, on a VM loaded by other jobs), a few minutes
 # for the bound and the cost.
 run python studies/darts_bench.py --seeds 5 --epochs 30 --variants first,second,minus > "$out/darts_bench.jsonl"
@@ -79,7 +99,7 @@ run python studies/darts_bench.py --bound 5 2 | tee "$out/darts_bound.jsonl"
 run python studies/darts_bench.py --cost --epochs 30 | tee "$out/darts_cost.json"
 # The dashboard: drawing each trial and redrawing the study's charts, at 1,000 trials. 12 min
 # on a heavily loaded 2-core VM (recorded).
-run python studies/dashboard_overhead.py | tee "$out/dashboard_overhead.md"
+run nice -n 10 python studies/dashboard_overhead.py --draw-trials 40 --repeats 5 | tee "$out/dashboard_overhead.md"
 # Many workers: the sleeping objective (and a first look at the tabular one), then the tabular
 # one with more trials and repeats. 11 min 27 s and about 10 min (measured, on a machine with
 # a load average of 25). Needs the PostgreSQL and Redis servers of the tests.
@@ -91,7 +111,7 @@ run python studies/worker_threads.py --seconds 120 --epochs 1 | tee "$out/worker
 
 # Two objectives. Not recorded; about 2 min (estimate: 24,000 trials of a few ms).
 run python studies/multiobjective_hypervolume.py --samplers evolution,nsga2,tpe,random \
-    --seeds 30 --trials 200 --jobs "$jobs" | tee "$out/hypervolume.md"
+    --seeds 30 --trials 200 --jobs 1 | tee "$out/hypervolume.md"
 
 # Pruners: the defaults on every curve set. Recorded on a machine loaded 12-30 (2 jobs): 16 min
 # (default table), 12 min (table for pruners) per random-search command, 10 and 12 min replayed
@@ -162,7 +182,8 @@ run python studies/pruning_speedup.py --seeds 100 --max-trials 1000 --jobs "$job
     "$chain,threshold=0.005" "$chain,threshold=0.01" | tee "$out/pruning_speedup_chain.md"
 
 # The limit: idealised pruners. 7 s, 10 s (twice) and about 1 min (twice) (recorded).
-run python studies/pruning_bound.py --table pruning | tee "$out/pruning_bound.md"
+run python studies/pruning_bound.py --table pruning --thresholds 0.002,0.01,0.03,0.05,0.1 --warmups 1,2 --studies 200 \
+    | tee "$out/pruning_bound.md"
 {
     run python studies/pruning_bound.py --table pruning --thresholds 0.002,0.005,0.01,0.02,0.03 --warmups 1 --studies 200
     run python studies/pruning_bound.py --table pruning --expected-improvement --warmups 1 --studies 200 \
@@ -178,8 +199,10 @@ run python studies/pruning_bound.py --table pruning --thresholds 0.002,0.01,0.01
 } | tee "$out/pruning_bound_tpe.md"
 
 # With real training. 36 min (recorded).
-run python studies/real_pruning.py --pruners none,median,curve,predictor --trials 20 --seeds 3 --jobs "$jobs" \
-    | tee "$out/real_pruning.md"
+{
+    run python studies/real_pruning.py --pruners curve,predictor --trials 20 --seeds 3 --jobs "$jobs"
+    run python studies/real_pruning.py --pruners none --trials 20 --seeds 3 --jobs "$jobs"
+} | tee "$out/real_pruning.md"
 
 [[ "$scope" == all ]] || exit 0
 

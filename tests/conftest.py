@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import uuid
+from pathlib import Path
 
 import optuna
 import pytest
@@ -46,6 +47,15 @@ def service_url(name: str) -> str:
     return url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test run on a database server, as a parameter names it, is a `services` test: the
+    quick subset (`-m "not slow and not services"`) keeps its SQLite and journal cases."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(value, str) and value in SERVICES for value in params.values()):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(params=["sqlite", "journal", "postgresql", "mysql", "redis"])
 def storage_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """A storage URL of each kind the CLI accepts."""
@@ -66,3 +76,55 @@ def small_mnist1d():
     from optunas.data import load_mnist1d
 
     return load_mnist1d(num_samples=1000)
+
+
+#: The repository; the suite must leave it as it found it.
+ROOT = Path(__file__).resolve().parent.parent
+#: What a run of the suite may create in the repository: caches of the tools, never files of
+#: the tests.
+_TOOL_FOLDERS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_FILES_BEFORE = pytest.StashKey[set[str]]()
+
+
+def _repository_files() -> set[str]:
+    files = set()
+    for folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [
+            d for d in subfolders if d not in _TOOL_FOLDERS and not d.endswith(".egg-info")
+        ]
+        files.update(os.path.relpath(os.path.join(folder, name), ROOT) for name in names)
+    return files
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    # Under pytest-xdist the workers run the tests; the controller sees the whole run.
+    return not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_controller(session.config):
+        session.config.stash[_FILES_BEFORE] = _repository_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if it left a new file in the repository (a command run with the
+    repository as its working folder writes its checkpoint or database there)."""
+    before = session.config.stash.get(_FILES_BEFORE, None)
+    if before is None:
+        return
+    new = sorted(_repository_files() - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "the tests left new files in the repository: " + ", ".join(new[:20])
+        if reporter is not None:
+            reporter.write_sep("=", message, red=True, bold=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _work_in_a_temporary_folder(tmp_path_factory, monkeypatch) -> None:
+    """Every test, and every command it starts, works in a folder of its own: what a command
+    writes beside itself (a checkpoint, optunas.db) never lands in the repository."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

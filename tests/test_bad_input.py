@@ -63,6 +63,7 @@ def test_a_malformed_dataset_is_refused_with_what_is_wrong(splits, num_classes, 
         Dataset("bad", *splits, input_shape=(1, 40), num_classes=num_classes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampler, pruner", [("reinforce", "curve"), ("evolution", "predictor")])
 def test_nan_and_infinite_values_fail_or_prune_their_trial_and_the_study_goes_on(
     sampler, pruner, tmp_path
@@ -100,6 +101,7 @@ def test_nan_and_infinite_values_fail_or_prune_their_trial_and_the_study_goes_on
         assert space.genotype(t.params) is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampler", ["reinforce", "evolution"])
 def test_a_space_that_changes_from_trial_to_trial(sampler, tmp_path) -> None:
     """A different set of params each trial, and int ranges that move, work; categorical
@@ -172,6 +174,7 @@ def test_a_study_name_never_leads_a_file_out_of_its_folder(name, tmp_path) -> No
     assert os.path.basename(path).startswith("supernet-") and path.endswith(".pt")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "recorded, reason",
     [
@@ -204,6 +207,7 @@ def test_a_checkpoint_path_from_the_database_never_writes_elsewhere(
     assert optuna.load_study(study_name="s", storage=url).trials == []
 
 
+@pytest.mark.slow
 def test_a_worker_without_the_study_s_checkpoint_says_so_in_one_line(tmp_path) -> None:
     """A worker on another machine finds the study's recorded checkpoint missing at its
     path, or finds other weights there: it stops in one line before it trains a copy of its

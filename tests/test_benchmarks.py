@@ -87,6 +87,7 @@ def test_costs_are_those_of_the_real_networks(any_table) -> None:
         assert table.flops[i] == count_flops(net, (1, 40))
 
 
+@pytest.mark.slow
 def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
     import torch
 
@@ -110,6 +111,7 @@ def test_a_stored_curve_is_reproduced_by_training_the_cell(table) -> None:
     np.testing.assert_allclose(curve, table.curves[i], atol=0.03)
 
 
+@pytest.mark.slow
 def test_pruning_table_rows_are_reproduced_by_training_their_cells_alone() -> None:
     """The pruning table trains 100 cells at a time as one population; its row for a cell is
     what training that cell alone, from the member's initial weights on the shard's batches,
@@ -243,6 +245,7 @@ def test_sampler_harness_small_run(table) -> None:
     assert result["optimum_valid"] == pytest.approx(float(table.valid.max()))
 
 
+@pytest.mark.slow
 def test_sampler_harness_real_training_mode() -> None:
     # Real training: cells are trained (not looked up), regret is the best validation error.
     result = bench_samplers(["random"], seeds=1, trials=2, checkpoints=(2,), real_epochs=1)
@@ -261,6 +264,7 @@ def test_pruner_harness_counts_epochs(table) -> None:
     assert result["random"]["median"]["epochs"][0] < 30 * table.epochs
 
 
+@pytest.mark.slow
 def test_bench_command_writes_json_and_png(tmp_path) -> None:
     result = subprocess.run(
         [
@@ -299,6 +303,7 @@ def test_bench_command_writes_json_and_png(tmp_path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_bench_pruners_on_the_pruning_table_from_the_command_line(tmp_path) -> None:
     result = subprocess.run(
         [
@@ -402,6 +407,7 @@ def _bench(*args: str, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_bench_command_on_nasbench201_tables(tmp_path) -> None:
     result = _bench(
         "--table", "nb201-cifar10", "--samplers", "random,evolution", "--seeds", "2",

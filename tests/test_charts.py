@@ -73,6 +73,7 @@ def test_a_chain_s_chart_shows_the_op_of_each_layer() -> None:
     assert heatmap["x"] == list(space.ops)
 
 
+@pytest.mark.slow
 def test_two_objectives_get_names_a_front_and_learning_curves(small_mnist1d) -> None:
     study = optuna.create_study(
         directions=["maximize", "minimize"], sampler=optuna.samplers.RandomSampler(seed=1)

@@ -70,6 +70,7 @@ def test_list_names_everything() -> None:
     assert "samplers: tpe, random, gp, cmaes, nsga2, reinforce, evolution" in result.stdout
 
 
+@pytest.mark.slow
 def test_run_then_resume_on_sqlite(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'optunas.db'}"
     first = optunas(
@@ -105,6 +106,7 @@ def test_run_then_resume_on_sqlite(tmp_path) -> None:
     assert "optunas-best" in _chart_ids(url, "s")
 
 
+@pytest.mark.slow
 def test_run_on_every_storage(storage_url, study_name) -> None:
     result = optunas(
         "run",
@@ -124,6 +126,7 @@ def test_run_on_every_storage(storage_url, study_name) -> None:
     assert all("layer_1/op" in t.params for t in trials)
 
 
+@pytest.mark.slow
 def test_two_objective_study_prints_the_front(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'mo.db'}"
     result = optunas(
@@ -210,6 +213,7 @@ def test_reinforce_refuses_two_objectives_in_one_line(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'nas.db'}"
     for sampler, pruner in (("reinforce", "curve"), ("evolution", "predictor")):
@@ -233,6 +237,7 @@ def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
         assert len(_trials(url, sampler)) == 2
 
 
+@pytest.mark.slow
 def test_resume_refuses_contradicting_settings(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     assert (
@@ -247,6 +252,7 @@ def test_resume_refuses_contradicting_settings(tmp_path) -> None:
     assert len(_trials(url, "c")) == 1
 
 
+@pytest.mark.slow
 def test_resume_refuses_another_training_recipe(tmp_path) -> None:
     # The recipe changes a trial's value as much as the epochs: mixing recipes in one study
     # would rank architectures on incomparable numbers.
@@ -268,6 +274,7 @@ def test_resume_refuses_another_training_recipe(tmp_path) -> None:
     assert len(_trials(url, "r")) == 1
 
 
+@pytest.mark.slow
 def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
     result = optunas(
         "run",
@@ -284,6 +291,7 @@ def test_missing_torchvision_dataset_is_one_clear_line(tmp_path) -> None:
     assert "dataset 'mnist' is not under" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'int.db'}"
     args = [

@@ -48,6 +48,7 @@ def journal_file(tmp_path) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_a_file_path_is_a_journal_file_as_with_optuna(journal_file) -> None:
     created = optunas("create-study", "--storage", journal_file, "--study-name", "s", *TABULAR)
     assert created.returncode == 0, created.stderr
@@ -120,6 +121,7 @@ def test_debug_before_the_command_shows_the_traceback(command, journal_file) -> 
     assert debug.returncode == 1 and "Traceback" in debug.stderr, debug.stderr
 
 
+@pytest.mark.slow
 def test_optuna_storage_is_the_default_storage_of_every_command(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'env.db'}"
     env = {**_without_optuna_storage(), "OPTUNA_STORAGE": url}
@@ -146,6 +148,7 @@ def test_a_worker_without_any_storage_says_so(tmp_path) -> None:
     _one_line(result, "--storage", "OPTUNA_STORAGE")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sampler", ["evolution", "EvolutionSampler"])
 @pytest.mark.parametrize("pruner", ["median", "MedianPruner"])
 def test_either_spelling_of_a_name_works_in_every_study_command(sampler, pruner, tmp_path) -> None:

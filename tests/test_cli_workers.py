@@ -41,15 +41,17 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
         assert word in lines[0], lines[0]
 
 
+@pytest.mark.slow
 def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None:
+    # The workers' sharing of the study is the point, not training: trials are looked up.
     created = optunas(
         "create-study",
         "--study-name",
         study_name,
         "--storage",
         storage_url,
-        "--epochs",
-        "1",
+        "--evaluator",
+        "tabular",
         "--sampler",
         "random",
         "--pruner",
@@ -58,7 +60,8 @@ def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == study_name  # as `optuna create-study` prints it
     config = _study(storage_url, study_name).user_attrs["optunas:config"]
-    assert config["version"] == 1 and config["epochs"] == 1 and config["sampler"] == "random"
+    assert config["version"] == 1 and config["evaluator"] == "tabular"
+    assert config["epochs"] == 10 and config["sampler"] == "random"
 
     command = [
         sys.executable,
@@ -89,11 +92,12 @@ def test_create_study_then_two_workers_until_12(storage_url, study_name) -> None
     trials = _study(storage_url, study_name).trials
     assert len([t for t in trials if t.state in FINISHED]) == 12
     assert not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
-    # Both workers took part, and each trial ran the recorded single epoch.
+    # Both workers took part, and each trial reported the recorded 10 epochs.
     assert all("Working on study" in out for out, _ in outputs)
-    assert all(len(t.intermediate_values) == 1 for t in trials if t.state in FINISHED)
+    assert all(len(t.intermediate_values) == 10 for t in trials if t.state in FINISHED)
 
 
+@pytest.mark.slow
 def test_a_plain_optuna_study_is_adopted_and_keeps_its_settings(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'plain.db'}"
     optuna_cli = os.path.join(os.path.dirname(sys.executable), "optuna")
@@ -163,6 +167,7 @@ def _nb201_search_space() -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sampler, kwargs",
     [
@@ -217,6 +222,7 @@ def test_ask_and_tell_drive_a_study_that_learns(sampler, kwargs, tmp_path) -> No
     assert sum(values[-10:]) / 10 > sum(values[:10]) / 10, values
 
 
+@pytest.mark.slow
 def test_optuna_commands_read_the_study(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     assert (
@@ -393,11 +399,10 @@ def test_a_minimizing_plain_study_is_refused_before_any_trial(tmp_path) -> None:
 
 @pytest.mark.parametrize("command", ["worker", "ask", "run"])
 def test_an_unreachable_database_is_one_line_within_a_bound(command) -> None:
-    # Nothing listens on port 1: refused at once; the bound is the connect timeout.
+    # Nothing listens on port 1: refused at once; the bound is the connect timeout (a command
+    # that hangs past it fails the test with TimeoutExpired).
     url = "postgresql://postgres@127.0.0.1:1/test"
-    started = time.monotonic()
     result = optunas(command, "--study-name", "s", "--storage", url, timeout=60)
-    assert time.monotonic() - started < 60
     _one_line_error(result, "cannot open storage", "Connection refused")
 
 
@@ -476,6 +481,7 @@ def _bash(script: str, cwd, timeout: float = 600) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.services
 def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
     from conftest import service_url
 
@@ -506,6 +512,7 @@ def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
     assert (config["sampler"], config["pruner"], config["space"]) == ("evolution", "curve", "nb201")
 
 
+@pytest.mark.slow
 def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
     (tmp_path / "train.py").write_text(_readme("readme-train-script", "python"))
     loop = _readme("readme-ask-tell", "bash").replace("$(seq 20)", "$(seq 2)")
@@ -517,6 +524,7 @@ def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
     assert '"number"' in result.stdout or "number" in result.stdout  # best-trial's table
 
 
+@pytest.mark.services
 def test_readme_storage_urls_work_as_written(tmp_path) -> None:
     import re
     from pathlib import Path
@@ -541,6 +549,7 @@ def test_readme_storage_urls_work_as_written(tmp_path) -> None:
         assert study["user_attrs"]["optunas:config"]["epochs"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal", "postgresql"])
 def test_a_supernet_study_on_any_storage(kind, study_name, tmp_path) -> None:
     """`optunas run --evaluator supernet` pretrains once, scores trials with inherited
@@ -609,6 +618,7 @@ def _without_omp(**env: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, **env}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "option", "threads"),
     [
@@ -658,6 +668,7 @@ def test_a_study_on_a_missing_sqlite_file_leaves_no_file(command, tmp_path) -> N
     _one_line_error(result, "no file", str(db))
 
 
+@pytest.mark.services
 def test_a_worker_on_a_database_server_says_how_to_draw(study_name, tmp_path) -> None:
     from conftest import service_url
 

@@ -39,6 +39,7 @@ MATRIX = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, sampler, pruner", MATRIX)
 def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) -> None:
     url = {
@@ -74,6 +75,7 @@ def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) 
     assert all(t.user_attrs["genotype"] for t in finished)
 
 
+@pytest.mark.slow
 def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
     from test_cli_workers import _bash, _readme
 
@@ -88,6 +90,7 @@ def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
     assert '"number"' in result.stdout or "number" in result.stdout  # the best trial
 
 
+@pytest.mark.services
 def test_readme_many_machines_block_runs_as_written(study_name, tmp_path) -> None:
     from test_cli_workers import _bash, _readme
 

@@ -144,6 +144,7 @@ def test_second_order_gradient_matches_a_finite_difference() -> None:
     assert float((first_order - numeric).abs().max()) > 100 * error
 
 
+@pytest.mark.slow
 def test_the_search_is_a_trial_with_epoch_values_alphas_and_the_cell_as_params(
     tmp_path, data
 ) -> None:
@@ -180,6 +181,7 @@ def test_the_search_is_a_trial_with_epoch_values_alphas_and_the_cell_as_params(
     assert retrained.trials[0].user_attrs["genotype"] == str(genotype)
 
 
+@pytest.mark.slow
 def test_a_chain_search_is_a_trial_whose_params_round_trip(tmp_path, data) -> None:
     storage = f"sqlite:///{tmp_path / 'chain.db'}"
     study = optuna.create_study(direction="maximize", storage=storage, study_name="chain")
@@ -235,6 +237,7 @@ def test_a_chain_search_is_a_trial_whose_params_round_trip(tmp_path, data) -> No
         DartsSearch(NB201(channels=2), data, fixed={"chain/num_layers": 2})
 
 
+@pytest.mark.slow
 def test_a_resumed_search_ends_as_an_uninterrupted_one(tmp_path, data) -> None:
     space = NB201(channels=2)
     settings = dict(TINY, epochs=4, order=2, seed=3)
@@ -263,6 +266,7 @@ def test_a_resumed_search_ends_as_an_uninterrupted_one(tmp_path, data) -> None:
         DartsSearch(space, data, checkpoint=path, **dict(settings, order=1)).load()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("guard", [g for g in DARTS_GUARDS if g != "pt"])
 def test_each_guard_derives_a_cell_of_the_space(data, guard) -> None:
     space = NB201(channels=2)
@@ -296,12 +300,14 @@ def _readme(marker: str, language: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_example_runs_as_written(tmp_path, capsys) -> None:
     exec(compile(_readme("readme-darts", "python"), "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert out.startswith("|") and "{1: " in out and "3: " in out
 
 
+@pytest.mark.slow
 def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     # The README's command, smaller and on a storage of its own.
     command = shlex.split(_readme("readme-darts-command", "bash").replace("\\\n", " "))
@@ -358,6 +364,7 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     assert len(optuna.load_study(study_name="cli", storage=storage).trials) == 1
 
 
+@pytest.mark.slow
 def test_the_readme_chain_example_runs_as_written(capsys) -> None:
     namespace: dict = {}
     exec(compile(_readme("readme-darts-chain", "python"), "README.md", "exec"), namespace)
@@ -366,6 +373,7 @@ def test_the_readme_chain_example_runs_as_written(capsys) -> None:
     assert len(genotype.layers) == 3 and genotype.layers[2].skips == (0,)
 
 
+@pytest.mark.slow
 def test_the_command_searches_the_chain_ops_in_a_sqlite_study(tmp_path) -> None:
     # The README's command, smaller and on a storage of its own.
     command = shlex.split(_readme("readme-darts-chain-command", "bash").replace("\\\n", " "))

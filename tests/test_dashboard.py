@@ -96,6 +96,7 @@ def _study_with_drawings(folder, small_mnist1d, draw: bool = True) -> optuna.Stu
     return study
 
 
+@pytest.mark.slow
 def test_every_trial_gets_its_drawing_as_artifact_and_note(tmp_path, small_mnist1d) -> None:
     import optuna_dashboard._note as note
 
@@ -199,6 +200,7 @@ def _browse(chromium: str, page: str, screenshot: os.PathLike | None = None) -> 
     ).stdout
 
 
+@pytest.mark.services
 def test_the_dashboard_shows_architectures_and_charts_in_a_real_browser(
     tmp_path, small_mnist1d
 ) -> None:

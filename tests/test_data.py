@@ -141,6 +141,7 @@ def test_a_truncated_idx_file_is_a_clear_error(tmp_path) -> None:
         load_dataset("fashion_mnist", root=tmp_path)
 
 
+@pytest.mark.slow
 def test_run_on_fashion_mnist_files_with_the_cli(tmp_path) -> None:
     import subprocess
     import sys

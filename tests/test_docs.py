@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import optuna
+import pytest
 
 from optunas import TrainObjective
 
@@ -21,6 +22,7 @@ def readme_block(marker: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_readme_api_example_runs_as_written(tmp_path) -> None:
     script = tmp_path / "api_example.py"
     script.write_text(readme_block("readme-api-example"))
@@ -35,6 +37,7 @@ def test_readme_api_example_runs_as_written(tmp_path) -> None:
     assert len(study.trials) == 5
 
 
+@pytest.mark.slow
 def test_readme_custom_space_trains(small_mnist1d) -> None:
     namespace: dict = {}
     exec(compile(readme_block("readme-custom-space"), "README.md", "exec"), namespace)
@@ -52,21 +55,25 @@ def test_readme_custom_space_trains(small_mnist1d) -> None:
 _TESTED_APART = {"weight_sharing.py"}
 
 
-def test_examples_run(tmp_path) -> None:
-    for example in sorted((ROOT / "examples").glob("*.py")):
-        if example.name in _TESTED_APART:
-            continue
-        result = subprocess.run(
-            [sys.executable, str(example)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, f"{example.name}: {result.stderr}"
-        assert "best" in result.stdout, example.name
+# One test per example, so that the workers of the suite run them side by side.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (ROOT / "examples").glob("*.py") if p.name not in _TESTED_APART),
+)
+def test_examples_run(name, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, f"{name}: {result.stderr}"
+    assert "best" in result.stdout, name
 
 
+@pytest.mark.slow
 def test_weight_sharing_example_searches_retrains_and_runs_enas(tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "weight_sharing.py")],
@@ -88,6 +95,7 @@ def test_weight_sharing_example_searches_retrains_and_runs_enas(tmp_path) -> Non
     assert not list(tmp_path.iterdir())  # the checkpoints went to a temporary folder
 
 
+@pytest.mark.slow
 def test_readme_supernet_example_runs_as_written(tmp_path) -> None:
     script = tmp_path / "supernet_example.py"
     script.write_text(readme_block("readme-supernet"))

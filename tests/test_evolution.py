@@ -30,6 +30,7 @@ def _cells(trial: optuna.Trial) -> float:
     return ops.count("a") + 0.5 * ops.count("b")
 
 
+@pytest.mark.slow
 def test_it_improves_and_children_differ_from_parents_by_little() -> None:
     sampler = EvolutionSampler(population_size=20, tournament_size=5, crossover_prob=0.0, seed=0)
     study = optuna.create_study(direction="maximize", sampler=sampler)

@@ -90,6 +90,7 @@ def _readme_block() -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_readme_export_block_runs_as_written(tmp_path) -> None:
     """The README's block, smaller (1 trial of 1 epoch, retrained 1 epoch: the study's own
     recipe), then what it wrote: one test, so that the pytest workers do not each run it."""
@@ -220,6 +221,7 @@ def _builder_cases(tmp_path: Path) -> list[tuple[Path, torch.Tensor]]:
     return made
 
 
+@pytest.mark.slow
 def test_every_builder_is_written_out_standalone(tmp_path) -> None:
     cases = _builder_cases(tmp_path)
     _run_without_optunas([folder for folder, _ in cases], cwd=tmp_path)
@@ -269,6 +271,7 @@ def test_list_front_prints_the_pareto_front(front_study) -> None:
     assert "--trial N" in result.stdout
 
 
+@pytest.mark.slow
 def test_two_objectives_need_a_trial_of_the_front(front_study, tmp_path) -> None:
     url, study = front_study
     out = tmp_path / "chosen"
@@ -298,6 +301,7 @@ with torch.no_grad():
 """
 
 
+@pytest.mark.slow
 def test_load_model_finds_the_weights_beside_model_py(front_study, tmp_path) -> None:
     """load_model() reads the weights.pt beside the exported file, not one in the working
     folder, however the file is imported or run."""
@@ -346,6 +350,7 @@ def empty_study(tmp_path_factory) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_status_2_and_writes_nothing(
     front_study, empty_study, tmp_path
 ) -> None:
@@ -367,6 +372,7 @@ def test_bad_input_is_one_line_status_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
+@pytest.mark.slow
 def test_onnx_without_the_extra_names_it(front_study, tmp_path) -> None:
     url, _ = front_study
     hide_onnx = (

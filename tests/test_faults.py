@@ -83,6 +83,7 @@ def _create(url: str, name: str) -> None:
     assert main(["create-study", "--study-name", name, "--storage", url, *TABULAR]) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "redis", "postgresql"])
 def test_a_killed_workers_trial_is_failed_retried_and_the_count_is_exact(
     kind, study_name, tmp_path
@@ -119,6 +120,7 @@ STOPS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "sqlite"])
 @pytest.mark.parametrize(("stop", "status", "reason"), STOPS)
 def test_a_stop_mid_study_closes_the_trial_and_the_study_resumes(
@@ -157,6 +159,7 @@ def test_a_stop_mid_study_closes_the_trial_and_the_study_resumes(
     assert not [t for t in trials if t.state == RUNNING]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal", "postgresql"])
 def test_a_trial_beats_from_its_creation(kind, study_name, tmp_path, monkeypatch) -> None:
     """A worker killed inside ``ask`` (the sampler's work) leaves a trial that Optuna's
@@ -192,6 +195,7 @@ STOP_AS_THE_BEAT_STARTS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "sqlite"])
 @pytest.mark.parametrize(("stop", "status", "reason"), STOPS)
 def test_a_stop_as_the_heartbeat_starts_still_exits(
@@ -215,6 +219,7 @@ def test_a_stop_as_the_heartbeat_starts_still_exits(
     assert not [t for t in trials if t.state == RUNNING]
 
 
+@pytest.mark.services
 def test_a_dropped_database_connection_is_survived(study_name) -> None:
     """The worker's connections are cut three times by the server (as a restart or a network
     failure does); it reconnects and the study ends with its exact count."""
@@ -282,6 +287,7 @@ def _read_only(folder) -> Iterator[None]:
             path.chmod(mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])
 def test_a_read_only_storage_is_one_line_and_keeps_its_trials(kind, tmp_path) -> None:
     url = _url(kind, tmp_path)

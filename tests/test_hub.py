@@ -147,6 +147,7 @@ runpy.run_path(example, run_name="__main__")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", generate.PACKAGES, ids=lambda p: p.name)
 def test_each_package_loads_and_runs_its_example_where_optunas_is_not_installed(
     package, tmp_path
@@ -203,10 +204,12 @@ def test_evolution_counts_a_running_trial_as_seen(seed) -> None:
     test_evolution.test_a_running_trial_counts_as_seen(seed)
 
 
+@pytest.mark.slow
 def test_evolution_conditional_space_and_restart(tmp_path) -> None:
     test_evolution.test_conditional_space_and_restart(tmp_path)
 
 
+@pytest.mark.slow
 def test_reinforce_same_seed_and_history_give_the_same_next_architecture(tmp_path) -> None:
     test_reinforce.test_same_seed_and_history_give_the_same_next_architecture(tmp_path)
 
@@ -228,6 +231,7 @@ def _loading(source: str, name: str, package: str) -> str:
     return source.replace(line, load)
 
 
+@pytest.mark.slow
 def test_reinforce_unseeded_workers_rebuild_one_controller(tmp_path, monkeypatch) -> None:
     worker = _loading(test_reinforce.WORKER, "ReinforceSampler", "samplers/reinforce")
     monkeypatch.setattr(test_reinforce, "WORKER", worker)

@@ -16,6 +16,7 @@ def _enqueue(study: optuna.Study, space, genotype) -> None:
     study.enqueue_trial(space.params(genotype))
 
 
+@pytest.mark.slow
 def test_short_training_beats_chance_by_far_and_records_everything() -> None:
     space = NB201(channels=8)
     objective = TrainObjective(space, "mnist1d", epochs=3)
@@ -35,6 +36,7 @@ def test_short_training_beats_chance_by_far_and_records_everything() -> None:
     assert space.genotype(study.best_params) == CONV_CELL
 
 
+@pytest.mark.slow
 def test_same_seed_same_result(small_mnist1d) -> None:
     values = []
     for _ in range(2):
@@ -47,6 +49,7 @@ def test_same_seed_same_result(small_mnist1d) -> None:
     assert values[0] == values[1]
 
 
+@pytest.mark.slow
 def test_pruner_stops_training_after_the_reported_epoch(small_mnist1d) -> None:
     # ThresholdPruner(lower=2) prunes any accuracy, so the first report must stop the trial.
     study = optuna.create_study(
@@ -59,6 +62,7 @@ def test_pruner_stops_training_after_the_reported_epoch(small_mnist1d) -> None:
         assert "train_seconds" in trial.user_attrs
 
 
+@pytest.mark.slow
 def test_nan_loss_fails_the_trial_with_a_reason_and_the_study_goes_on(small_mnist1d) -> None:
     objective = TrainObjective(NB201(channels=4), small_mnist1d, epochs=2, optimizer="sgd", lr=1e12)
     study = optuna.create_study(direction="maximize")
@@ -68,6 +72,7 @@ def test_nan_loss_fails_the_trial_with_a_reason_and_the_study_goes_on(small_mnis
         assert "loss became" in trial.user_attrs["fail_reason"]
 
 
+@pytest.mark.slow
 def test_two_objectives_return_accuracy_and_params(small_mnist1d) -> None:
     study = optuna.create_study(directions=["maximize", "minimize"])
     study.optimize(TrainObjective(Chain(max_layers=2), small_mnist1d, epochs=1), n_trials=2)
@@ -77,6 +82,7 @@ def test_two_objectives_return_accuracy_and_params(small_mnist1d) -> None:
         assert trial.user_attrs["accuracy_curve"] == [round(accuracy, 4)]
 
 
+@pytest.mark.slow
 def test_objectives_must_match_the_study(small_mnist1d) -> None:
     objective = TrainObjective(NB201(channels=4), small_mnist1d, epochs=1)
     with pytest.raises(ValueError, match="maximized"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -30,6 +31,7 @@ def _members(n: int, channels: int):
     return genotypes, nets
 
 
+@pytest.mark.slow
 def test_population_matches_its_members_before_and_after_training() -> None:
     genotypes, nets = _members(6, channels=4)
     population = PopulationNB201.from_members(nets, genotypes, channels=4, cells_per_stage=2)

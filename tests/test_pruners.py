@@ -173,6 +173,7 @@ def test_curve_prediction_is_calibrated(points) -> None:
     assert 0.5 <= np.mean((p > 0.16) & (p < 0.84)) <= 0.85  # and not uselessly wide
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["curve", "predictor"])
 def test_real_study_saves_epochs_and_keeps_the_best(name, tmp_path) -> None:
     def objective(trial):
@@ -425,6 +426,7 @@ def test_a_predictor_decision_with_200_finished_50_step_curves(use_choices, mode
     assert study.pruner.prune(study, study._storage.get_trial(trial._trial_id))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "pruner",
     [
@@ -492,6 +494,7 @@ study.optimize(objective, n_trials=30)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["postgresql", "journal"])
 def test_two_workers_prune_one_study_together(kind, tmp_path, study_name) -> None:
     """Each worker's pruner learns from the other's finished trials through the storage."""

@@ -46,6 +46,7 @@ def _cells(trial: optuna.Trial) -> float:
     return ops.count("a") + 0.5 * ops.count("b")
 
 
+@pytest.mark.slow
 def test_it_learns() -> None:
     study = optuna.create_study(direction="maximize", sampler=ReinforceSampler(seed=1))
     study.optimize(_cells, n_trials=200)
@@ -65,6 +66,7 @@ def _next_cell(sampler: ReinforceSampler, study: optuna.Study, trial) -> list[st
     return [sampler.sample_independent(study, trial, f"cell/edge_{e}", dist) for e in range(6)]
 
 
+@pytest.mark.slow
 def test_same_seed_and_history_give_the_same_next_architecture(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
     study = optuna.create_study(
@@ -156,6 +158,7 @@ def _digest(sampler: ReinforceSampler) -> str:
     return hashlib.sha256(params.numpy().tobytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     study = optuna.create_study(
@@ -188,6 +191,7 @@ def test_unseeded_workers_rebuild_one_controller_and_keep_their_own_noise(tmp_pa
     assert outs[0]["cells"] != outs[1]["cells"]
 
 
+@pytest.mark.slow
 def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     study = optuna.create_study(
@@ -209,6 +213,7 @@ def test_a_copied_study_keeps_its_controller(tmp_path) -> None:
     assert _digest(other.sampler) != _digest(fresh.sampler)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])
 def test_a_joining_worker_replays_only_the_trials_after_the_snapshot(kind, tmp_path) -> None:
     url = (
@@ -357,6 +362,7 @@ def _attr_sizes(study: optuna.Study) -> dict[str, int]:
     return {key: len(json.dumps(value).encode()) for key, value in attrs.items()}
 
 
+@pytest.mark.slow
 def test_snapshots_fit_every_storage_and_a_joining_worker_starts_from_one(
     storage_url, study_name
 ) -> None:

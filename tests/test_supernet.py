@@ -108,6 +108,7 @@ def test_paths_are_drawn_from_the_ops_asked_for() -> None:
         supernet.sample_path(generator, ["conv_5x5"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("train_none", [False, True])
 def test_pretraining_draws_none_only_when_asked(tmp_path, small_mnist1d, train_none) -> None:
     objective = SupernetObjective(
@@ -138,6 +139,7 @@ def test_a_path_outside_the_supernet_is_one_clear_error() -> None:
         NB201Supernet(1, 10, dims=1, ops=("conv",))
 
 
+@pytest.mark.slow
 def test_pretrain_then_score_enqueued_architectures(tmp_path, small_mnist1d) -> None:
     path = tmp_path / "supernet.pt"
     space = NB201(channels=8)
@@ -173,6 +175,7 @@ def test_pretrain_then_score_enqueued_architectures(tmp_path, small_mnist1d) -> 
     assert again.trials[0].value == trials[0].value
 
 
+@pytest.mark.slow
 def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
     objective = SupernetObjective(
         NB201(channels=4), small_mnist1d, checkpoint=tmp_path / "s.pt", epochs=1
@@ -198,6 +201,7 @@ def test_two_objectives_with_any_sampler(tmp_path, small_mnist1d) -> None:
     assert study.trials[0].values[1] == study.trials[0].user_attrs["flops"]
 
 
+@pytest.mark.slow
 def test_resumed_pretraining_ends_with_the_uninterrupted_weights(tmp_path, small_mnist1d) -> None:
     settings = {"epochs": 2, "sampling": "fair"}
     whole = SupernetObjective(
@@ -243,6 +247,7 @@ def test_a_checkpoint_of_another_setting_is_refused(tmp_path, small_mnist1d) -> 
         )
 
 
+@pytest.mark.slow
 def test_enas_trains_the_shared_weights_along_each_trial(tmp_path, small_mnist1d) -> None:
     path = tmp_path / "enas.pt"
     space = NB201(channels=4)
@@ -297,6 +302,7 @@ def test_a_writer_waits_for_the_lock(tmp_path) -> None:
     assert load_checkpoint(path)["step"] == 7
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_torn_file(tmp_path) -> None:
     path = tmp_path / "c.pt"
     save_checkpoint(path, {"writer": -1, "n": 0, "data": torch.zeros(100_000)})
@@ -340,6 +346,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_killed_writer_leaves_a_loadable_checkpoint(tmp_path) -> None:
     path = tmp_path / "k.pt"
     save_checkpoint(path, {"n": 0, "data": torch.zeros(4_000_000)})
@@ -361,6 +368,7 @@ def test_a_killed_writer_leaves_a_loadable_checkpoint(tmp_path) -> None:
     assert not glob.glob(str(path) + ".*.tmp")
 
 
+@pytest.mark.slow
 def test_retrain_top_records_estimate_and_standalone_side_by_side(tmp_path, small_mnist1d) -> None:
     space = NB201(channels=4)
     objective = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "s.pt", epochs=1)
@@ -403,6 +411,7 @@ def test_public_names_have_examples() -> None:
         assert ">>>" in (obj.__doc__ or ""), f"{obj.__name__} has no runnable example"
 
 
+@pytest.mark.slow
 def test_retrain_command_prints_estimates_beside_standalone(
     tmp_path, small_mnist1d, capsys
 ) -> None:
@@ -459,6 +468,7 @@ def test_a_chain_layer_outside_the_supernet_is_one_clear_error() -> None:
         supernet.network([LayerSpec("identity")] * 3)
 
 
+@pytest.mark.slow
 def test_a_chain_supernet_scores_trials(tmp_path, small_mnist1d) -> None:
     space = Chain(max_layers=3, widths=(8, 16), kernels=(3, 5))
     objective = SupernetObjective(space, small_mnist1d, checkpoint=tmp_path / "c.pt", epochs=2)
@@ -495,6 +505,7 @@ study.optimize(objective, n_trials=3)
 """
 
 
+@pytest.mark.slow
 def test_two_worker_processes_share_one_checkpoint(tmp_path, study_name, small_mnist1d) -> None:
     # The checkpoint is shared through the file system, whatever storage holds the trials.
     from optunas._storage import open_storage
@@ -540,6 +551,7 @@ study.optimize(objective, n_trials=int(sys.argv[5]))
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("storage_kind", ["journal", "postgresql"])
 def test_a_worker_killed_mid_write_leaves_the_shared_checkpoint_to_the_other(
     tmp_path, study_name, small_mnist1d, storage_kind
@@ -601,6 +613,7 @@ def test_a_worker_killed_mid_write_leaves_the_shared_checkpoint_to_the_other(
     assert [t.state for t in trials].count(optuna.trial.TrialState.RUNNING) == 1  # the killed
 
 
+@pytest.mark.slow
 def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, capsys) -> None:
     import argparse
 
@@ -625,6 +638,7 @@ def test_pretrain_command_trains_resumes_and_refuses_another_space(tmp_path, cap
     assert "give this search another checkpoint" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) -> None:
     from optunas.samplers import ReinforceSampler
 
@@ -638,6 +652,7 @@ def test_enas_with_reinforce_and_threads_loses_no_step(tmp_path, small_mnist1d) 
     assert load_checkpoint(tmp_path / "t.pt")["step"] == 6
 
 
+@pytest.mark.slow
 def test_a_joining_worker_takes_the_study_s_supernet(tmp_path, small_mnist1d) -> None:
     space = NB201(channels=4)
     first = SupernetObjective(
@@ -659,6 +674,7 @@ def test_a_joining_worker_takes_the_study_s_supernet(tmp_path, small_mnist1d) ->
         SupernetObjective.from_study(optuna.create_study())
 
 
+@pytest.mark.slow
 def test_a_worker_without_the_study_s_checkpoint_is_refused(tmp_path, small_mnist1d) -> None:
     """Workers share the checkpoint through a folder they all mount; the study records the
     file's SHA-256, so a worker whose file at that path is missing (another machine) or holds

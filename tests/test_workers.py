@@ -71,6 +71,7 @@ def run_workers(
     return [optuna.load_study(study_name=name, storage=open_storage(url)).trials for name in names]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["postgresql", "journal"])
 @pytest.mark.parametrize("sampler", ["reinforce", "evolution"])
 def test_three_workers_share_one_study(kind, sampler, tmp_path, study_name) -> None:
