@@ -133,7 +133,7 @@ def test_a_space_that_changes_from_trial_to_trial(sampler, tmp_path) -> None:
     [
         ("redis://127.0.0.1:1", ["cannot open storage", "refused"]),
         ("journal:/nonexistent-optunas/f.log", ["cannot open storage", "No such file"]),
-        ("sqlite:////nonexistent-optunas/f.db", ["cannot open storage", "unable to open"]),
+        ("sqlite:////nonexistent-optunas/f.db", ["cannot open storage", "no file"]),
         ("postgresql:/127.0.0.1/test", ["malformed storage URL"]),
     ],
 )

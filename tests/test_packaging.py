@@ -74,7 +74,7 @@ finally:
             2,
             "does not fit objectives accuracy",
         ),
-        (["retrain", "--storage", "STORAGE", "--study-name", "s"], 2, "no study 's'"),
+        (["retrain", "--storage", "STORAGE", "--study-name", "s"], 2, "no file"),
     ],
 )
 def test_the_command_loads_torch_only_to_train(args, status, said, tmp_path) -> None:
