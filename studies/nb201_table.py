@@ -21,9 +21,6 @@ from pathlib import Path
 
 TABLES = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
 SAMPLERS = ("random", "tpe", "nsga2", "gp", "evolution", "evolution-t5", "reinforce")
-# Samplers kept out of the common seeds: GPSampler runs in a lane of its own on fewer seeds, and
-# EvolutionSampler's former preset (a tournament of 5) ran in the first chunks only.
-APART = ("gp", "evolution-t5")
 # Optimum: the best seed-averaged 200-epoch validation accuracy of each table (percent).
 OPTIMA = {"nb201-cifar10": 91.6067, "nb201-cifar100": 73.4933, "nb201-imagenet16": 46.7333}
 # The paper's validation rows (Dong & Yang, ICLR 2020, arXiv:2001.00326, Table 5): mean and
@@ -37,8 +34,9 @@ PAPER_ROWS = {
 
 
 def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
-    """Runs by (protocol, table, sampler), then by seed (a seed run twice counts once); the
-    samplers in APART keep all of their runs."""
+    """Runs by (protocol, table, sampler), then by seed (a seed run twice counts once). Every
+    run found counts: the lanes run seeds in order, so each sampler's are seeds 0 to about its
+    runs column (EvolutionSampler's rerun and GPSampler's lane reach different ones)."""
     runs: dict[tuple[str, str, str], dict[int, dict]] = defaultdict(dict)
     for path in sorted(root.rglob("samplers-runs.jsonl")):
         for line in path.read_text().splitlines():
@@ -56,15 +54,6 @@ def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
             ):
                 sampler = "evolution-t5"
             runs[protocol, run["table"], sampler][run["seed"]] = run
-    # Side by side on the same seeds: a chunk in progress has run some samplers and not yet
-    # the others, so each table keeps the seeds every sampler of the lane has finished.
-    for protocol in ("paper", "regret"):
-        for table in TABLES:
-            lane = [runs[protocol, table, s] for s in SAMPLERS if s not in APART]
-            common = set.intersection(*(set(by_seed) for by_seed in lane))
-            for by_seed in lane:
-                for seed in set(by_seed) - common:
-                    del by_seed[seed]
     return runs
 
 
