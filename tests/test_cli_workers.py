@@ -668,6 +668,13 @@ def test_a_study_on_a_missing_sqlite_file_leaves_no_file(command, tmp_path) -> N
     _one_line_error(result, "no file", str(db))
 
 
+def test_the_dashboard_on_a_missing_sqlite_file_leaves_no_file(tmp_path) -> None:
+    db = tmp_path / "typo.db"
+    result = optunas("dashboard", "--storage", f"sqlite:///{db}", "--port", "1", timeout=60)
+    assert list(tmp_path.iterdir()) == []  # neither a database nor an artifact folder
+    _one_line_error(result, "no file", str(db))
+
+
 @pytest.mark.services
 def test_a_worker_on_a_database_server_says_how_to_draw(study_name, tmp_path) -> None:
     from conftest import service_url

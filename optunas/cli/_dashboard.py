@@ -51,11 +51,11 @@ def _dashboard(args: argparse.Namespace) -> int:
     import optuna
     import optuna_dashboard
 
-    from optunas._storage import open_storage
+    from optunas._storage import open_existing_storage
     from optunas.dashboard import default_artifact_dir
 
     try:
-        storage = open_storage(args.storage, heartbeat=False)
+        storage = open_existing_storage(args.storage, heartbeat=False)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     folder = args.artifact_dir or default_artifact_dir(args.storage)
