@@ -403,7 +403,11 @@ def test_an_unreachable_database_is_one_line_within_a_bound(command) -> None:
     # that hangs past it fails the test with TimeoutExpired).
     url = "postgresql://postgres@127.0.0.1:1/test"
     result = optunas(command, "--study-name", "s", "--storage", url, timeout=60)
-    _one_line_error(result, "cannot open storage", "Connection refused")
+    _one_line_error(result, "cannot open storage")
+    # Refused at once on an idle machine; on a loaded one psycopg's connect timeout may run
+    # out first, which is the bound itself speaking.
+    line = result.stderr.strip()
+    assert "Connection refused" in line or "connection timeout expired" in line, line
 
 
 def test_a_missing_driver_names_the_extra() -> None:
