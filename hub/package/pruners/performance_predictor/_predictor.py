@@ -225,15 +225,22 @@ class PredictorPruner(BasePruner):
         )
         self._warned = False
 
-    def _fall_back(self, study: Study, trial: FrozenTrial, why: str | None = None) -> bool:
-        """Let LearningCurvePruner decide; ``why``, when given, is worth a warning (once): the
-        regression could have been fitted but the trials' curves do not line up."""
+    def _fall_back(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        completed: list[FrozenTrial],
+        why: str | None = None,
+    ) -> bool:
+        """Let LearningCurvePruner decide on the COMPLETE trials already read; ``why``, when
+        given, is worth a warning (once): the regression could have been fitted but the trials'
+        curves do not line up."""
         if why is not None and not self._warned:
             self._warned = True
             warnings.warn(
                 f"PredictorPruner falls back to LearningCurvePruner: {why}", stacklevel=2
             )
-        return self._fallback.prune(study, trial)
+        return self._fallback._decide(study, trial, completed)
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         if len(study.directions) > 1:
@@ -256,7 +263,7 @@ class PredictorPruner(BasePruner):
         steps = _reported_steps(trial, step)
         mine = _curve_prefix(trial, sign, steps)
         if not steps or mine is None:
-            return self._fall_back(study, trial)
+            return self._fall_back(study, trial, completed)
         train: list[tuple[FrozenTrial, np.ndarray, float]] = []  # trial, prefix, final
         usable = 0
         for t in completed:
@@ -274,11 +281,12 @@ class PredictorPruner(BasePruner):
                     f"{usable} trials have completed but only {len(train)} reported a finite value "
                     f"at every step trial {trial.number} did ({_describe(steps)})"
                 )
-            return self._fall_back(study, trial, why)
+            return self._fall_back(study, trial, completed, why)
         if self._use_params and _size(trial) is None:
             return self._fall_back(
                 study,
                 trial,
+                completed,
                 f"trial {trial.number} has no user attr 'n_parameters' (use_params=True)",
             )
         layout = _choice_layout([t for t, _, _ in train] + [trial]) if self._use_choices else {}
@@ -290,6 +298,7 @@ class PredictorPruner(BasePruner):
                 return self._fall_back(
                     study,
                     trial,
+                    completed,
                     "a step of the completed trials' curves was reached by fewer than three trials",
                 )
             grid, links = chain
@@ -298,6 +307,7 @@ class PredictorPruner(BasePruner):
                 return self._fall_back(
                     study,
                     trial,
+                    completed,
                     f"trial {trial.number} did not report every "
                     f"step the completed trials did ({_describe(grid)})",
                 )
