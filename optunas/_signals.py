@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 #: The signals that stop a worker and close its trial: Ctrl-C, and the stop of a scheduler.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -61,6 +62,20 @@ def raise_if_stopped() -> None:
         raise Terminated if _received[-1] == signal.SIGTERM else KeyboardInterrupt
 
 
+def _quiet_lost_stop(
+    previous: Callable[[sys.UnraisableHookArgs], object],
+) -> Callable[[sys.UnraisableHookArgs], None]:
+    """An unraisable-exception hook that stays silent on a stop raised in a garbage
+    collector's callback or a ``__del__``: :func:`raise_if_stopped` raises it again between
+    trials, so its "Exception ignored ... Traceback" would report a fault that is not one."""
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not (_received and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            previous(unraisable)
+
+    return hook
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` and Ctrl-C ``KeyboardInterrupt``,
@@ -71,8 +86,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         return
     _received.clear()  # a stop of an earlier block in this process was dealt with there
     previous = {signum: signal.signal(signum, _raise_stop) for signum in STOP_SIGNALS}
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_stop(previous_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -324,3 +324,32 @@ def test_a_locked_sqlite_file_is_one_line(tmp_path) -> None:
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "database is locked" in lines[0], result.stderr
+
+
+LOST_STOP = """
+import gc, os, signal, sys
+from optunas._signals import Terminated, raise_if_stopped, sigterm_as_interrupt
+
+class Collected:
+    def __del__(self):  # a stop landing here is "unraisable": Python prints it and goes on
+        os.kill(os.getpid(), signal.SIGTERM)
+
+with sigterm_as_interrupt():
+    Collected()
+    gc.collect()
+    try:
+        raise_if_stopped()
+    except Terminated:
+        print("raised again")
+"""
+
+
+def test_a_stop_lost_in_a_finaliser_is_raised_again_without_a_traceback() -> None:
+    """A stop that lands in a ``__del__`` or a garbage collector's callback (SQLAlchemy has
+    them) cannot propagate: the worker raises it between trials, and stderr stays clean."""
+    run = subprocess.run(
+        [sys.executable, "-c", LOST_STOP], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "raised again"
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
