@@ -201,7 +201,7 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
         type=registered("pruner", PRUNER_NAMES),
         default=None,
         help=f"pruner: {', '.join(PRUNER_NAMES)}, or its class name (MedianPruner; default: "
-        "the study's, else median for one objective and none for several)",
+        "the study's, else predictor for one objective and none for several)",
     )
     parser.add_argument(
         "--epochs",

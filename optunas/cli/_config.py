@@ -39,7 +39,7 @@ STUDY_SETTINGS: dict[str, Any] = {
     "lr": 0.01,
     "optimizer": "adamw",
     "sampler": "tpe",
-    "pruner": None,  # median for one objective, none for several (Optuna prunes only one)
+    "pruner": None,  # predictor for one objective, none for several (Optuna prunes only one)
 }
 #: Settings a worker may choose for itself: they change which trials are tried, not what a
 #: trial's value means, so (as with Optuna) a study may start random and go on with TPE.
@@ -91,8 +91,11 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
     objectives = config["objectives"].split(",")
     if config["pruner"] is None:
         # A supernet estimate reports no learning curve, and Optuna prunes one objective only.
+        # The predictor pruner (the curve pruner until it has trials to learn from): on the
+        # quickstart's study, with real training, it lost nothing to no pruning, where the
+        # median pruner lost 0.29 point (BENCHMARKS.md, "Where the defaults come from").
         single = len(objectives) == 1 and config["evaluator"] in ("train", "tabular")
-        config["pruner"] = "median" if single else "none"
+        config["pruner"] = "predictor" if single else "none"
     check(config)
     return config
 
