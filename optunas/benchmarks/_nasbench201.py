@@ -30,7 +30,7 @@ _NPZ_KEYS = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet": "imagenet
 
 #: The simulated search budget of the paper's searches without weight sharing (RS, REA,
 #: REINFORCE, BOHB): ``--time_budget 12000`` in every dataset's script of the reference code
-#: (D-X-Y/AutoDL-Projects, scripts-search/NAS-Bench-201-algos/*.sh).
+#: (D-X-Y/AutoDL-Projects, ``scripts-search/NAS-Bench-201-algos/*.sh``).
 PAPER_BUDGET_SECONDS = 12000.0
 #: The reward's training length: the paper rewards a cell with its validation accuracy after
 #: 12 epochs, and its reported figure is the 200-epoch accuracy of the cell the search returns.

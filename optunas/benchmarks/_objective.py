@@ -16,37 +16,36 @@ from optunas.spaces import NB201
 class TabularObjective:
     """Suggest an NB201 cell, look it up, and replay its stored training.
 
-        Single-objective studies: the stored learning curve is reported epoch by epoch as
-        intermediate values and ``trial.should_prune()`` is obeyed after each, so pruners see
-        what they would see in real training; in other studies the curve goes to the user attr
+    Single-objective studies: the stored learning curve is reported epoch by epoch as
+    intermediate values and ``trial.should_prune()`` is obeyed after each, so pruners see
+    what they would see in real training; in other studies the curve goes to the user attr
     ``accuracy_curve``, as :class:`~optunas.TrainObjective` does. User attrs record
-    ``genotype`` and ``n_parameters``;
-        the simulated training time actually consumed
-        (a pruned trial pays only for its epochs) goes to the user attr ``simulated_seconds``,
-        the epochs to ``epochs``. Returns the final validation accuracy, or, in a two-objective
-        study, ``(accuracy, params)``. The test accuracy is never shown to the study.
+    ``genotype`` and ``n_parameters``; the simulated training time actually consumed (a
+    pruned trial pays only for its epochs) goes to the user attr ``simulated_seconds``, the
+    epochs to ``epochs``. Returns the final validation accuracy, or, in a two-objective
+    study, ``(accuracy, params)``. The test accuracy is never shown to the study.
 
-        Because it reports intermediate values, the study's pruner acts on it, and a study
-        created without one gets Optuna's MedianPruner, which stops most of the table's curves
-        after a few epochs (182-195 of 200 trials) and leaves a search to compare final values of
-        pruned trials. Create the study with ``pruner=optuna.pruners.NopPruner()`` to see every
-        curve to its end, or with the pruner you mean to study. The objective warns once (per
-        instance) when it meets a MedianPruner with every one of Optuna's default settings:
-        that is the pruner a study gets by default, and an explicit ``MedianPruner()`` cannot
-        be told apart from it; a MedianPruner with any setting changed is taken as chosen.
+    Because it reports intermediate values, the study's pruner acts on it, and a study
+    created without one gets Optuna's MedianPruner, which stops most of the table's curves
+    after a few epochs (182-195 of 200 trials) and leaves a search to compare final values of
+    pruned trials. Create the study with ``pruner=optuna.pruners.NopPruner()`` to see every
+    curve to its end, or with the pruner you mean to study. The objective warns once (per
+    instance) when it meets a MedianPruner with every one of Optuna's default settings:
+    that is the pruner a study gets by default, and an explicit ``MedianPruner()`` cannot
+    be told apart from it; a MedianPruner with any setting changed is taken as chosen.
 
-        Args:
-            table: The table; by default the one shipped with optunas.
-            objectives: As for :class:`~optunas.TrainObjective`.
+    Args:
+        table: The table; by default the one shipped with optunas.
+        objectives: As for :class:`~optunas.TrainObjective`.
 
-        Example:
-            >>> import optuna
-            >>> from optunas.benchmarks import TabularObjective
-            >>> study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
-            ...                             sampler=optuna.samplers.RandomSampler(seed=0))
-            >>> study.optimize(TabularObjective(), n_trials=20)
-            >>> study.best_trial.user_attrs["epochs"]
-            10
+    Example:
+        >>> import optuna
+        >>> from optunas.benchmarks import TabularObjective
+        >>> study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
+        ...                             sampler=optuna.samplers.RandomSampler(seed=0))
+        >>> study.optimize(TabularObjective(), n_trials=20)
+        >>> study.best_trial.user_attrs["epochs"]
+        10
     """
 
     def __init__(

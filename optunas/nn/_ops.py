@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+#: The activations of the Chain space, by name: each a module class called with no argument.
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "gelu": nn.GELU,
@@ -124,7 +125,7 @@ def _skip(c_in: int, c_out: int, stride: int, dims: int) -> nn.Module:
     return conv_bn_act(c_in, c_out, 1, stride, dims, pre_activation=True)
 
 
-# NAS-Bench-201's five edge operations.
+#: NAS-Bench-201's five edge operations, by name: ``(c_in, c_out, stride, dims) -> nn.Module``.
 NB201_OPS: dict[str, Callable[[int, int, int, int], nn.Module]] = {
     "none": lambda c_in, c_out, stride, dims: Zero(c_out, stride),
     "skip_connect": _skip,
