@@ -462,13 +462,10 @@ def test_ctrl_c_during_start_up_is_exit_130_without_traceback(tmp_path) -> None:
 
 
 def _readme(marker: str, fence: str) -> str:
-    import re
-    from pathlib import Path
+    """A block of the README or of a guide, by its name (see test_docs.doc_block)."""
+    from test_docs import doc_block
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    match = re.search(rf"<!-- {marker} -->\s*```{fence}\n(.*?)```", text, re.S)
-    assert match, f"README has no {fence} block after <!-- {marker} -->"
-    return match.group(1)
+    return doc_block(marker, fence)
 
 
 def _bash(script: str, cwd, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -518,8 +515,8 @@ def test_readme_workers_block_runs_as_written(study_name, tmp_path) -> None:
 
 @pytest.mark.slow
 def test_readme_ask_tell_loop_runs_as_written(tmp_path) -> None:
-    (tmp_path / "train.py").write_text(_readme("readme-train-script", "python"))
-    loop = _readme("readme-ask-tell", "bash").replace("$(seq 20)", "$(seq 2)")
+    (tmp_path / "train.py").write_text(_readme("train-script", "python"))
+    loop = _readme("ask-tell", "bash").replace("$(seq 20)", "$(seq 2)")
     result = _bash(loop, tmp_path)
     assert result.returncode == 0, result.stderr
     trials = _study(f"sqlite:///{tmp_path / 'loop.db'}", "loop").trials

@@ -79,7 +79,7 @@ def test_four_workers_on_one_study(kind, sampler, pruner, study_name, tmp_path) 
 def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
     from test_cli_workers import _bash, _readme
 
-    result = _bash(_readme("readme-many-workers", "bash"), tmp_path, timeout=300)
+    result = _bash(_readme("many-workers", "bash"), tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
     trials = optuna.load_study(
         study_name="many", storage=open_storage(f"journal:{tmp_path / 'many.log'}")
@@ -94,7 +94,7 @@ def test_readme_many_workers_block_runs_as_written(tmp_path) -> None:
 def test_readme_many_machines_block_runs_as_written(study_name, tmp_path) -> None:
     from test_cli_workers import _bash, _readme
 
-    block = _readme("readme-many-machines", "bash")
+    block = _readme("many-machines", "bash")
     url = service_url("postgresql")
     assert url in block
     # Looked up instead of trained, 6 trials, two workers standing for two machines.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import optuna
 import pytest
@@ -294,10 +292,10 @@ def _optunas(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _readme(marker: str, language: str) -> str:
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    match = re.search(rf"<!-- {marker} -->\s*```{language}\n(.*?)```", text, re.S)
-    assert match, f"README has no {language} block after <!-- {marker} -->"
-    return match.group(1)
+    """A block of the README or of a guide, by its name (see test_docs.doc_block)."""
+    from test_docs import doc_block
+
+    return doc_block(marker, language)
 
 
 @pytest.mark.slow
@@ -310,7 +308,7 @@ def test_the_readme_example_runs_as_written(tmp_path, capsys) -> None:
 @pytest.mark.slow
 def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
     # The README's command, smaller and on a storage of its own.
-    command = shlex.split(_readme("readme-darts-command", "bash").replace("\\\n", " "))
+    command = shlex.split(_readme("darts-command", "bash").replace("\\\n", " "))
     assert command[:2] == ["optunas", "darts"]
     storage = f"sqlite:///{tmp_path / 'cli.db'}"
     options = dict(zip(command[2::2], command[3::2]))
@@ -367,7 +365,7 @@ def test_the_command_records_a_search_in_a_sqlite_study(tmp_path) -> None:
 @pytest.mark.slow
 def test_the_readme_chain_example_runs_as_written(capsys) -> None:
     namespace: dict = {}
-    exec(compile(_readme("readme-darts-chain", "python"), "README.md", "exec"), namespace)
+    exec(compile(_readme("darts-chain", "python"), "README.md", "exec"), namespace)
     genotype = namespace["space"].genotype(namespace["study"].best_trial.params)
     assert capsys.readouterr().out.strip() == str(genotype)
     assert len(genotype.layers) == 3 and genotype.layers[2].skips == (0,)
@@ -376,7 +374,7 @@ def test_the_readme_chain_example_runs_as_written(capsys) -> None:
 @pytest.mark.slow
 def test_the_command_searches_the_chain_ops_in_a_sqlite_study(tmp_path) -> None:
     # The README's command, smaller and on a storage of its own.
-    command = shlex.split(_readme("readme-darts-chain-command", "bash").replace("\\\n", " "))
+    command = shlex.split(_readme("darts-chain-command", "bash").replace("\\\n", " "))
     assert command[:2] == ["optunas", "darts"]
     storage = f"sqlite:///{tmp_path / 'chain.db'}"
     options = dict(zip(command[2::2], command[3::2]))

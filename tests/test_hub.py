@@ -106,9 +106,9 @@ def test_imports_become_relative_and_examples_load_from_optunahub() -> None:
 
 
 def test_the_readme_loads_a_package_from_hub_package(monkeypatch) -> None:
-    monkeypatch.chdir(ROOT)  # the README's path is relative to the repository
+    monkeypatch.chdir(ROOT)  # the guide's path is relative to the repository
     namespace: dict = {}
-    exec(compile(test_docs.readme_block("readme-hub-example"), "README.md", "exec"), namespace)
+    exec(compile(test_docs.doc_block("hub-example", "python"), "samplers.rst", "exec"), namespace)
     assert type(namespace["sampler"]).__name__ == "ReinforceSampler"
     assert type(namespace["sampler"]).__module__.startswith("optunahub_registry.package.")
 
