@@ -142,7 +142,20 @@ def _serves(script: str, tmp_path: Path) -> None:
         proc.communicate(timeout=30)
 
 
-_RUNNABLE = [b for b in guide_blocks() if b["language"] in ("python", "bash")]
+def _readme_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return [code.strip() for code in re.findall(r"-->\s*```(?:python|bash)\n(.*?)```", text, re.S)]
+
+
+#: The guides' blocks this test runs: not those a test of their own runs (named ones, and
+#: those the README shows as well, which the README's tests run).
+_RUNNABLE = [
+    b
+    for b in guide_blocks()
+    if b["language"] in ("python", "bash")
+    and "block" not in b
+    and b["code"].strip() not in _readme_blocks()
+]
 
 
 def _block_id(block: dict) -> str:
@@ -155,7 +168,6 @@ def _block_id(block: dict) -> str:
     [
         pytest.param(b, marks=[pytest.mark.slow] if "slow" in b.get("run", "") else [])
         for b in _RUNNABLE
-        if "block" not in b
     ],
     ids=_block_id,
 )

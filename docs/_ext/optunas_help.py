@@ -1,8 +1,8 @@
 """Two additions to Sphinx for optunas's documentation.
 
-- The ``optunas-help`` directive: ``.. optunas-help:: bench samplers`` runs
-  ``python -m optunas bench samplers --help`` and shows its output as a literal block, so the
-  CLI reference is always the parser's own text.
+- The ``optunas-help`` directive: ``.. optunas-help:: bench samplers`` shows what
+  ``optunas bench samplers --help`` prints, as a literal block, so the CLI reference is always
+  the parser's own text.
 - The docstring of a module-level constant that a package re-exports (``optunas.spaces.SPACES``
   is defined in ``optunas.spaces._registry``) is its ``#:`` comment where it is defined, not
   the docstring of its type (``dict``), which is what autodoc would otherwise show.
@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -29,20 +31,50 @@ class OptunasHelp(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         words = list(self.arguments)
-        env = dict(os.environ, COLUMNS=COLUMNS, OMP_NUM_THREADS="1")
-        result = subprocess.run(
-            [sys.executable, "-m", "optunas", *words, "--help"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise self.error(f"optunas {' '.join(words)} --help failed: {result.stderr}")
-        text = f"$ optunas {' '.join([*words, '--help'])}\n{result.stdout.rstrip()}"
+        try:
+            text = help_text(words)
+        except RuntimeError as exc:
+            raise self.error(str(exc)) from None
+        text = f"$ optunas {' '.join([*words, '--help'])}\n{text.rstrip()}"
         block = nodes.literal_block(text, text)
         block["language"] = "text"
         return [block]
+
+
+def help_text(words: list[str]) -> str:
+    """``optunas WORDS --help``: optunas's own commands answered in this process (the parser
+    is the command's), Optuna's commands by the command itself, as a user would call it."""
+    from optunas._names import OPTUNA_COMMANDS
+    from optunas.cli import main
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = COLUMNS  # argparse wraps to the terminal's width
+    try:
+        if any(words[: len(c.split())] == c.split() for c in OPTUNA_COMMANDS):
+            # Optuna's parser names its program after sys.argv[0], as the installed command sets it.
+            run = "import sys; sys.argv[0] = 'optunas'; from optunas.cli import main; sys.exit(main())"
+            result = subprocess.run(
+                [sys.executable, "-c", run, *words, "--help"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"optunas {' '.join(words)} --help failed: {result.stderr}")
+            return result.stdout
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                main([*words, "--help"])
+            except SystemExit as exc:
+                if exc.code not in (0, None):
+                    raise RuntimeError(f"optunas {' '.join(words)} --help failed") from None
+        return out.getvalue()
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
 
 
 def _defining_comment(obj: object, attr: str) -> list[str] | None:
