@@ -31,7 +31,7 @@ extensions = [
 ]
 
 # The research notes (Markdown) stay in docs/research/, outside the site.
-exclude_patterns = ["_build", "research", "img/README*"]
+exclude_patterns = ["_build", "research"]
 root_doc = "index"
 templates_path: list[str] = []
 
