@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from optunas._metrics import PARAMS_ATTR
-from optunas.data import Dataset, load_dataset
+from optunas.data import Dataset
 from optunas.evaluation._checkpoint import (
     check_checkpoint_config,
     checkpoint_lock,
@@ -37,6 +37,7 @@ from optunas.evaluation._darts_steps import (
     unrolled_arch_gradient,
 )
 from optunas.evaluation._recipe import DivergedError, _accuracy_and_loss, check_choice
+from optunas.evaluation._setup import resolve
 from optunas.evaluation._supernet import STUDY_ATTR_DATASET
 from optunas.evaluation._train import _INIT_LOCK, _latency_ms, _to_device
 from optunas.nn import (
@@ -53,7 +54,6 @@ from optunas.spaces import (
     Genotype,
     NB201Genotype,
     SearchSpace,
-    get_space,
 )
 from optunas.spaces._base import input_dims
 from optunas.spaces._registry import STUDY_ATTR_SPACE, space_options, space_record
@@ -229,18 +229,20 @@ class DartsSearch:
             )
         if guard_strength < 0:
             raise ValueError(f"guard_strength must not be negative, got {guard_strength}")
-        self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, (NB201, Chain)):
-            raise TypeError(f"DartsSearch supports the NB201 and Chain spaces, not {self.space!r}")
+        self.space, self.dataset, self.device = resolve(
+            space,
+            dataset,
+            seed=seed,
+            device=device,
+            data_root=data_root,
+            download=download,
+            supported=(NB201, Chain),
+            owner="DartsSearch",
+        )
         if fixed is not None and not isinstance(self.space, Chain):
             raise ValueError("fixed applies to the Chain space only")
         # The Chain space's choices other than the ops, fixed for the whole search.
         self.layers = self.space.fixed_layers(fixed) if isinstance(self.space, Chain) else None
-        self.dataset = (
-            load_dataset(dataset, root=data_root, download=download, seed=seed)
-            if isinstance(dataset, str)
-            else dataset
-        )
         self.epochs, self.order, self.batch_size = epochs, order, batch_size
         self.lr, self.min_lr, self.momentum, self.weight_decay = lr, min_lr, momentum, weight_decay
         self.arch_lr, self.arch_weight_decay = arch_lr, arch_weight_decay
@@ -251,7 +253,6 @@ class DartsSearch:
         )
         self.derive_rule, self.calibration_batches, self.seed = derive, calibration_batches, seed
         self.checkpoint = None if checkpoint is None else os.path.abspath(os.fspath(checkpoint))
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.draw, self.artifact_store = draw, artifact_store
         self._reset()
 

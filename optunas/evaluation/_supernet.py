@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from optunas._compat import study_key
 from optunas._metrics import ACCURACY_DECIMALS, SECONDS_DECIMALS, StudyNamer
-from optunas.data import Dataset, load_dataset
+from optunas.data import Dataset
 from optunas.evaluation._checkpoint import (
     STUDY_ATTR_SHA256,
     CheckpointMismatchError,
@@ -40,9 +40,9 @@ from optunas.evaluation._checkpoint import (
     checkpoint_lock,
 )
 from optunas.evaluation._recipe import DivergedError, Recipe, _accuracy_and_loss, check_choice
+from optunas.evaluation._setup import checked_objectives, resolve
 from optunas.evaluation._train import (
     _INIT_LOCK,
-    OBJECTIVES,
     _latency_ms,
     _to_device,
     record_costs,
@@ -55,7 +55,7 @@ from optunas.nn import (
     count_params,
     recalibrate_batchnorm,
 )
-from optunas.spaces import NB201, Chain, SearchSpace, get_space
+from optunas.spaces import NB201, Chain, SearchSpace
 from optunas.spaces._base import input_dims
 from optunas.spaces._registry import STUDY_ATTR_SPACE, recorded_space, space_options, space_record
 
@@ -203,33 +203,30 @@ class SupernetObjective:
     ) -> None:
         check_choice("mode", mode, SUPERNET_MODES)
         check_choice("sampling", sampling, SUPERNET_SAMPLINGS)
-        for name in objectives or ():
-            check_choice("objective", name, tuple(OBJECTIVES))
         if enas_steps < 1 or calibration_batches < 0:
             raise ValueError("enas_steps must be positive and calibration_batches not negative")
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, "cosine")
-        self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, (NB201, Chain)):
-            raise TypeError(
-                f"SupernetObjective supports the NB201 and Chain spaces, not {self.space!r}"
-            )
+        self.space, self.dataset, self.device = resolve(
+            space,
+            dataset,
+            seed=seed,
+            device=device,
+            data_root=data_root,
+            download=download,
+            supported=(NB201, Chain),
+            owner="SupernetObjective",
+        )
         if sampling == "fair" and isinstance(self.space, Chain):
             raise ValueError(
                 "sampling='fair' needs a cell space (NB201); a chain's paths "
                 "differ in depth, so use sampling='uniform'"
             )
-        self.dataset = (
-            load_dataset(dataset, root=data_root, download=download, seed=seed)
-            if isinstance(dataset, str)
-            else dataset
-        )
         self.draw, self.artifact_store = draw, artifact_store
         self.mode, self.sampling, self.train_none = mode, sampling, train_none
         self.checkpoint = os.path.abspath(os.fspath(checkpoint))
         self.enas_steps, self.calibration_batches = enas_steps, calibration_batches
-        self.objectives = tuple(objectives) if objectives else None
+        self.objectives = checked_objectives(objectives)
         self.seed = seed
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._train = _to_device(self.dataset.train, self.device)
         self._valid = _to_device(self.dataset.valid, self.device)
         shape = self.dataset.input_shape
