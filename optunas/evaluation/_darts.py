@@ -230,14 +230,7 @@ class DartsSearch:
         if guard_strength < 0:
             raise ValueError(f"guard_strength must not be negative, got {guard_strength}")
         self.space, self.dataset, self.device = resolve(
-            space,
-            dataset,
-            seed=seed,
-            device=device,
-            data_root=data_root,
-            download=download,
-            supported=(NB201, Chain),
-            owner="DartsSearch",
+            space, dataset, seed, device, data_root, download, (NB201, Chain), "DartsSearch"
         )
         if fixed is not None and not isinstance(self.space, Chain):
             raise ValueError("fixed applies to the Chain space only")

@@ -17,7 +17,6 @@ from optunas.spaces import SearchSpace, get_space
 def resolve(
     space: SearchSpace | str,
     dataset: Dataset | str,
-    *,
     seed: int,
     device: str | torch.device | None,
     data_root: str | os.PathLike[str] | None,

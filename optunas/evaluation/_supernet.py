@@ -207,14 +207,7 @@ class SupernetObjective:
             raise ValueError("enas_steps must be positive and calibration_batches not negative")
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, "cosine")
         self.space, self.dataset, self.device = resolve(
-            space,
-            dataset,
-            seed=seed,
-            device=device,
-            data_root=data_root,
-            download=download,
-            supported=(NB201, Chain),
-            owner="SupernetObjective",
+            space, dataset, seed, device, data_root, download, (NB201, Chain), "SupernetObjective"
         )
         if sampling == "fair" and isinstance(self.space, Chain):
             raise ValueError(

@@ -113,7 +113,7 @@ class TrainObjective:
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, schedule)
         self.objectives = checked_objectives(objectives)
         self.space, self.dataset, self.device = resolve(
-            space, dataset, seed=seed, device=device, data_root=data_root, download=download
+            space, dataset, seed, device, data_root, download
         )
         self.seed = seed
         self._name_metrics = StudyNamer()
