@@ -6,8 +6,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from optunas._names import DEFAULT_STORAGE, SPACES
-from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
+from optunas._names import SPACES
+from optunas.cli._args import (
+    add_storage,
+    add_threads_option,
+    choice,
+    non_negative,
+    positive,
+    reported,
+)
 from optunas.cli._config import UsageError
 from optunas.cli._threads import use_threads
 
@@ -22,7 +29,7 @@ def register(commands: Any) -> None:
         >>> parser = argparse.ArgumentParser(prog="optunas")
         >>> register(parser.add_subparsers(dest="command"))
         >>> args = parser.parse_args(["retrain", "--study-name", "search", "--top-k", "3"])
-        >>> args.top_k, args.storage, callable(args.handler)
+        >>> args.top_k, args.storage_default, callable(args.handler)
         (3, 'sqlite:///optunas.db', True)
     """
     retrain = commands.add_parser(
@@ -34,11 +41,7 @@ def register(commands: Any) -> None:
         "side. Run it again to train only what is not retrained yet.",
     )
     retrain.add_argument("--study-name", required=True, help="the study whose best to retrain")
-    retrain.add_argument(
-        "--storage",
-        default=DEFAULT_STORAGE,
-        help=f"storage URL of the study (default: {DEFAULT_STORAGE})",
-    )
+    add_storage(retrain)
     retrain.add_argument(
         "--top-k",
         type=positive(int),
