@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from optunas._names import SPACES
+from optunas._signals import sigterm_as_interrupt, stoppable_trials
 from optunas.cli._args import (
     add_storage,
     add_threads_option,
@@ -143,7 +144,9 @@ def _pretrain(args: argparse.Namespace) -> int:
             data_root=args.data_root,
             download=args.download,
         )
-        history = objective.pretrain(show_progress_bar=not args.no_progress)
+        # A scheduler's stop ends it as Ctrl-C does: the last whole epoch's checkpoint stays.
+        with sigterm_as_interrupt():
+            history = objective.pretrain(show_progress_bar=not args.no_progress)
     except (ValueError, DatasetUnavailableError) as exc:
         # CheckpointMismatchError included: the file belongs to another space or dataset.
         raise UsageError(str(exc)) from None
@@ -181,16 +184,19 @@ def _retrain(args: argparse.Namespace) -> int:
 
     use_threads(args.threads)
     try:
-        retrained = retrain_top(
-            study,
-            args.top_k,
-            dataset=args.dataset,
-            epochs=args.epochs,
-            study_name=args.retrain_study_name,
-            seed=args.seed,
-            data_root=args.data_root,
-            download=args.download,
-        )
+        # A scheduler's stop closes the running retraining as FAIL, as Ctrl-C does, and the
+        # same command later trains what is left.
+        with stoppable_trials():
+            retrained = retrain_top(
+                study,
+                args.top_k,
+                dataset=args.dataset,
+                epochs=args.epochs,
+                study_name=args.retrain_study_name,
+                seed=args.seed,
+                data_root=args.data_root,
+                download=args.download,
+            )
     except (ValueError, DatasetUnavailableError) as exc:
         raise UsageError(str(exc)) from None
     rows = [t for t in retrained.trials if t.state == optuna.trial.TrialState.COMPLETE]
