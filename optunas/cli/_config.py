@@ -83,6 +83,7 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
     for key, default in STUDY_SETTINGS.items():
         given = getattr(args, key, None)
         if given is not None and key in stored and given != stored[key] and key not in PER_WORKER:
+            assert study is not None  # only a study records settings
             raise UsageError(
                 f"study {study.study_name!r} was created with --{key.replace('_', '-')} "
                 f"{stored[key]}, not {given}; use another --study-name for a new search"

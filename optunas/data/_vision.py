@@ -17,7 +17,12 @@ from optunas.data._dataset import Dataset, DatasetUnavailableError, split_train_
 def _torchvision_class(name: str) -> Callable[..., object]:
     import torchvision.datasets as tvd
 
-    return {"mnist": tvd.MNIST, "fashion_mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[name]
+    classes: dict[str, Callable[..., object]] = {
+        "mnist": tvd.MNIST,
+        "fashion_mnist": tvd.FashionMNIST,
+        "cifar10": tvd.CIFAR10,
+    }
+    return classes[name]
 
 
 #: Datasets a system package installs, as (its folder, the package): Debian's
@@ -56,14 +61,15 @@ def _idx_path(folder: str, stem: str) -> str | None:
 
 def _idx_splits(folder: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """The train and test splits from the four idx files lying in ``folder``, else None."""
-    paths = {
-        split: [_idx_path(folder, stem) for stem in stems] for split, stems in _IDX_FILES.items()
-    }
-    if any(path is None for pair in paths.values() for path in pair):
-        return None
+    paths = {}
+    for split, stems in _IDX_FILES.items():
+        images, labels = (_idx_path(folder, stem) for stem in stems)
+        if images is None or labels is None:
+            return None
+        paths[split] = (images, labels)
     return {
         split: (_read_idx(images), _read_idx(labels)) for split, (images, labels) in paths.items()
-    }  # type: ignore[arg-type]
+    }
 
 
 def _as_tensors(data: object, targets: object) -> tuple[torch.Tensor, torch.Tensor]:
