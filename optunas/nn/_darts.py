@@ -131,10 +131,10 @@ class DartsNB201(NB201Supernet):
                     MixedOp(dict(cast(nn.ModuleDict, edge).items())) for edge in block.edges
                 )
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         x: torch.Tensor,
-        weights: torch.Tensor | list[str] | tuple[str, ...],
+        weights: torch.Tensor | Sequence[str],
         skip: float = 0.0,
     ) -> torch.Tensor:
         if not isinstance(weights, torch.Tensor):
