@@ -154,7 +154,7 @@ def _darts(args: argparse.Namespace) -> int:
 
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError, load_dataset
-    from optunas.evaluation import DartsSearch
+    from optunas.evaluation import DartsResult, DartsSearch
     from optunas.spaces import NB201, Chain
 
     use_threads(args.threads)
@@ -199,7 +199,7 @@ def _darts(args: argparse.Namespace) -> int:
     )
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
         raise UsageError(f"study {args.study_name!r} does not maximise one value")
-    results: list[Any] = []
+    results: list[tuple[int, DartsResult]] = []
 
     def objective(trial: optuna.Trial) -> float:
         results.append((trial.number, search.run(trial, show_progress_bar=not args.no_progress)))

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, cast
 
 import optuna
 import torch
@@ -229,9 +229,11 @@ class DartsSearch:
             )
         if guard_strength < 0:
             raise ValueError(f"guard_strength must not be negative, got {guard_strength}")
-        self.space, self.dataset, self.device = resolve(
+        resolved, self.dataset, self.device = resolve(
             space, dataset, seed, device, data_root, download, (NB201, Chain), "DartsSearch"
         )
+        assert isinstance(resolved, (NB201, Chain))  # resolve refuses every other space
+        self.space: NB201 | Chain = resolved
         if fixed is not None and not isinstance(self.space, Chain):
             raise ValueError("fixed applies to the Chain space only")
         # The Chain space's choices other than the ops, fixed for the whole search.
@@ -289,6 +291,7 @@ class DartsSearch:
                 channels=self.space.channels,
                 cells_per_stage=self.space.cells_per_stage,
             )
+        assert self.layers is not None  # a Chain space's fixed layers
         return DartsChain(
             self.layers,
             shape[0],
@@ -303,8 +306,15 @@ class DartsSearch:
 
     def genotype(self, ops: Sequence[str]) -> NB201Genotype | ChainGenotype:
         """The genotype of one op per edge (NB201) or per layer position (Chain)."""
-        path = self.supernet.path(ops)
-        return NB201Genotype(path) if isinstance(self.space, NB201) else ChainGenotype(path)
+        if isinstance(self.supernet, DartsChain):
+            return ChainGenotype(self.supernet.path(ops))
+        return NB201Genotype(self.supernet.path(ops))
+
+    def _params(self, genotype: Genotype) -> dict[str, Any]:
+        """The space's params of ``genotype``, a genotype of the space's own kind."""
+        if isinstance(self.space, NB201):
+            return self.space.params(cast(NB201Genotype, genotype))
+        return self.space.params(cast(ChainGenotype, genotype))
 
     def settings(self) -> dict[str, Any]:
         """The search's options besides space and dataset, as JSON values."""
@@ -443,7 +453,8 @@ class DartsSearch:
         return torch.softmax(self.alphas.detach(), dim=1).cpu()
 
     def _score(self, ops: Sequence[str]) -> float:
-        net = self.supernet.network(self.supernet.path(ops))
+        path: tuple[Any, ...] = self.supernet.path(ops)  # op names or layer specs
+        net = self.supernet.network(path)
         if self._calibration:
             recalibrate_batchnorm(net, self._calibration)
         return _accuracy_and_loss(net, self._valid)[0]
@@ -483,7 +494,7 @@ class DartsSearch:
             raise optuna.TrialPruned(f"pruned after DARTS epoch {epoch}")
 
     def _record_params(self, trial: optuna.trial.BaseTrial, genotype: Genotype) -> None:
-        params = self.space.params(genotype)
+        params = self._params(genotype)
         clash = {k: v for k, v in trial.params.items() if k in params and params[k] != v}
         if clash:
             raise ValueError(
@@ -553,11 +564,12 @@ class DartsSearch:
                 bar.close()
         ops = self.derived()
         genotype = self.genotype(ops)
-        net = self.supernet.network(self.supernet.path(ops))
+        path: tuple[Any, ...] = self.supernet.path(ops)  # op names or layer specs
+        net = self.supernet.network(path)
         value = self._score(ops)
         result = DartsResult(
             genotype=genotype,
-            params=self.space.params(genotype),
+            params=self._params(genotype),
             value=value,
             alphas=[[round(a, 4) for a in row] for row in self.alphas.detach().cpu().tolist()],
             history=list(self.history),

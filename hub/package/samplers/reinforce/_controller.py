@@ -12,6 +12,7 @@ from dataclasses import field
 import json
 import threading
 from typing import Any
+from typing import cast
 import zlib
 
 import numpy as np
@@ -184,7 +185,9 @@ class Controller:
     def named_parameters(self) -> list[tuple[str, torch.Tensor]]:
         """Every weight under a name that is the same in every process (Adam's moments and
         the snapshots are keyed by it)."""
-        params = [(f"lstm.{name}", p) for name, p in self.lstm.named_parameters()]
+        params: list[tuple[str, torch.Tensor]] = [
+            (f"lstm.{name}", p) for name, p in self.lstm.named_parameters()
+        ]
         params.append(("start", self.start))
         for key in sorted(self.tokens):
             for part, p in zip(("query", "embed", "head_w", "head_b"), self.tokens[key].tensors()):
@@ -206,7 +209,7 @@ class Controller:
         with torch.no_grad():
             for t, named in groups.items():
                 ps = [p for _, p in named]
-                grads = [p.grad for p in ps]
+                grads = [cast(torch.Tensor, p.grad) for p in ps]  # grouped for having one
                 ms, vs = [], []
                 for name, p in named:
                     m, v, _ = self.moments.get(name) or (
