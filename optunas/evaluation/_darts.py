@@ -32,6 +32,9 @@ from optunas.evaluation._checkpoint import (
 from optunas.evaluation._darts_steps import (
     DARTS_DERIVES,
     DartsResult,
+    averaged_probabilities,
+    cosine_lr,
+    dartsminus_skip,
     derive,
     perturbation_select,
     unrolled_arch_gradient,
@@ -388,23 +391,16 @@ class DartsSearch:
 
     # -- one epoch ----------------------------------------------------------------------
 
-    def _skip(self, epoch: int) -> float:
-        if self.guard != "dartsminus":
-            return 0.0
-        return self.guard_strength * (1.0 - epoch / self.epochs)
-
     def _loss(self, batch: tuple[torch.Tensor, torch.Tensor], skip: float) -> torch.Tensor:
         logits = self.supernet(batch[0], torch.softmax(self.alphas, dim=1), skip)
         return F.cross_entropy(logits, batch[1])
 
     def _train_epoch(self) -> float:
         epoch = self.epoch
-        lr = self.min_lr + 0.5 * (self.lr - self.min_lr) * (
-            1.0 + math.cos(math.pi * epoch / self.epochs)
-        )
+        lr = cosine_lr(self.lr, self.min_lr, epoch, self.epochs)
         for group in self._w_optimizer.param_groups:
             group["lr"] = lr
-        skip = self._skip(epoch)
+        skip = dartsminus_skip(self.guard, self.guard_strength, epoch, self.epochs)
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         (xw, yw), (xa, ya) = self._w_split, self._a_split
         w_order = torch.randperm(len(yw), generator=generator).to(self.device)
@@ -459,18 +455,14 @@ class DartsSearch:
             recalibrate_batchnorm(net, self._calibration)
         return _accuracy_and_loss(net, self._valid)[0]
 
-    def _averaged(self) -> torch.Tensor:
-        keep = max(1, math.ceil(self.guard_strength * len(self.history)))
-        rows = [torch.tensor(r["probabilities"]) for r in self.history[-keep:]]
-        return torch.stack(rows).mean(dim=0)
-
     def derived(self) -> tuple[str, ...]:
         """The cell the search derives now, by the guard's rule (see the class docstring)."""
         if self.guard == "pt":
             weights = self.probabilities().to(self.device)
             return perturbation_select(self.supernet, weights, self._valid.tensors)
         if self.guard == "average" and self.history:
-            return derive(self._averaged(), self.supernet.ops, self.derive_rule)
+            averaged = averaged_probabilities(self.history, self.guard_strength)
+            return derive(averaged, self.supernet.ops, self.derive_rule)
         return derive(self.alphas, self.supernet.ops, self.derive_rule)
 
     # -- a trial ------------------------------------------------------------------------

@@ -177,3 +177,19 @@ class DartsResult:
     value: float
     alphas: list[list[float]]
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def cosine_lr(lr: float, min_lr: float, epoch: int, epochs: int) -> float:
+    """The weights' learning rate in ``epoch``: cosine from ``lr`` down to ``min_lr``."""
+    return min_lr + 0.5 * (lr - min_lr) * (1.0 + math.cos(math.pi * epoch / epochs))
+
+
+def dartsminus_skip(guard: str, strength: float, epoch: int, epochs: int) -> float:
+    """The auxiliary skip's strength in ``epoch``: DARTS-'s linear decay to 0, else none."""
+    return strength * (1.0 - epoch / epochs) if guard == "dartsminus" else 0.0
+
+
+def averaged_probabilities(history: Sequence[dict[str, Any]], share: float) -> torch.Tensor:
+    """The softmax averaged over the last ``share`` of the epochs in ``history``."""
+    keep = max(1, math.ceil(share * len(history)))
+    return torch.stack([torch.tensor(r["probabilities"]) for r in history[-keep:]]).mean(dim=0)
