@@ -53,6 +53,7 @@ REINFORCE = {
     "entropy 0.01": {"entropy_weight": 0.01},
     "baseline decay 0.9": {"baseline_decay": 0.9},
     "lr 0.1, tanh 2.5": {"lr": 0.1, "tanh_constant": 2.5},
+    "lr 0.01, baseline decay 0.9": {"lr": 0.01, "baseline_decay": 0.9},
 }
 SAMPLERS = {"evolution": (EvolutionSampler, EVOLUTION), "reinforce": (ReinforceSampler, REINFORCE)}
 
