@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import sys
 import threading
@@ -94,3 +95,28 @@ def sigterm_as_interrupt() -> Iterator[None]:
         sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+class _UntracedStops(logging.Filter):
+    """Optuna logs a trial closed by Ctrl-C or SIGTERM with the traceback of wherever the
+    signal landed: noise, since the command says "Interrupted" itself. The line stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+            record.exc_info = None
+        return True
+
+
+@contextlib.contextmanager
+def stoppable_trials() -> Iterator[None]:
+    """:func:`sigterm_as_interrupt` for a command that runs trials with ``study.optimize``:
+    a stop closes the running trial as FAIL, and Optuna's warning of it has no traceback."""
+    from optunas._compat import optimize_logger
+
+    logger, untraced = optimize_logger(), _UntracedStops()
+    logger.addFilter(untraced)
+    try:
+        with sigterm_as_interrupt():
+            yield
+    finally:
+        logger.removeFilter(untraced)

@@ -6,13 +6,15 @@
 # samplers.json exists is not run again. studies/nb201_table.py builds the tables from them.
 #   paper:  the NB201 paper's protocol (12-epoch reward, 12,000 s simulated budget), 100 seeds
 #   regret: 100 trials rewarded with the 200-epoch accuracy, 100 seeds
+#   regret300: TPE and EvolutionSampler to 300 trials (their first 100 are the regret
+#           lane's, seed for seed)
 #   gp:     GPSampler (seconds a trial) under the paper's protocol, on fewer seeds
 #   evolution: EvolutionSampler alone, both protocols (its preset changed during the runs)
 # Usage: studies/nb201_samplers.sh LANE...  (each lane in the background; all: paper regret gp)
 set -u
 cd "$(dirname "$0")/.."
 OUT=studies/results/nb201
-BENCH="nice -n 10 .venv/bin/optunas bench samplers"
+BENCH="nice -n ${NICE:-10} .venv/bin/optunas bench samplers"
 CHEAP=random,tpe,nsga2,evolution,reinforce
 TABLES="nb201-cifar10 nb201-cifar100 nb201-imagenet16"
 
@@ -34,6 +36,7 @@ for name in "$@"; do
     case $name in
         paper) lane paper "$CHEAP" 20 100 --protocol paper & ;;
         regret) lane regret "$CHEAP" 20 100 --trials 100 & ;;
+        regret300) lane regret300 tpe,evolution 20 100 --trials 300 & ;;
         gp) lane gp-paper gp 2 10 --protocol paper & ;;
         # EvolutionSampler's preset changed (tournament 5 -> 10) while the lanes ran: its
         # runs again, on every seed, for both protocols.

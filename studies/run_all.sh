@@ -74,18 +74,18 @@ run python studies/cli_overhead.py --calls 10 | tee "$out/cli_overhead.md"
 # pretraining and 20 s of scoring per seed when the machine is idle; over an hour when shared);
 # the search at equal compute, about 4 min of one core per seed.
 run python studies/supernet_ranking.py run --variant no-none --epochs 200 --cells 500 --seeds 0 1 2 3 4 \
-    | tee "$out/supernet_ranking.md"
+    | tee "$out/supernet_ranking.jsonl"
 run python studies/supernet_search.py --seeds 0 1 2 3 4 --epochs 200 --candidates 1000 --top-k 5 50 \
-    | tee "$out/supernet_search.md"
+    | tee "$out/supernet_search.jsonl"
 run python studies/supernet_search_bound.py --seeds 50 --candidates 1000 --top-k 5 50 | tee "$out/supernet_search_bound.md"
 # At the quickstart's size: the supernet's cost against a training, then the search against
 # standalone search at equal CPU seconds (10 to 14 min per seed, then 4 with the cells cached).
-run python studies/supernet_probe.py quickstart --epochs 10 | tee "$out/supernet_probe_quickstart.md"
+run python studies/supernet_probe.py quickstart --epochs 10 | tee "$out/supernet_probe_quickstart.jsonl"
 for sampler in evolution tpe; do
     suffix=${sampler/evolution/}
     run python studies/supernet_search.py --setting quickstart --seeds 0 1 2 3 4 --epochs 50 --candidates 300 \
         --top-k 5 --samplers "$sampler" --standalone random tpe --enas-trials 0 \
-        --cells-cache "$out/supernet_search_quickstart_cells.json" | tee "$out/supernet_search_quickstart${suffix:+_$suffix}.md"
+        --cells-cache "$out/supernet_search_quickstart_cells.json" | tee "$out/supernet_search_quickstart${suffix:+_$suffix}.jsonl"
 done
 # Differentiable search. About 50 min (recorded, on a VM loaded by other jobs), a few minutes
 # for the bound and the cost.

@@ -143,6 +143,26 @@ def test_optuna_storage_is_the_default_storage_of_every_command(tmp_path) -> Non
     assert optuna.study.get_all_study_names(other) == ["t"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["retrain", "--study-name", "s"],
+        ["export", "--study-name", "s", "--out", "o"],
+        ["export", "--study-name", "s", "--list-front"],
+        ["dashboard"],
+    ],
+    ids=lambda c: "-".join(c[::2]),
+)
+def test_the_tools_read_optuna_storage_too(command, tmp_path) -> None:
+    """The commands that read a study look for it where OPTUNA_STORAGE says, not in the
+    default SQLite file (which they would not create either)."""
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    env = {**_without_optuna_storage(), "OPTUNA_STORAGE": url}
+    result = optunas(*command, env=env, cwd=tmp_path)
+    _one_line(result, url)
+    assert not (tmp_path / "optunas.db").exists() and not (tmp_path / "elsewhere.db").exists()
+
+
 def test_a_worker_without_any_storage_says_so(tmp_path) -> None:
     result = optunas("worker", "--study-name", "s", env=_without_optuna_storage(), cwd=tmp_path)
     _one_line(result, "--storage", "OPTUNA_STORAGE")

@@ -353,3 +353,41 @@ def test_a_stop_lost_in_a_finaliser_is_raised_again_without_a_traceback() -> Non
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "raised again"
     assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_during_retrain_closes_the_retraining_and_the_command_resumes(
+    study_name, tmp_path
+) -> None:
+    """``optunas retrain`` under a scheduler's stop: its running retraining is FAIL (not left
+    RUNNING for ever), the exit status is 143, and the same command trains what is left."""
+    url = _url("sqlite", tmp_path)
+    _create(url, study_name)
+    assert optunas("worker", "--study-name", study_name, "--storage", url, "--until", "2")
+    retrain = ["retrain", "--study-name", study_name, "--storage", url, "--top-k", "1"]
+    slow = subprocess.Popen(
+        [sys.executable, "-m", "optunas", *retrain, "--epochs", "200", "--threads", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    retrained = f"{study_name}:retrain"
+    try:
+        _wait_for(
+            lambda: (
+                retrained in optuna.study.get_all_study_names(url)
+                and [t.state for t in _trials(url, retrained)] == [RUNNING]
+            ),
+            "the retraining to start",
+        )
+        slow.send_signal(signal.SIGTERM)
+        _, stderr = slow.communicate(timeout=60)
+    finally:
+        slow.kill()
+    assert slow.returncode == 143, stderr
+    assert "Traceback" not in stderr and "Interrupted" in stderr
+    assert [t.state for t in _trials(url, retrained)] == [optuna.trial.TrialState.FAIL]
+    again = optunas(*retrain, "--epochs", "1")
+    assert again.returncode == 0, again.stderr
+    states = [t.state for t in _trials(url, retrained)]
+    assert states == [optuna.trial.TrialState.FAIL, optuna.trial.TrialState.COMPLETE]

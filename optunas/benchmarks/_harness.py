@@ -75,8 +75,10 @@ def _study_run(
     epochs = 0
     for trial in study.trials:
         epochs += trial.user_attrs.get("epochs", 0)
-        if trial.state == optuna.trial.TrialState.COMPLETE and trial.value > best_value:
-            best_value = trial.value
+        value = trial.value  # a float for a complete trial of one objective
+        complete = trial.state == optuna.trial.TrialState.COMPLETE
+        if complete and value is not None and value > best_value:
+            best_value = value
             best_row = table.index(objective.space.genotype(trial.params))
         best_so_far.append(best_value)
     return {
@@ -122,8 +124,10 @@ def _nasbench201_run(
             if spent + cost > budget_seconds:
                 break
             spent += cost
-        if trial.state == optuna.trial.TrialState.COMPLETE and trial.value > best_reward:
-            best_reward, best_row = trial.value, objective.row(trial)
+        value = trial.value  # a float for a complete trial of one objective
+        complete = trial.state == optuna.trial.TrialState.COMPLETE
+        if complete and value is not None and value > best_reward:
+            best_reward, best_row = value, objective.row(trial)
         best_so_far.append(float(objective.table.valid[best_row]))
     return {
         "sampler": sampler,
@@ -265,6 +269,7 @@ def bench_samplers(
         raise ValueError("a time budget needs one of NAS-Bench-201's tables")
     if field and real_epochs:
         raise ValueError("NAS-Bench-201's tables are looked up, not trained")
+    table: nasbench201.NASBench201Table | NB201Table
     if field:
         table = nasbench201.load_nasbench201(variant)
         optimum, optimum_test = float(table.valid.max()), None
@@ -279,7 +284,7 @@ def bench_samplers(
         for seed in range(first_seed, first_seed + limits.get(s, seeds))
     ]
     runs = _run_all(jobs, processes, log)
-    result = {
+    result: dict[str, Any] = {
         "optimum_valid": optimum,
         "optimum_test_of_best_valid": optimum_test,
         "trials": trials,

@@ -114,8 +114,8 @@ def load_nasbench201(name: str) -> NASBench201Table:
         row = int(key, 5)
         valid[row] = np.mean(record["val_acc"]) / 100
         seconds[row] = np.mean(record["train_time"])
-    short = resources.files("optunas.benchmarks").joinpath("data", "nb201_12epoch.npz")
-    with resources.as_file(short) as file, np.load(file) as data:
+    short = resources.files("optunas.benchmarks").joinpath("data").joinpath("nb201_12epoch.npz")
+    with resources.as_file(short) as path, np.load(path) as data:
         valid12 = data[f"valid12_{_NPZ_KEYS[dataset]}"].astype(np.float64) / 100
     if len(records) != NUM_ARCHS:
         raise ValueError(f"{source}: expected {NUM_ARCHS} cells, got {len(records)}")

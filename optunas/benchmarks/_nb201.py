@@ -47,7 +47,7 @@ SETTING = BenchmarkSetting()
 #: ten optimiser steps each and its one-cycle schedule warms up for three of them, so its first
 #: epochs say almost nothing about the last (Spearman 0.01 at epoch 2). Batches of 32 make an
 #: epoch 32 steps and a cosine schedule starts at the full rate: the same data and compute, and
-#: early epochs that speak (BENCHMARKS.md, "A table for pruners").
+#: early epochs that speak (docs/research/pruning.md, "A table for pruners").
 PRUNING_SETTING = BenchmarkSetting(
     recipe=Recipe(epochs=10, batch_size=32, lr=0.01, weight_decay=5e-4, schedule="cosine")
 )

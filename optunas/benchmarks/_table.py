@@ -105,7 +105,7 @@ def load_nb201_table(
     if path is None:
         if variant not in TABLES:
             raise ValueError(f"unknown table variant {variant!r}; choose from {', '.join(TABLES)}")
-        source = resources.files("optunas.benchmarks").joinpath("data", TABLES[variant])
+        source = resources.files("optunas.benchmarks").joinpath("data").joinpath(TABLES[variant])
         with resources.as_file(source) as file, np.load(file) as data:
             arrays = {k: data[k] for k in data.files}
     else:

@@ -9,7 +9,7 @@ is run the same way by a worker on any other.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Literal
 
 import optuna
 
@@ -83,6 +83,7 @@ def resolve(args: argparse.Namespace, study: optuna.Study | None) -> dict[str, A
     for key, default in STUDY_SETTINGS.items():
         given = getattr(args, key, None)
         if given is not None and key in stored and given != stored[key] and key not in PER_WORKER:
+            assert study is not None  # only a study records settings
             raise UsageError(
                 f"study {study.study_name!r} was created with --{key.replace('_', '-')} "
                 f"{stored[key]}, not {given}; use another --study-name for a new search"
@@ -144,8 +145,16 @@ def _check_known(config: dict[str, Any]) -> None:
             )
 
 
-def directions(config: dict[str, Any]) -> list[str]:
-    return [OBJECTIVES[name].name.lower() for name in config["objectives"].split(",")]
+#: A direction as Optuna's ``create_study`` takes it by name.
+Direction = Literal["minimize", "maximize"]
+_DIRECTION_NAMES: dict[optuna.study.StudyDirection, Direction] = {
+    optuna.study.StudyDirection.MINIMIZE: "minimize",
+    optuna.study.StudyDirection.MAXIMIZE: "maximize",
+}
+
+
+def directions(config: dict[str, Any]) -> list[Direction]:
+    return [_DIRECTION_NAMES[OBJECTIVES[name]] for name in config["objectives"].split(",")]
 
 
 def check_directions(study: optuna.Study, config: dict[str, Any]) -> None:

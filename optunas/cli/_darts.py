@@ -7,9 +7,16 @@ import logging
 from typing import Any
 
 from optunas._compat import optimize_logger
-from optunas._names import DATASETS, DEFAULT_STORAGE, GUARDS, SPACES
+from optunas._names import DATASETS, GUARDS, SPACES
 from optunas._signals import sigterm_as_interrupt
-from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
+from optunas.cli._args import (
+    add_storage,
+    add_threads_option,
+    choice,
+    non_negative,
+    positive,
+    reported,
+)
 from optunas.cli._config import UsageError
 from optunas.cli._threads import use_threads
 
@@ -23,7 +30,7 @@ def register(commands: Any) -> None:
         >>> parser = argparse.ArgumentParser(prog="optunas")
         >>> register(parser.add_subparsers(dest="command"))
         >>> args = parser.parse_args(["darts", "--study-name", "s", "--order", "2"])
-        >>> args.order, args.guard, args.storage
+        >>> args.order, args.guard, args.storage_default  # unless --storage or $OPTUNA_STORAGE
         (2, 'pt', 'sqlite:///optunas.db')
     """
     darts = commands.add_parser(
@@ -39,9 +46,7 @@ def register(commands: Any) -> None:
         "run resumes where it stopped.",
     )
     darts.add_argument("--study-name", required=True, help="study to record the run in")
-    darts.add_argument(
-        "--storage", default=DEFAULT_STORAGE, help=f"storage URL (default: {DEFAULT_STORAGE})"
-    )
+    add_storage(darts)
     darts.add_argument(
         "--space",
         type=choice("space", SPACES),
@@ -149,7 +154,7 @@ def _darts(args: argparse.Namespace) -> int:
 
     # Imported here so that bad input answers without loading torch.
     from optunas.data import DatasetUnavailableError, load_dataset
-    from optunas.evaluation import DartsSearch
+    from optunas.evaluation import DartsResult, DartsSearch
     from optunas.spaces import NB201, Chain
 
     use_threads(args.threads)
@@ -194,7 +199,7 @@ def _darts(args: argparse.Namespace) -> int:
     )
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
         raise UsageError(f"study {args.study_name!r} does not maximise one value")
-    results: list[Any] = []
+    results: list[tuple[int, DartsResult]] = []
 
     def objective(trial: optuna.Trial) -> float:
         results.append((trial.number, search.run(trial, show_progress_bar=not args.no_progress)))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from optunas._names import DEFAULT_STORAGE
-from optunas._storage import STORAGE_HELP
-from optunas.cli._args import positive, reported
+from optunas.cli._args import add_storage, positive, reported
 from optunas.cli._config import UsageError
 
 
@@ -20,7 +18,7 @@ def register(commands: Any) -> None:
         >>> parser = argparse.ArgumentParser(prog="optunas")
         >>> register(parser.add_subparsers(dest="command"))
         >>> args = parser.parse_args(["dashboard", "--port", "8081"])
-        >>> args.port, args.host, args.storage
+        >>> args.port, args.host, args.storage_default  # unless --storage or $OPTUNA_STORAGE
         (8081, '127.0.0.1', 'sqlite:///optunas.db')
     """
     dashboard = commands.add_parser(
@@ -30,11 +28,7 @@ def register(commands: Any) -> None:
         "objectives wrote the drawings to (by default the folder beside the SQLite or "
         "journal file), so each trial's note shows its architecture.",
     )
-    dashboard.add_argument(
-        "--storage",
-        default=DEFAULT_STORAGE,
-        help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
-    )
+    add_storage(dashboard)
     dashboard.add_argument(
         "--artifact-dir",
         default=None,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from optunas._names import DEFAULT_STORAGE
-from optunas._storage import STORAGE_HELP
-from optunas.cli._args import non_negative, positive, reported
+from optunas.cli._args import add_storage, non_negative, positive, reported
 from optunas.cli._config import UsageError
 
 
@@ -37,12 +35,7 @@ def register(commands: Any) -> None:
     export.add_argument(
         "--study-name", required=True, metavar="NAME", help="the study to export from"
     )
-    export.add_argument(
-        "--storage",
-        default=DEFAULT_STORAGE,
-        metavar="URL",
-        help=f"{STORAGE_HELP} (default: {DEFAULT_STORAGE})",
-    )
+    add_storage(export)
     export.add_argument(
         "--out", default=None, metavar="DIR", help="folder to write (created; must not hold files)"
     )

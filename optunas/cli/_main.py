@@ -50,9 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"optunas {__version__}")
     add_global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
     commands.add_parser(
         "help", help="show this help and exit (as `optunas` alone does)"
-    ).set_defaults(handler=lambda args: parser.print_help() or 0)
+    ).set_defaults(handler=show_help)
 
     for module in COMMAND_MODULES:
         # Each module adds its own sub-commands and sets ``handler`` on them, so a group of
@@ -66,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _log_as_asked(args)
         _storage_from_environment(args)
-        return args.handler(args)
+        code: int = args.handler(args)
+        return code
     except UsageError as exc:  # before the command's handler, which reports its own
         if args.debug:
             raise

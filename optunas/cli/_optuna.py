@@ -98,7 +98,8 @@ def _run_optuna_command(command: str, rest: list[str]) -> int:
     ``main()`` reads ``sys.argv`` and prints its whole help for a usage error)."""
     args = optuna_cli_parser().parse_args([command, *rest])
     optuna_cli_logging(args)
-    return args.handler(args)
+    code: int = args.handler(args)
+    return code
 
 
 def _check_sampler(rest: list[str]) -> None:

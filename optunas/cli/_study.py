@@ -27,6 +27,7 @@ from optunas._storage import open_existing_storage, open_storage
 from optunas.cli._args import add_settings, add_storage, add_work_options, positive, reported
 from optunas.cli._config import (
     STUDY_SETTINGS,
+    Direction,
     UsageError,
     check_directions,
     describe,
@@ -153,7 +154,7 @@ def _create_or_load(
     storage: optuna.storages.BaseStorage,
     name: str,
     config: dict[str, Any],
-    wanted: list[str] | None = None,
+    wanted: list[Direction] | None = None,
 ) -> tuple[optuna.Study, bool]:
     """The study of that name, created with the objectives' directions if it does not exist
     (by this process: another worker may win the race, which is no error)."""

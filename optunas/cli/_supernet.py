@@ -6,8 +6,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from optunas._names import DEFAULT_STORAGE, SPACES
-from optunas.cli._args import add_threads_option, choice, non_negative, positive, reported
+from optunas._names import SPACES
+from optunas._signals import sigterm_as_interrupt, stoppable_trials
+from optunas.cli._args import (
+    add_storage,
+    add_threads_option,
+    choice,
+    non_negative,
+    positive,
+    reported,
+)
 from optunas.cli._config import UsageError
 from optunas.cli._threads import use_threads
 
@@ -22,7 +30,7 @@ def register(commands: Any) -> None:
         >>> parser = argparse.ArgumentParser(prog="optunas")
         >>> register(parser.add_subparsers(dest="command"))
         >>> args = parser.parse_args(["retrain", "--study-name", "search", "--top-k", "3"])
-        >>> args.top_k, args.storage, callable(args.handler)
+        >>> args.top_k, args.storage_default, callable(args.handler)
         (3, 'sqlite:///optunas.db', True)
     """
     retrain = commands.add_parser(
@@ -34,11 +42,7 @@ def register(commands: Any) -> None:
         "side. Run it again to train only what is not retrained yet.",
     )
     retrain.add_argument("--study-name", required=True, help="the study whose best to retrain")
-    retrain.add_argument(
-        "--storage",
-        default=DEFAULT_STORAGE,
-        help=f"storage URL of the study (default: {DEFAULT_STORAGE})",
-    )
+    add_storage(retrain)
     retrain.add_argument(
         "--top-k",
         type=positive(int),
@@ -140,7 +144,9 @@ def _pretrain(args: argparse.Namespace) -> int:
             data_root=args.data_root,
             download=args.download,
         )
-        history = objective.pretrain(show_progress_bar=not args.no_progress)
+        # A scheduler's stop ends it as Ctrl-C does: the last whole epoch's checkpoint stays.
+        with sigterm_as_interrupt():
+            history = objective.pretrain(show_progress_bar=not args.no_progress)
     except (ValueError, DatasetUnavailableError) as exc:
         # CheckpointMismatchError included: the file belongs to another space or dataset.
         raise UsageError(str(exc)) from None
@@ -178,16 +184,19 @@ def _retrain(args: argparse.Namespace) -> int:
 
     use_threads(args.threads)
     try:
-        retrained = retrain_top(
-            study,
-            args.top_k,
-            dataset=args.dataset,
-            epochs=args.epochs,
-            study_name=args.retrain_study_name,
-            seed=args.seed,
-            data_root=args.data_root,
-            download=args.download,
-        )
+        # A scheduler's stop closes the running retraining as FAIL, as Ctrl-C does, and the
+        # same command later trains what is left.
+        with stoppable_trials():
+            retrained = retrain_top(
+                study,
+                args.top_k,
+                dataset=args.dataset,
+                epochs=args.epochs,
+                study_name=args.retrain_study_name,
+                seed=args.seed,
+                data_root=args.data_root,
+                download=args.download,
+            )
     except (ValueError, DatasetUnavailableError) as exc:
         raise UsageError(str(exc)) from None
     rows = [t for t in retrained.trials if t.state == optuna.trial.TrialState.COMPLETE]

@@ -203,6 +203,7 @@ def _bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from optunas.benchmarks import _harness as harness
+    from optunas.benchmarks import _nasbench201 as nasbench201
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -212,8 +213,8 @@ def _bench(args: argparse.Namespace) -> int:
             raise UsageError("--protocol paper needs one of NAS-Bench-201's tables (--table)")
         if field and args.real_epochs:
             raise UsageError("--real-epochs trains the MNIST-1D table's cells; not with --table")
-        if field and not harness.nasbench201.has_nasbench201():
-            raise UsageError(harness.nasbench201.EXTRA_HINT)
+        if field and not nasbench201.has_nasbench201():
+            raise UsageError(nasbench201.EXTRA_HINT)
         limits = {"gp": args.gp_seeds} if args.gp_seeds else None
         paper = args.protocol == "paper"
         # The runs go to a JSON-lines file as each finishes: a long run stopped early keeps them.

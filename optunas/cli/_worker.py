@@ -199,7 +199,8 @@ class _QuietFailures(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is _BeyondQuota:
             return False
-        if record.exc_info and is_storage_failure(record.exc_info[1]):
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and is_storage_failure(exc):
             return False  # the worker says it in one line of its own
         if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
             record.exc_info = None

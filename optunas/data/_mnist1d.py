@@ -46,7 +46,8 @@ def _generate(num_samples: int) -> dict[str, np.ndarray]:
         # Written whole, then renamed: a reader in another process never sees half a file.
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(fd, "wb") as file:
-            np.savez(file, **{key: data[key] for key in _KEYS})
+            # Numeric arrays, read back with allow_pickle=False as well.
+            np.savez(file, allow_pickle=False, **{key: data[key] for key in _KEYS})
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home: generate each time
@@ -61,7 +62,8 @@ def _make(num_samples: int) -> dict[str, np.ndarray]:
     # make_dataset seeds the global NumPy and `random` generators; give the user theirs back.
     numpy_state, python_state = np.random.get_state(), random.getstate()
     try:
-        return make_dataset(args)
+        data: dict[str, np.ndarray] = make_dataset(args)
+        return data
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,10 +15,16 @@ from torch.utils.data import TensorDataset
 from optunas.data._dataset import Dataset, DatasetUnavailableError, split_train_valid, standardize
 
 
-def _torchvision_class(name: str) -> Callable[..., object]:
+def _torchvision_class(name: str) -> Callable[..., Any]:
+    """The torchvision dataset class of ``name`` (torchvision has no type information)."""
     import torchvision.datasets as tvd
 
-    return {"mnist": tvd.MNIST, "fashion_mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[name]
+    classes: dict[str, Callable[..., Any]] = {
+        "mnist": tvd.MNIST,
+        "fashion_mnist": tvd.FashionMNIST,
+        "cifar10": tvd.CIFAR10,
+    }
+    return classes[name]
 
 
 #: Datasets a system package installs, as (its folder, the package): Debian's
@@ -56,14 +63,15 @@ def _idx_path(folder: str, stem: str) -> str | None:
 
 def _idx_splits(folder: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """The train and test splits from the four idx files lying in ``folder``, else None."""
-    paths = {
-        split: [_idx_path(folder, stem) for stem in stems] for split, stems in _IDX_FILES.items()
-    }
-    if any(path is None for pair in paths.values() for path in pair):
-        return None
+    paths = {}
+    for split, stems in _IDX_FILES.items():
+        images, labels = (_idx_path(folder, stem) for stem in stems)
+        if images is None or labels is None:
+            return None
+        paths[split] = (images, labels)
     return {
         split: (_read_idx(images), _read_idx(labels)) for split, (images, labels) in paths.items()
-    }  # type: ignore[arg-type]
+    }
 
 
 def _as_tensors(data: object, targets: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -119,19 +127,19 @@ def _torchvision_splits(name: str, root: str, download: bool) -> dict[str, tuple
             f"dataset {name!r} is not under {root!r} {how}: {exc}"
         ) from exc
     return {
-        split: (part.data, part.targets)  # type: ignore[attr-defined]
+        split: (part.data, part.targets)
         for split, part in (("train", train_split), ("test", test_split))
     }
 
 
 def _find_splits(
     name: str, root: str, system: str | None, download: bool
-) -> dict[str, tuple[object, object]]:
+) -> Mapping[str, tuple[object, object]]:
     """The user's folder first (the original files or torchvision's layout), then the
     system package's folder, and a download only when neither has the files."""
     splits = _idx_splits(root)
     if splits is not None:
-        return splits  # type: ignore[return-value]
+        return splits
     try:
         return _torchvision_splits(name, root, download=False)
     except DatasetUnavailableError as missing:
@@ -141,7 +149,7 @@ def _find_splits(
         else:
             splits = _idx_splits(system)
             if splits is not None:
-                return splits  # type: ignore[return-value]
+                return splits
             if not download:
                 package = SYSTEM_PACKAGES[name][1]
                 raise DatasetUnavailableError(

@@ -6,16 +6,11 @@ from optunas._metrics import (
     n_parameters,
     name_metrics,
 )
+from optunas._names import OBJECTIVES, OPTIMIZERS
 from optunas.evaluation._checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
-from optunas.evaluation._darts import (
-    DARTS_DERIVES,
-    DARTS_GUARDS,
-    DARTS_ORDERS,
-    DartsResult,
-    DartsSearch,
-)
+from optunas.evaluation._darts import DARTS_GUARDS, DARTS_ORDERS, DartsSearch
+from optunas.evaluation._darts_steps import DARTS_DERIVES, DartsResult
 from optunas.evaluation._recipe import (
-    OPTIMIZERS,
     SCHEDULES,
     DivergedError,
     Recipe,
@@ -23,7 +18,7 @@ from optunas.evaluation._recipe import (
 )
 from optunas.evaluation._retrain import retrain_top, train_standalone
 from optunas.evaluation._supernet import SUPERNET_MODES, SUPERNET_SAMPLINGS, SupernetObjective
-from optunas.evaluation._train import OBJECTIVES, TrainObjective, resolve_objectives
+from optunas.evaluation._train import TrainObjective, resolve_objectives
 
 __all__ = [
     "DARTS_DERIVES",

@@ -34,15 +34,15 @@ class CheckpointMismatchError(ValueError):
 
 
 def check_checkpoint_config(
-    payload: dict[str, Any], fmt: str, ours: dict[str, Any], path: str, what: str
+    payload: dict[str, Any], fmt: int, ours: dict[str, Any], path: str, what: str
 ) -> None:
     """Refuse a checkpoint written with another setting, naming only what differs, so that
     weights trained for one space or size are never taken up by another.
 
     Example:
         >>> from optunas.evaluation._checkpoint import check_checkpoint_config
-        >>> payload = {"format": "v1", "config": {"space": "nb201", "channels": 4}}
-        >>> check_checkpoint_config(payload, "v1", {"space": "nb201", "channels": 8}, "w.pt", "a supernet")
+        >>> payload = {"format": 1, "config": {"space": "nb201", "channels": 4}}
+        >>> check_checkpoint_config(payload, 1, {"space": "nb201", "channels": 8}, "w.pt", "a supernet")
         Traceback (most recent call last):
         ...
         optunas.evaluation._checkpoint.CheckpointMismatchError: checkpoint w.pt holds a supernet of another setting: channels 4 (here 8); give this search another checkpoint path
@@ -121,6 +121,7 @@ def _write_checkpoint(
             handle.flush()
             os.fsync(handle.fileno())
         digest = file_sha256(tmp)
+        assert digest is not None  # the file was just written
         if before_replace is not None:
             before_replace(digest)
         os.replace(tmp, path)
@@ -173,7 +174,10 @@ def load_checkpoint(
         >>> load_checkpoint(path, map_location="cpu")["model"]["w"].tolist()
         [0.0, 0.0]
     """
-    return torch.load(os.fspath(path), map_location=map_location, weights_only=True)
+    checkpoint: dict[str, Any] = torch.load(
+        os.fspath(path), map_location=map_location, weights_only=True
+    )
+    return checkpoint
 
 
 def _read_checkpoint(

@@ -15,14 +15,14 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, cast
 
 import optuna
 import torch
 import torch.nn.functional as F
 
 from optunas._metrics import PARAMS_ATTR
-from optunas.data import Dataset, load_dataset
+from optunas.data import Dataset
 from optunas.evaluation._checkpoint import (
     check_checkpoint_config,
     checkpoint_lock,
@@ -32,11 +32,15 @@ from optunas.evaluation._checkpoint import (
 from optunas.evaluation._darts_steps import (
     DARTS_DERIVES,
     DartsResult,
+    averaged_probabilities,
+    cosine_lr,
+    dartsminus_skip,
     derive,
     perturbation_select,
     unrolled_arch_gradient,
 )
 from optunas.evaluation._recipe import DivergedError, _accuracy_and_loss, check_choice
+from optunas.evaluation._setup import resolve
 from optunas.evaluation._supernet import STUDY_ATTR_DATASET
 from optunas.evaluation._train import _INIT_LOCK, _latency_ms, _to_device
 from optunas.nn import (
@@ -53,7 +57,6 @@ from optunas.spaces import (
     Genotype,
     NB201Genotype,
     SearchSpace,
-    get_space,
 )
 from optunas.spaces._base import input_dims
 from optunas.spaces._registry import STUDY_ATTR_SPACE, space_options, space_record
@@ -229,18 +232,15 @@ class DartsSearch:
             )
         if guard_strength < 0:
             raise ValueError(f"guard_strength must not be negative, got {guard_strength}")
-        self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, (NB201, Chain)):
-            raise TypeError(f"DartsSearch supports the NB201 and Chain spaces, not {self.space!r}")
+        resolved, self.dataset, self.device = resolve(
+            space, dataset, seed, device, data_root, download, (NB201, Chain), "DartsSearch"
+        )
+        assert isinstance(resolved, (NB201, Chain))  # resolve refuses every other space
+        self.space: NB201 | Chain = resolved
         if fixed is not None and not isinstance(self.space, Chain):
             raise ValueError("fixed applies to the Chain space only")
         # The Chain space's choices other than the ops, fixed for the whole search.
         self.layers = self.space.fixed_layers(fixed) if isinstance(self.space, Chain) else None
-        self.dataset = (
-            load_dataset(dataset, root=data_root, download=download, seed=seed)
-            if isinstance(dataset, str)
-            else dataset
-        )
         self.epochs, self.order, self.batch_size = epochs, order, batch_size
         self.lr, self.min_lr, self.momentum, self.weight_decay = lr, min_lr, momentum, weight_decay
         self.arch_lr, self.arch_weight_decay = arch_lr, arch_weight_decay
@@ -251,7 +251,6 @@ class DartsSearch:
         )
         self.derive_rule, self.calibration_batches, self.seed = derive, calibration_batches, seed
         self.checkpoint = None if checkpoint is None else os.path.abspath(os.fspath(checkpoint))
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.draw, self.artifact_store = draw, artifact_store
         self._reset()
 
@@ -295,6 +294,7 @@ class DartsSearch:
                 channels=self.space.channels,
                 cells_per_stage=self.space.cells_per_stage,
             )
+        assert self.layers is not None  # a Chain space's fixed layers
         return DartsChain(
             self.layers,
             shape[0],
@@ -309,8 +309,15 @@ class DartsSearch:
 
     def genotype(self, ops: Sequence[str]) -> NB201Genotype | ChainGenotype:
         """The genotype of one op per edge (NB201) or per layer position (Chain)."""
-        path = self.supernet.path(ops)
-        return NB201Genotype(path) if isinstance(self.space, NB201) else ChainGenotype(path)
+        if isinstance(self.supernet, DartsChain):
+            return ChainGenotype(self.supernet.path(ops))
+        return NB201Genotype(self.supernet.path(ops))
+
+    def _params(self, genotype: Genotype) -> dict[str, Any]:
+        """The space's params of ``genotype``, a genotype of the space's own kind."""
+        if isinstance(self.space, NB201):
+            return self.space.params(cast(NB201Genotype, genotype))
+        return self.space.params(cast(ChainGenotype, genotype))
 
     def settings(self) -> dict[str, Any]:
         """The search's options besides space and dataset, as JSON values."""
@@ -384,23 +391,16 @@ class DartsSearch:
 
     # -- one epoch ----------------------------------------------------------------------
 
-    def _skip(self, epoch: int) -> float:
-        if self.guard != "dartsminus":
-            return 0.0
-        return self.guard_strength * (1.0 - epoch / self.epochs)
-
     def _loss(self, batch: tuple[torch.Tensor, torch.Tensor], skip: float) -> torch.Tensor:
         logits = self.supernet(batch[0], torch.softmax(self.alphas, dim=1), skip)
         return F.cross_entropy(logits, batch[1])
 
     def _train_epoch(self) -> float:
         epoch = self.epoch
-        lr = self.min_lr + 0.5 * (self.lr - self.min_lr) * (
-            1.0 + math.cos(math.pi * epoch / self.epochs)
-        )
+        lr = cosine_lr(self.lr, self.min_lr, epoch, self.epochs)
         for group in self._w_optimizer.param_groups:
             group["lr"] = lr
-        skip = self._skip(epoch)
+        skip = dartsminus_skip(self.guard, self.guard_strength, epoch, self.epochs)
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         (xw, yw), (xa, ya) = self._w_split, self._a_split
         w_order = torch.randperm(len(yw), generator=generator).to(self.device)
@@ -449,15 +449,11 @@ class DartsSearch:
         return torch.softmax(self.alphas.detach(), dim=1).cpu()
 
     def _score(self, ops: Sequence[str]) -> float:
-        net = self.supernet.network(self.supernet.path(ops))
+        path: tuple[Any, ...] = self.supernet.path(ops)  # op names or layer specs
+        net = self.supernet.network(path)
         if self._calibration:
             recalibrate_batchnorm(net, self._calibration)
         return _accuracy_and_loss(net, self._valid)[0]
-
-    def _averaged(self) -> torch.Tensor:
-        keep = max(1, math.ceil(self.guard_strength * len(self.history)))
-        rows = [torch.tensor(r["probabilities"]) for r in self.history[-keep:]]
-        return torch.stack(rows).mean(dim=0)
 
     def derived(self) -> tuple[str, ...]:
         """The cell the search derives now, by the guard's rule (see the class docstring)."""
@@ -465,7 +461,8 @@ class DartsSearch:
             weights = self.probabilities().to(self.device)
             return perturbation_select(self.supernet, weights, self._valid.tensors)
         if self.guard == "average" and self.history:
-            return derive(self._averaged(), self.supernet.ops, self.derive_rule)
+            averaged = averaged_probabilities(self.history, self.guard_strength)
+            return derive(averaged, self.supernet.ops, self.derive_rule)
         return derive(self.alphas, self.supernet.ops, self.derive_rule)
 
     # -- a trial ------------------------------------------------------------------------
@@ -489,7 +486,7 @@ class DartsSearch:
             raise optuna.TrialPruned(f"pruned after DARTS epoch {epoch}")
 
     def _record_params(self, trial: optuna.trial.BaseTrial, genotype: Genotype) -> None:
-        params = self.space.params(genotype)
+        params = self._params(genotype)
         clash = {k: v for k, v in trial.params.items() if k in params and params[k] != v}
         if clash:
             raise ValueError(
@@ -559,11 +556,12 @@ class DartsSearch:
                 bar.close()
         ops = self.derived()
         genotype = self.genotype(ops)
-        net = self.supernet.network(self.supernet.path(ops))
+        path: tuple[Any, ...] = self.supernet.path(ops)  # op names or layer specs
+        net = self.supernet.network(path)
         value = self._score(ops)
         result = DartsResult(
             genotype=genotype,
-            params=self.space.params(genotype),
+            params=self._params(genotype),
             value=value,
             alphas=[[round(a, 4) for a in row] for row in self.alphas.detach().cpu().tolist()],
             history=list(self.history),

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -105,7 +105,8 @@ def unrolled_arch_gradient(
                 w.sub_(xi * (g + weight_decay * w))
         valid_grads = torch.autograd.grad(loss(valid_batch), [alphas, *weights])
         direct, dw = valid_grads[0], valid_grads[1:]
-        norm = torch.sqrt(sum((g.double() ** 2).sum() for g in dw))
+        # A sum of tensors (the weights are never none), so a tensor.
+        norm = torch.sqrt(cast(torch.Tensor, sum((g.double() ** 2).sum() for g in dw)))
         eps = epsilon / max(float(norm), 1e-12)
 
         def alpha_grad(sign: float) -> torch.Tensor:
@@ -126,7 +127,7 @@ def unrolled_arch_gradient(
 def perturbation_select(
     supernet: DartsNB201 | DartsChain,
     weights: torch.Tensor,
-    data: tuple[torch.Tensor, torch.Tensor],
+    data: tuple[torch.Tensor, ...],
 ) -> tuple[str, ...]:
     """DARTS-PT: per edge, the op whose removal lowers the supernet's validation accuracy
     most (edges in order, each fixed to its pick before the next); ``weights`` are the
@@ -149,7 +150,7 @@ def perturbation_select(
             masked = weights.clone()
             masked[e, k] = 0.0
             after[k] = accuracy(masked)
-        pick = min(after, key=after.get)  # the accuracy falls most without it
+        pick = min(after, key=after.__getitem__)  # the accuracy falls most without it
         chosen.append(ops[pick])
         weights[e] = 0.0
         weights[e, pick] = 1.0
@@ -176,3 +177,19 @@ class DartsResult:
     value: float
     alphas: list[list[float]]
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def cosine_lr(lr: float, min_lr: float, epoch: int, epochs: int) -> float:
+    """The weights' learning rate in ``epoch``: cosine from ``lr`` down to ``min_lr``."""
+    return min_lr + 0.5 * (lr - min_lr) * (1.0 + math.cos(math.pi * epoch / epochs))
+
+
+def dartsminus_skip(guard: str, strength: float, epoch: int, epochs: int) -> float:
+    """The auxiliary skip's strength in ``epoch``: DARTS-'s linear decay to 0, else none."""
+    return strength * (1.0 - epoch / epochs) if guard == "dartsminus" else 0.0
+
+
+def averaged_probabilities(history: Sequence[dict[str, Any]], share: float) -> torch.Tensor:
+    """The softmax averaged over the last ``share`` of the epochs in ``history``."""
+    keep = max(1, math.ceil(share * len(history)))
+    return torch.stack([torch.tensor(r["probabilities"]) for r in history[-keep:]]).mean(dim=0)

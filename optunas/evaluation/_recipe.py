@@ -87,7 +87,7 @@ class Recipe:
                 if not torch.isfinite(loss):
                     raise DivergedError(f"loss became {loss.item()} at epoch {epoch} step {step}")
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
                 opt.step()
                 sched.step()
             accuracy = evaluate_accuracy(model, valid)

@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import optuna
 import torch
@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from optunas._compat import study_key
 from optunas._metrics import ACCURACY_DECIMALS, SECONDS_DECIMALS, StudyNamer
-from optunas.data import Dataset, load_dataset
+from optunas.data import Dataset
 from optunas.evaluation._checkpoint import (
     STUDY_ATTR_SHA256,
     CheckpointMismatchError,
@@ -40,9 +40,9 @@ from optunas.evaluation._checkpoint import (
     checkpoint_lock,
 )
 from optunas.evaluation._recipe import DivergedError, Recipe, _accuracy_and_loss, check_choice
+from optunas.evaluation._setup import checked_objectives, resolve
 from optunas.evaluation._train import (
     _INIT_LOCK,
-    OBJECTIVES,
     _latency_ms,
     _to_device,
     record_costs,
@@ -55,7 +55,7 @@ from optunas.nn import (
     count_params,
     recalibrate_batchnorm,
 )
-from optunas.spaces import NB201, Chain, SearchSpace, get_space
+from optunas.spaces import NB201, Chain, NB201Genotype, SearchSpace
 from optunas.spaces._base import input_dims
 from optunas.spaces._registry import STUDY_ATTR_SPACE, recorded_space, space_options, space_record
 
@@ -75,7 +75,7 @@ _logger = logging.getLogger("optunas.supernet")
 
 
 def _build_supernet(
-    space: SearchSpace, shape: Sequence[int], num_classes: int
+    space: NB201 | Chain, shape: Sequence[int], num_classes: int
 ) -> NB201Supernet | ChainSupernet:
     if isinstance(space, NB201):
         return NB201Supernet(
@@ -203,33 +203,25 @@ class SupernetObjective:
     ) -> None:
         check_choice("mode", mode, SUPERNET_MODES)
         check_choice("sampling", sampling, SUPERNET_SAMPLINGS)
-        for name in objectives or ():
-            check_choice("objective", name, tuple(OBJECTIVES))
         if enas_steps < 1 or calibration_batches < 0:
             raise ValueError("enas_steps must be positive and calibration_batches not negative")
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, "cosine")
-        self.space = get_space(space) if isinstance(space, str) else space
-        if not isinstance(self.space, (NB201, Chain)):
-            raise TypeError(
-                f"SupernetObjective supports the NB201 and Chain spaces, not {self.space!r}"
-            )
+        resolved, self.dataset, self.device = resolve(
+            space, dataset, seed, device, data_root, download, (NB201, Chain), "SupernetObjective"
+        )
+        assert isinstance(resolved, (NB201, Chain))  # resolve refuses every other space
+        self.space: NB201 | Chain = resolved
         if sampling == "fair" and isinstance(self.space, Chain):
             raise ValueError(
                 "sampling='fair' needs a cell space (NB201); a chain's paths "
                 "differ in depth, so use sampling='uniform'"
             )
-        self.dataset = (
-            load_dataset(dataset, root=data_root, download=download, seed=seed)
-            if isinstance(dataset, str)
-            else dataset
-        )
         self.draw, self.artifact_store = draw, artifact_store
         self.mode, self.sampling, self.train_none = mode, sampling, train_none
         self.checkpoint = os.path.abspath(os.fspath(checkpoint))
         self.enas_steps, self.calibration_batches = enas_steps, calibration_batches
-        self.objectives = tuple(objectives) if objectives else None
+        self.objectives = checked_objectives(objectives)
         self.seed = seed
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._train = _to_device(self.dataset.train, self.device)
         self._valid = _to_device(self.dataset.valid, self.device)
         shape = self.dataset.input_shape
@@ -401,7 +393,7 @@ class SupernetObjective:
     # -- training -----------------------------------------------------------------------
 
     def _train_step(
-        self, x: torch.Tensor, y: torch.Tensor, paths: Sequence[Sequence[str]], lr: float
+        self, x: torch.Tensor, y: torch.Tensor, paths: Sequence[Sequence[Any]], lr: float
     ) -> tuple[float, int]:
         for group in self._optimizer.param_groups:
             group["lr"] = lr
@@ -413,7 +405,8 @@ class SupernetObjective:
             loss = F.cross_entropy(logits, y)
             if not torch.isfinite(loss):
                 raise DivergedError(f"supernet loss became {loss.item()} at step {self.step}")
-            loss.backward()  # FairNAS sums the gradients of its paths
+            # FairNAS sums the gradients of its paths. (torch leaves backward unannotated.)
+            loss.backward()  # type: ignore[no-untyped-call]
             total += loss.item()
             correct += int((logits.argmax(dim=1) == y).sum())
         self._optimizer.step()
@@ -455,7 +448,7 @@ class SupernetObjective:
                     started = time.perf_counter()
                     generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
                     order = torch.randperm(len(y), generator=generator).to(y.device)
-                    losses, correct = 0.0, 0
+                    losses, correct = 0.0, 0.0
                     for k in range(steps_per_epoch):
                         index = order[k * batch : (k + 1) * batch]
                         paths = self._sample(generator)
@@ -493,13 +486,14 @@ class SupernetObjective:
 
     def _sample(self, generator: torch.Generator) -> list[Any]:
         if isinstance(self.supernet, ChainSupernet):
-            return [self.supernet.sample_path(generator, min_layers=self.space.min_layers)]
+            min_layers = cast(Chain, self.space).min_layers  # a chain supernet's space
+            return [self.supernet.sample_path(generator, min_layers=min_layers)]
         ops = [op for op in self.supernet.ops if self.train_none or op != "none"]
         if self.sampling == "fair":
             return self.supernet.fair_paths(generator, ops)
         return [self.supernet.sample_path(generator, ops)]
 
-    def _train_path(self, path: Sequence[str], seed: int) -> None:
+    def _train_path(self, path: Sequence[Any], seed: int) -> None:
         x, y = self._train.tensors
         generator = torch.Generator().manual_seed(seed)
         for _ in range(self.enas_steps):
@@ -533,9 +527,11 @@ class SupernetObjective:
         objectives = resolve_objectives(trial, self.objectives)
         self._name_metrics(trial, objectives)
         genotype = self.space.suggest(trial)
-        path = self.supernet.check_path(
-            genotype.ops if isinstance(self.space, NB201) else genotype.layers
+        # A path of the supernet's kind: op names (NB201) or layer specs (Chain).
+        steps: Sequence[Any] = (
+            genotype.ops if isinstance(genotype, NB201Genotype) else genotype.layers
         )
+        path: tuple[Any, ...] = self.supernet.check_path(steps)
         study = getattr(trial, "study", None)
         self._record_study(study)
         started = time.perf_counter()

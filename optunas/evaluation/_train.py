@@ -23,10 +23,11 @@ from optunas._metrics import (
 )
 from optunas._names import OBJECTIVES
 from optunas._signals import interrupt_name
-from optunas.data import Dataset, load_dataset
-from optunas.evaluation._recipe import DivergedError, Recipe, check_choice
+from optunas.data import Dataset
+from optunas.evaluation._recipe import DivergedError, Recipe
+from optunas.evaluation._setup import checked_objectives, resolve
 from optunas.nn import count_flops, count_params
-from optunas.spaces import SearchSpace, get_space
+from optunas.spaces import SearchSpace
 
 # Weight initialisation draws from torch's global generator; seeding it and building the
 # network under one lock keeps each trial's initial weights reproducible with n_jobs > 1.
@@ -110,17 +111,11 @@ class TrainObjective:
         self.draw = draw
         self.artifact_store = artifact_store
         self.recipe = Recipe(epochs, batch_size, optimizer, lr, weight_decay, schedule)
-        for name in objectives or ():
-            check_choice("objective", name, tuple(OBJECTIVES))
-        self.space = get_space(space) if isinstance(space, str) else space
-        self.dataset = (
-            load_dataset(dataset, root=data_root, download=download, seed=seed)
-            if isinstance(dataset, str)
-            else dataset
+        self.objectives = checked_objectives(objectives)
+        self.space, self.dataset, self.device = resolve(
+            space, dataset, seed, device, data_root, download
         )
-        self.objectives = tuple(objectives) if objectives else None
         self.seed = seed
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._name_metrics = StudyNamer()
         self._train = _to_device(self.dataset.train, self.device)
         self._valid = _to_device(self.dataset.valid, self.device)

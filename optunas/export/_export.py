@@ -331,7 +331,7 @@ def _write_files(
         from optunas.evaluation import train_standalone
 
         settings = command_settings(study)
-        recipe = {
+        recipe: dict[str, Any] = {
             key: settings[key] for key in ("batch_size", "lr", "optimizer") if key in settings
         }
         recipe["epochs"] = _retrain_epochs(settings, epochs)

@@ -91,7 +91,9 @@ def _example_lines(node: ast.AST, lines: Sequence[str]) -> Iterable[int]:
             and isinstance(body[0].value.value, str)
         ):
             continue
-        start, end = body[0].lineno - 1, body[0].end_lineno - 1
+        docstring = body[0]
+        assert docstring.end_lineno is not None  # ast.parse sets every node's end
+        start, end = docstring.lineno - 1, docstring.end_lineno - 1
         if lines[end].strip() not in ('"""', "'''"):
             continue  # a one-line docstring, or one closed on its last text line
         for number in range(start + 1, end):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from optunas.nn._ops import WIDENING_OPS, batchnorm_cls, conv_cls, layer_op
+from optunas.nn._ops import WIDENING_OPS, adaptive_avg_pool, batchnorm_cls, conv_cls, layer_op
 
 # The Chain space's defaults, one set for the space, its network and its supernet.
 CHAIN_MAX_LAYERS = 6
@@ -44,9 +44,9 @@ class _Project(nn.Module):
 
     def forward(self, x: torch.Tensor, size: torch.Size) -> torch.Tensor:
         if x.shape[2:] != size:
-            pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
-            x = pool(x, size)
-        return self.proj(x)
+            x = adaptive_avg_pool(x, size, self.dims)
+        out: torch.Tensor = self.proj(x)
+        return out
 
 
 class ChainNetwork(nn.Module):
@@ -99,7 +99,8 @@ class ChainNetwork(nn.Module):
         outputs = [self.stem(x)]
         for layer, projections, sources in zip(self.layers, self.skips, self.skip_sources):
             out = layer(outputs[-1])
-            for proj, source in zip(projections, sources):
+            for proj, source in zip(cast(nn.ModuleList, projections), sources):
                 out = out + proj(outputs[source], out.shape[2:])
             outputs.append(out)
-        return self.classifier(outputs[-1].flatten(2).mean(dim=2))
+        logits: torch.Tensor = self.classifier(outputs[-1].flatten(2).mean(dim=2))
+        return logits

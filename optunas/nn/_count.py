@@ -20,14 +20,16 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
     """
     total = 0
 
-    def conv_hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+    def conv_hook(
+        module: nn.Conv1d | nn.Conv2d, inputs: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> None:
         nonlocal total
         per_output = module.in_channels // module.groups
         for k in module.kernel_size:
             per_output *= k
         total += out[0].numel() * per_output
 
-    def linear_hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+    def linear_hook(module: nn.Linear, inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
         nonlocal total
         total += out[0].numel() * module.in_features
 

@@ -15,14 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optunas.nn._chain import LayerSpec
+from optunas.nn._chain import (
+    CHAIN_KERNELS,
+    CHAIN_STEM_WIDTH,
+    CHAIN_WIDTHS,
+    LayerSpec,
+)
 from optunas.nn._nb201 import NB201_EDGES
-from optunas.nn._ops import KERNEL_OPS, WIDENING_OPS
+from optunas.nn._ops import (
+    ACTIVATIONS,
+    KERNEL_OPS,
+    LAYER_OPS,
+    NB201_OPS,
+    WIDENING_OPS,
+    adaptive_avg_pool,
+)
 from optunas.nn._supernet import ChainSupernet, NB201Supernet, _SupernetCell
 
 
@@ -56,9 +69,7 @@ class MixedOp(nn.ModuleDict):
     def __init__(self, ops: Mapping[str, nn.Module]) -> None:
         super().__init__(ops)
 
-    def forward(  # type: ignore[override]
-        self, x: torch.Tensor, weights: torch.Tensor, skip: float = 0.0
-    ) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, skip: float = 0.0) -> torch.Tensor:
         if weights.shape != (len(self),):
             raise ValueError(f"expected {len(self)} weights, got shape {tuple(weights.shape)}")
         total = x * skip if skip else None
@@ -102,18 +113,28 @@ class DartsNB201(NB201Supernet):
         True
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        dims: int,
+        channels: int = 16,
+        cells_per_stage: int = 1,
+        ops: Sequence[str] = tuple(NB201_OPS),
+    ) -> None:
+        super().__init__(in_channels, num_classes, dims, channels, cells_per_stage, ops)
         #: Rows of the mixing weights: one per edge.
         self.num_mixed = len(NB201_EDGES)
         for block in self.cells:
             if isinstance(block, _SupernetCell):
-                block.edges = nn.ModuleList(MixedOp(edge) for edge in block.edges)
+                block.edges = nn.ModuleList(
+                    MixedOp(dict(cast(nn.ModuleDict, edge).items())) for edge in block.edges
+                )
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         x: torch.Tensor,
-        weights: torch.Tensor | list[str] | tuple[str, ...],
+        weights: torch.Tensor | Sequence[str],
         skip: float = 0.0,
     ) -> torch.Tensor:
         if not isinstance(weights, torch.Tensor):
@@ -130,7 +151,8 @@ class DartsNB201(NB201Supernet):
                 if isinstance(block, _SupernetCell)
                 else block(h)
             )
-        return self.classifier(self.head(h).mean(dim=2))
+        logits: torch.Tensor = self.classifier(self.head(h).mean(dim=2))
+        return logits
 
     def path(self, ops: Sequence[str]) -> tuple[str, ...]:
         """The path of one op per edge (as :class:`DartsChain`'s, for a search over either)."""
@@ -148,7 +170,7 @@ def _mixed_cell(
             if j == to_node:
                 out = edge(nodes[i], weights[e], skip)
                 total = out if total is None else total + out
-        nodes.append(total)
+        nodes.append(cast(torch.Tensor, total))  # every node has an incoming edge
     return nodes[-1]
 
 
@@ -172,11 +194,10 @@ def _align(outputs: Sequence[torch.Tensor], dims: int) -> list[torch.Tensor]:
         return list(outputs)
     size = min((o.shape[2:] for o in outputs), key=lambda s: s.numel())
     width = max(o.shape[1] for o in outputs)
-    pool = F.adaptive_avg_pool1d if dims == 1 else F.adaptive_avg_pool2d
     aligned = []
     for o in outputs:
         if o.shape[2:] != size:
-            o = pool(o, size)
+            o = adaptive_avg_pool(o, size, dims)
         if o.shape[1] != width:
             o = F.pad(o, [0, 0] * dims + [0, width - o.shape[1]])
         aligned.append(o)
@@ -233,9 +254,23 @@ class DartsChain(ChainSupernet):
         in_channels: int,
         num_classes: int,
         dims: int,
-        **supernet: Sequence,
+        ops: Sequence[str] = LAYER_OPS,
+        kernels: Sequence[int] = CHAIN_KERNELS,
+        widths: Sequence[int] = CHAIN_WIDTHS,
+        activations: Sequence[str] = tuple(ACTIVATIONS),
+        stem_width: int = CHAIN_STEM_WIDTH,
     ) -> None:
-        super().__init__(in_channels, num_classes, dims, max_layers=len(layers), **supernet)
+        super().__init__(
+            in_channels,
+            num_classes,
+            dims,
+            len(layers),
+            ops,
+            kernels,
+            widths,
+            activations,
+            stem_width,
+        )
         self.template = tuple(layers)
         #: Rows of the mixing weights: one per layer position.
         self.num_mixed = len(self.template)
@@ -244,6 +279,7 @@ class DartsChain(ChainSupernet):
         # Projections of skips the fixed layers do not take would hold weights that never
         # train (and that a gradient over every parameter would find unused): none are kept.
         for projections, layer in zip(self.skips, self.template):
+            projections = cast(nn.ModuleList, projections)
             for source in range(len(projections)):
                 if source not in layer.skips:
                     projections[source] = nn.Identity()
@@ -256,7 +292,7 @@ class DartsChain(ChainSupernet):
             raise ValueError(f"name one op for each of the {self.num_mixed} positions")
         return self.check_path(tuple(map(_with_op, self.template, ops)))
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         x: torch.Tensor,
         weights: torch.Tensor | Sequence[LayerSpec],
@@ -275,6 +311,7 @@ class DartsChain(ChainSupernet):
         ):
             h = outputs[-1]
             live = _live(row)
+            position = cast(nn.ModuleDict, position)
             parts = [self._layer(_with_op(layer, self.ops[k]), position, h) for k in live]
             # With DARTS-'s auxiliary skip, h is one more part to align (the last).
             parts = _align(parts + [h] if skip else parts, self.dims)
@@ -283,5 +320,6 @@ class DartsChain(ChainSupernet):
                 out = row[k] * part if out is None else out + row[k] * part
             if out is None:  # every weight zero: the position contributes nothing
                 out = h * 0.0
+            projections = cast(nn.ModuleList, projections)
             outputs.append(self._add_skips(out, layer.skips, outputs, projections))
         return self._classify(outputs[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -33,7 +34,7 @@ class NB201Cell(nn.Module):
                 if j == to_node:
                     out = edge(nodes[i])
                     total = out if total is None else total + out
-            nodes.append(total)
+            nodes.append(cast(torch.Tensor, total))  # every node has an incoming edge
         return nodes[-1]
 
 
@@ -50,7 +51,8 @@ class ResidualReduction(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.shortcut(x) + self.conv_b(self.conv_a(x))
+        out: torch.Tensor = self.shortcut(x) + self.conv_b(self.conv_a(x))
+        return out
 
 
 def nb201_stages(
@@ -117,6 +119,12 @@ class NB201Network(nn.Module):
         torch.Size([2, 10])
     """
 
+    # Set by build_skeleton.
+    stem: nn.Sequential
+    cells: nn.Sequential
+    head: nn.Sequential
+    classifier: nn.Linear
+
     def __init__(
         self,
         edge_ops: Sequence[str],
@@ -141,4 +149,5 @@ class NB201Network(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.head(self.cells(self.stem(x)))
-        return self.classifier(features.mean(dim=2))
+        logits: torch.Tensor = self.classifier(features.mean(dim=2))
+        return logits

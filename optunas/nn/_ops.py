@@ -7,9 +7,11 @@ makes the search spaces plain data: a genotype names ops, a builder looks them u
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 #: The activations of the Chain space, by name: each a module class called with no argument.
@@ -21,28 +23,39 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def conv_cls(dims: int) -> type[nn.Module]:
+def conv_cls(dims: int) -> type[nn.Conv1d] | type[nn.Conv2d]:
     return _by_dims(dims, nn.Conv1d, nn.Conv2d)
 
 
-def batchnorm_cls(dims: int) -> type[nn.Module]:
+def batchnorm_cls(dims: int) -> type[nn.BatchNorm1d] | type[nn.BatchNorm2d]:
     return _by_dims(dims, nn.BatchNorm1d, nn.BatchNorm2d)
 
 
-def avgpool_cls(dims: int) -> type[nn.Module]:
+def avgpool_cls(dims: int) -> type[nn.AvgPool1d] | type[nn.AvgPool2d]:
     return _by_dims(dims, nn.AvgPool1d, nn.AvgPool2d)
 
 
-def maxpool_cls(dims: int) -> type[nn.Module]:
+def maxpool_cls(dims: int) -> type[nn.MaxPool1d] | type[nn.MaxPool2d]:
     return _by_dims(dims, nn.MaxPool1d, nn.MaxPool2d)
 
 
-def _by_dims(dims: int, one: type[nn.Module], two: type[nn.Module]) -> type[nn.Module]:
+_One = TypeVar("_One", bound=nn.Module)
+_Two = TypeVar("_Two", bound=nn.Module)
+
+
+def _by_dims(dims: int, one: type[_One], two: type[_Two]) -> type[_One] | type[_Two]:
     if dims == 1:
         return one
     if dims == 2:
         return two
     raise ValueError(f"dims must be 1 (signals) or 2 (images), got {dims}")
+
+
+def adaptive_avg_pool(x: torch.Tensor, size: Sequence[int], dims: int) -> torch.Tensor:
+    """Adaptive average pooling of a signal (``dims=1``) or an image to the spatial ``size``."""
+    if dims == 1:
+        return F.adaptive_avg_pool1d(x, tuple(size))
+    return F.adaptive_avg_pool2d(x, (size[0], size[1]))
 
 
 def activation(name: str) -> nn.Module:

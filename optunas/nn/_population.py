@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from optunas.nn._nb201 import NB201_EDGES, NB201Network, nb201_stages
+from optunas.nn._nb201 import (
+    NB201_EDGES,
+    NB201Cell,
+    NB201Network,
+    ResidualReduction,
+    nb201_stages,
+)
 from optunas.nn._ops import NB201_OPS
 
 _CONV_KERNELS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
@@ -53,6 +60,9 @@ class _MemberBN(nn.Module):
     """Batch norm with separate statistics per (member, channel); a forward may cover only
     some members (``index``)."""
 
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
+
     def __init__(self, members: int, channels: int) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.ones(members, channels))
@@ -62,6 +72,8 @@ class _MemberBN(nn.Module):
 
     def forward(self, x: torch.Tensor, index: torch.Tensor | None = None) -> torch.Tensor:
         b, g, c, length = x.shape
+        weight: torch.Tensor
+        bias: torch.Tensor
         if index is None:
             mean, var, weight, bias = self.running_mean, self.running_var, self.weight, self.bias
         else:
@@ -99,10 +111,11 @@ class _ReLUConvBN(nn.Module):
 
     def forward(self, x: torch.Tensor, index: torch.Tensor | None = None) -> torch.Tensor:
         weight = self.weight if index is None else self.weight[index]
-        return self.bn(_member_conv(F.relu(x), weight, self.stride), index)
+        out: torch.Tensor = self.bn(_member_conv(F.relu(x), weight, self.stride), index)
+        return out
 
     def pairs(self, g: int, seq: nn.Sequential) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        yield self.weight.data[g], seq[1].weight.data
+        yield self.weight.data[g], cast(nn.Conv1d, seq[1]).weight.data
         yield from self.bn.pairs(g, seq[2])
 
 
@@ -133,35 +146,38 @@ class _Cell(nn.Module):
                 continue
             # An op every member shares runs on the whole tensor: no gather, no scatter.
             shared = len(self.users[key]) == len(self.genotypes)
-            index = None if shared else getattr(self, f"members_{key}")
-            sub = x if shared else x.index_select(1, index)
+            index: torch.Tensor | None = None if shared else getattr(self, f"members_{key}")
+            sub = x if index is None else x.index_select(1, index)
             if op == "avg_pool_3x3":
                 b, g, c, length = sub.shape
                 sub = F.avg_pool1d(sub.reshape(b, g * c, length), 3, 1, 1, count_include_pad=False)
                 sub = sub.view(b, g, c, length)
             elif op in _CONV_KERNELS:
                 sub = self.convs[key](sub, index)
-            if shared:
+            if index is None:  # shared
                 return sub
             out = (torch.zeros_like(x) if out is None else out).index_copy(1, index, sub)
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        nodes = [x]
+        nodes: list[torch.Tensor | None] = [x]
         for to_node in range(1, 4):
             total = None
             for e, (j, i) in enumerate(NB201_EDGES):
                 if j == to_node:
-                    out = self._edge(e, nodes[i]) if nodes[i] is not None else None
+                    node = nodes[i]
+                    out = self._edge(e, node) if node is not None else None
                     if out is not None:
                         total = out if total is None else total + out
             nodes.append(total)
         return nodes[-1] if nodes[-1] is not None else torch.zeros_like(x)
 
     def pairs(self, g: int, cell: nn.Module) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        edges = cast(NB201Cell, cell).edges
         for e, op in enumerate(self.genotypes[g]):
             if op in _CONV_KERNELS:
-                yield from self.convs[f"{e}_{op}"].pairs(g, cell.edges[e])
+                conv = cast(_ReLUConvBN, self.convs[f"{e}_{op}"])
+                yield from conv.pairs(g, cast(nn.Sequential, edges[e]))
 
 
 class _Reduction(nn.Module):
@@ -175,12 +191,14 @@ class _Reduction(nn.Module):
         b, g, c, length = x.shape
         pooled = F.avg_pool1d(x.reshape(b, g * c, length), 2, 2, ceil_mode=True)
         shortcut = _member_conv(pooled.view(b, g, c, -1), self.shortcut)
-        return shortcut + self.conv_b(self.conv_a(x))
+        out: torch.Tensor = shortcut + self.conv_b(self.conv_a(x))
+        return out
 
     def pairs(self, g: int, block: nn.Module) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        yield from self.conv_a.pairs(g, block.conv_a)
-        yield from self.conv_b.pairs(g, block.conv_b)
-        yield self.shortcut.data[g], block.shortcut[1].weight.data
+        reduction = cast(ResidualReduction, block)
+        yield from self.conv_a.pairs(g, reduction.conv_a)
+        yield from self.conv_b.pairs(g, reduction.conv_b)
+        yield self.shortcut.data[g], cast(nn.Conv1d, reduction.shortcut[1]).weight.data
 
 
 class PopulationNB201(nn.Module):
@@ -236,10 +254,10 @@ class PopulationNB201(nn.Module):
 
     def _pairs(self, g: int, net: NB201Network) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """(member g's tensor, the same tensor in ``net``) for every weight and statistic."""
-        yield self.stem.data[g], net.stem[0].weight.data
+        yield self.stem.data[g], cast(nn.Conv1d, net.stem[0]).weight.data
         yield from self.stem_bn.pairs(g, net.stem[1])
         for block, single in zip(self.cells, net.cells):
-            yield from block.pairs(g, single)
+            yield from cast("_Cell | _Reduction", block).pairs(g, single)
         yield from self.head_bn.pairs(g, net.head[0])
         yield self.classifier_weight.data[g], net.classifier.weight.data
         yield self.classifier_bias.data[g], net.classifier.bias.data
@@ -255,7 +273,7 @@ class PopulationNB201(nn.Module):
         """A population whose members start with the weights of ``networks``."""
         population = cls(
             genotypes,
-            networks[0].stem[0].in_channels,
+            cast(nn.Conv1d, networks[0].stem[0]).in_channels,
             networks[0].classifier.out_features,
             channels,
             cells_per_stage,

@@ -8,7 +8,8 @@ one module at a time, and a path computes exactly what that network computes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -21,14 +22,16 @@ from optunas.nn._chain import (
     CHAIN_WIDTHS,
     ChainNetwork,
     LayerSpec,
+    _Project,
 )
-from optunas.nn._nb201 import NB201_EDGES, NB201Network, build_skeleton
+from optunas.nn._nb201 import NB201_EDGES, NB201Cell, NB201Network, build_skeleton
 from optunas.nn._ops import (
     ACTIVATIONS,
     KERNEL_OPS,
     LAYER_OPS,
     NB201_OPS,
     WIDENING_OPS,
+    adaptive_avg_pool,
     batchnorm_cls,
     conv_cls,
 )
@@ -51,9 +54,9 @@ class _SupernetCell(nn.Module):
             total = None
             for (j, i), edge, op in zip(NB201_EDGES, self.edges, path):
                 if j == to_node:
-                    out = edge[op](nodes[i])
+                    out = cast(nn.ModuleDict, edge)[op](nodes[i])
                     total = out if total is None else total + out
-            nodes.append(total)
+            nodes.append(cast(torch.Tensor, total))  # every node has an incoming edge
         return nodes[-1]
 
 
@@ -85,6 +88,12 @@ class NB201Supernet(nn.Module):
         >>> torch.equal(supernet.network(path).eval()(x), supernet(x, path))
         True
     """
+
+    # Set by build_skeleton.
+    stem: nn.Sequential
+    cells: nn.Sequential
+    head: nn.Sequential
+    classifier: nn.Linear
 
     def __init__(
         self,
@@ -160,7 +169,8 @@ class NB201Supernet(nn.Module):
         h = self.stem(x)
         for block in self.cells:
             h = block(h, path) if isinstance(block, _SupernetCell) else block(h)
-        return self.classifier(self.head(h).mean(dim=2))
+        logits: torch.Tensor = self.classifier(self.head(h).mean(dim=2))
+        return logits
 
     def _pairs(
         self, path: Sequence[str], net: NB201Network
@@ -170,7 +180,7 @@ class NB201Supernet(nn.Module):
         for block, single in zip(self.cells, net.cells):
             if isinstance(block, _SupernetCell):
                 for e, op in enumerate(path):
-                    yield block.edges[e][op], single.edges[e]
+                    yield cast(nn.ModuleDict, block.edges[e])[op], cast(NB201Cell, single).edges[e]
             else:
                 yield block, single
         yield self.head, net.head
@@ -202,6 +212,7 @@ class NB201Supernet(nn.Module):
 
 
 _BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+_T = TypeVar("_T")
 
 
 @torch.no_grad()
@@ -236,7 +247,7 @@ def recalibrate_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> 
     return model.eval()
 
 
-def _conv_fn(dims: int):
+def _conv_fn(dims: int) -> Callable[..., torch.Tensor]:
     return F.conv1d if dims == 1 else F.conv2d
 
 
@@ -249,15 +260,18 @@ def _centre(weight: torch.Tensor, kernel: int, dims: int) -> torch.Tensor:
     return weight[(..., window)] if dims == 1 else weight[..., window, window]
 
 
-def _sliced_bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _sliced_bn(bn: nn.BatchNorm1d | nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
     """Batch norm over the first ``x.shape[1]`` channels of a wider one; in training the
     running statistics of those channels update in place (the slices are views)."""
     c = x.shape[1]
-    running = bn.running_mean is not None and (not bn.training or bn.track_running_stats)
+    mean = var = None
+    if bn.running_mean is not None and bn.running_var is not None:
+        if not bn.training or bn.track_running_stats:
+            mean, var = bn.running_mean[:c], bn.running_var[:c]
     return F.batch_norm(
         x,
-        bn.running_mean[:c] if running else None,
-        bn.running_var[:c] if running else None,
+        mean,
+        var,
         bn.weight[:c],
         bn.bias[:c],
         bn.training,
@@ -411,7 +425,7 @@ class ChainSupernet(nn.Module):
         """A path drawn as the Chain space draws one uniformly: the depth, then each layer's
         choices, each skip with probability one half."""
 
-        def pick(options: Sequence):
+        def pick(options: Sequence[_T]) -> _T:
             return options[int(torch.randint(len(options), (1,), generator=generator))]
 
         depth = pick(range(min_layers, self.max_layers + 1))
@@ -429,15 +443,23 @@ class ChainSupernet(nn.Module):
         path = self.check_path(path)
         outputs = [self.stem(x)]
         for spec, position, projections in zip(path, self.layers, self.skips):
-            out = self._layer(spec, position, outputs[-1])
-            outputs.append(self._add_skips(out, spec.skips, outputs, projections))
+            out = self._layer(spec, cast(nn.ModuleDict, position), outputs[-1])
+            outputs.append(
+                self._add_skips(out, spec.skips, outputs, cast(nn.ModuleList, projections))
+            )
         return self._classify(outputs[-1])
 
     def _layer(self, spec: LayerSpec, position: nn.ModuleDict, h: torch.Tensor) -> torch.Tensor:
         """The output of one layer's op on ``h``, before its skip connections."""
+        # check_path has made sure that the fields the layer's op uses are set.
         if spec.op in WIDENING_OPS:
-            return self.acts[spec.activation](position[spec.op](h, spec.width, spec.kernel))
+            assert spec.activation is not None
+            out: torch.Tensor = self.acts[spec.activation](
+                position[spec.op](h, spec.width, spec.kernel)
+            )
+            return out
         if spec.op in ("max_pool", "avg_pool"):
+            assert spec.kernel is not None
             return self._pool(spec.op, h, spec.kernel)
         return h
 
@@ -453,12 +475,10 @@ class ChainSupernet(nn.Module):
         for source in sources:
             skip = outputs[source]
             if skip.shape[2:] != out.shape[2:]:
-                pool = F.adaptive_avg_pool1d if self.dims == 1 else F.adaptive_avg_pool2d
-                skip = pool(skip, out.shape[2:])
+                skip = adaptive_avg_pool(skip, out.shape[2:], self.dims)
             if skip.shape[1] != width:
-                skip = _conv_fn(self.dims)(
-                    skip, projections[source].weight[:width, : skip.shape[1]]
-                )
+                weight = cast(torch.Tensor, projections[source].weight)
+                skip = _conv_fn(self.dims)(skip, weight[:width, : skip.shape[1]])
             out = out + skip
         return out
 
@@ -468,10 +488,12 @@ class ChainSupernet(nn.Module):
 
     def _pool(self, op: str, x: torch.Tensor, kernel: int) -> torch.Tensor:
         if op == "max_pool":
-            pool = F.max_pool1d if self.dims == 1 else F.max_pool2d
-            return pool(x, kernel, 2, kernel // 2)
-        pool = F.avg_pool1d if self.dims == 1 else F.avg_pool2d
-        return pool(x, kernel, 2, kernel // 2, count_include_pad=False)
+            if self.dims == 1:
+                return F.max_pool1d(x, kernel, 2, kernel // 2)
+            return F.max_pool2d(x, kernel, 2, kernel // 2)
+        if self.dims == 1:
+            return F.avg_pool1d(x, kernel, 2, kernel // 2, count_include_pad=False)
+        return F.avg_pool2d(x, kernel, 2, kernel // 2, count_include_pad=False)
 
     @torch.no_grad()
     def network(self, path: Sequence[LayerSpec]) -> ChainNetwork:
@@ -485,19 +507,28 @@ class ChainSupernet(nn.Module):
         for spec, position, projections, layer, skips in zip(
             path, self.layers, self.skips, net.layers, net.skips
         ):
-            width = spec.width if spec.op in WIDENING_OPS else widths[-1]
+            width = widths[-1]
             if spec.op in WIDENING_OPS:
-                sliced = position[spec.op]
-                convs = [m for m in layer if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+                # check_path has made sure that a widening layer's width and kernel are set.
+                assert spec.width is not None and spec.kernel is not None
+                width = spec.width
+                sliced = cast(_SlicedConv, cast(nn.ModuleDict, position)[spec.op])
+                modules = cast(nn.Sequential, layer)
+                convs = [m for m in modules if isinstance(m, (nn.Conv1d, nn.Conv2d))]
                 for conv, weight in zip(convs, sliced.weights(widths[-1], width, spec.kernel)):
                     conv.weight.copy_(weight)
-                bn = next(m for m in layer if isinstance(m, _BATCHNORMS))
+                bn = next(m for m in modules if isinstance(m, _BATCHNORMS))
                 for name in ("weight", "bias", "running_mean", "running_var"):
                     getattr(bn, name).copy_(getattr(sliced.bn, name)[:width])
-                bn.num_batches_tracked.copy_(sliced.bn.num_batches_tracked)
-            for source, project in zip(spec.skips, skips):
-                if isinstance(project.proj, (nn.Conv1d, nn.Conv2d)):
-                    project.proj.weight.copy_(projections[source].weight[:width, : widths[source]])
+                # Both batch norms track running statistics, so both count their batches.
+                tracked = sliced.bn.num_batches_tracked
+                assert bn.num_batches_tracked is not None and tracked is not None
+                bn.num_batches_tracked.copy_(tracked)
+            for source, project in zip(spec.skips, cast(nn.ModuleList, skips)):
+                proj = cast(_Project, project).proj
+                if isinstance(proj, (nn.Conv1d, nn.Conv2d)):
+                    weight = cast(torch.Tensor, cast(nn.ModuleList, projections)[source].weight)
+                    proj.weight.copy_(weight[:width, : widths[source]])
             widths.append(width)
         net.classifier.weight.copy_(self.classifier.weight[:, : widths[-1]])
         net.classifier.bias.copy_(self.classifier.bias)

@@ -33,7 +33,8 @@ def _size(trial: FrozenTrial) -> float | None:
     """The trial's recorded size (parameter count), or None."""
     for name in _SIZE_ATTRS:
         if name in trial.user_attrs:
-            return trial.user_attrs[name]
+            size: float | None = trial.user_attrs[name]
+            return size
     return None
 
 

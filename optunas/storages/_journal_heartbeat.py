@@ -86,7 +86,8 @@ class HeartbeatJournalStorage(BeatFromTheStart, JournalStorage, Heartbeat):
         backend = journal_backend_of(self)
         if isinstance(backend, JournalRedisBackend):
             seconds, micros = redis_client_of(backend).time()
-            return seconds + micros / 1e6
+            now: float = seconds + micros / 1e6
+            return now
         return time.time()
 
     def record_heartbeat(self, trial_id: int) -> None:

@@ -49,7 +49,7 @@ class BeatFromTheStart:
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         with _interrupt_deferred():
-            trial_id = super().create_new_trial(study_id, template_trial)  # type: ignore[misc]
+            trial_id: int = super().create_new_trial(study_id, template_trial)  # type: ignore[misc]
             self._created(trial_id, template_trial)
         return trial_id
 
@@ -59,7 +59,7 @@ class BeatFromTheStart:
 
     def set_trial_state_values(self, trial_id: int, state: TrialState, values: Any = None) -> bool:
         with _interrupt_deferred():
-            changed = super().set_trial_state_values(trial_id, state, values)  # type: ignore[misc]
+            changed: bool = super().set_trial_state_values(trial_id, state, values)  # type: ignore[misc]
             if changed and state == TrialState.RUNNING:
                 self._started(trial_id)  # a queued trial (a retry, an enqueued cell) taken up
         return changed

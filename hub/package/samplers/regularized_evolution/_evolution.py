@@ -255,7 +255,7 @@ class EvolutionSampler(BaseSampler):
         self, study: Study, population: list[FrozenTrial], rng: np.random.Generator
     ) -> FrozenTrial:
         picks = rng.choice(len(population), size=self._tournament_size, replace=False)
-        contenders = [population[i] for i in sorted(picks)]
+        contenders = [population[int(i)] for i in sorted(picks)]
         signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
         losses = np.array([np.asarray(t.values) * signs for t in contenders])
         if losses.shape[1] == 1:
