@@ -14,6 +14,7 @@ from optunas.evaluation._darts import (
     DartsResult,
     DartsSearch,
 )
+from optunas.evaluation._proxies import synflow
 from optunas.evaluation._recipe import (
     OPTIMIZERS,
     SCHEDULES,
@@ -50,5 +51,6 @@ __all__ = [
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",
+    "synflow",
     "train_standalone",
 ]
