@@ -2,6 +2,7 @@
 
     python studies/proxy_nb201.py [--cells 1000] [--seed 0]   # resumable
     python studies/proxy_nb201.py --summary                    # the figures of what is there
+    python studies/proxy_nb201.py --skeleton c8-n1-s28         # the same cells, a small network
 
 The check of ``optunas.evaluation.synflow`` against the published figure: each cell is built
 as NAS-Bench-201 trains it (16 channels, 5 cells per stage, 3 input channels, 10 classes) and
@@ -20,8 +21,14 @@ scored a second time with other weights (``torch.manual_seed(row + 15625)``): th
 correlation between the two draws is how much of the score belongs to the cell rather than to
 its initialisation.
 
-One cell costs about 0.1 s of one core (build and score) on the 2-core VM; 1,000 cells about
-two minutes.
+``--skeleton c8-n1-s28`` scores the same cells in a network of the size of one Fashion-MNIST
+setting that studies/fmnist_setting.py compares (8 channels, one cell per stage, one 28x28
+input channel) and writes
+studies/results/proxy_nb201_c8-n1-s28.json: the same figures against the CIFAR-10 table, and
+the rank correlation with the scores on NAS-Bench-201's skeleton where both exist.
+
+On NAS-Bench-201's skeleton a cell costs about 0.13 s of one core (build and score) on the
+2-core VM: 1,000 cells about two minutes, all 15,625 about 35 minutes.
 """
 
 from __future__ import annotations
@@ -41,20 +48,35 @@ from optunas.benchmarks import NUM_ARCHS, arch_ops, load_nasbench201
 from optunas.evaluation import synflow
 from optunas.nn import NB201Network, count_params
 
-RESULTS = Path(__file__).resolve().parent / "results" / "proxy_nb201.json"
-#: NAS-Bench-201's skeleton for CIFAR-10.
-SKELETON: dict[str, Any] = dict(
-    in_channels=3, num_classes=10, dims=2, channels=16, cells_per_stage=5
-)
-INPUT_SHAPE = (3, 32, 32)
+RESULTS = Path(__file__).resolve().parent / "results"
+#: The networks a cell is scored in, by ``--skeleton``: NAS-Bench-201's own for CIFAR-10, and
+#: a small one of the size of one of studies/fmnist_setting.py's Fashion-MNIST settings.
+SKELETONS: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
+    "nb201": (
+        dict(in_channels=3, num_classes=10, dims=2, channels=16, cells_per_stage=5),
+        (3, 32, 32),
+    ),
+    "c8-n1-s28": (
+        dict(in_channels=1, num_classes=10, dims=2, channels=8, cells_per_stage=1),
+        (1, 28, 28),
+    ),
+}
+#: The run of the default sample size, reported beside a larger one.
+FIRST = 1000
 
 
-def score(row: int, weight_seed: int) -> tuple[float, int, float]:
+def results_path(skeleton: str) -> Path:
+    suffix = "" if skeleton == "nb201" else f"_{skeleton}"
+    return RESULTS / f"proxy_nb201{suffix}.json"
+
+
+def score(row: int, weight_seed: int, skeleton: str) -> tuple[float, int, float]:
     """The cell's SynFlow score, its parameter count and the seconds both took."""
     start = time.perf_counter()
+    kwargs, input_shape = SKELETONS[skeleton]
     torch.manual_seed(weight_seed)
-    net = NB201Network(arch_ops(row), **SKELETON)
-    value = synflow(net, INPUT_SHAPE)
+    net = NB201Network(arch_ops(row), **kwargs)
+    value = synflow(net, input_shape)
     return value, count_params(net), time.perf_counter() - start
 
 
@@ -100,16 +122,16 @@ def _figure(value: float, draws: np.ndarray) -> dict[str, float]:
     }
 
 
-def _load() -> dict[str, Any]:
-    if RESULTS.exists():
-        return json.loads(RESULTS.read_text())
+def _load(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return json.loads(path.read_text())
     return {}
 
 
-def _save(result: dict[str, Any]) -> None:
-    tmp = RESULTS.with_suffix(".json.tmp")
+def _save(result: dict[str, Any], path: Path) -> None:
+    tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result, indent=1) + "\n")
-    os.replace(tmp, RESULTS)
+    os.replace(tmp, path)
 
 
 def summarise(result: dict[str, Any], boot: int) -> None:
@@ -119,6 +141,10 @@ def summarise(result: dict[str, Any], boot: int) -> None:
     truth = table.valid[rows]
     scores = {"synflow": np.array(cells["synflow"]), "params": np.array(cells["params"])}
     result["figures"] = correlations(truth, scores, boot, result["seed"])
+    if len(rows) > FIRST:
+        result[f"figures_first_{FIRST}"] = correlations(
+            truth[:FIRST], {k: v[:FIRST] for k, v in scores.items()}, boot, result["seed"]
+        )
     # Cells whose output does not depend on the input score 0; the rest on their own.
     live = scores["synflow"] > 0
     result["figures_nonzero_synflow"] = correlations(
@@ -136,6 +162,19 @@ def summarise(result: dict[str, Any], boot: int) -> None:
         reinit["spearman_with_valid"] = [
             round(float(stats.spearmanr(s, truth[:n])[0]), 4) for s in (first, second)
         ]
+    if result["skeleton_name"] != "nb201":
+        # How the small skeleton's scores rank the cells against NAS-Bench-201's own scores.
+        big = _load(results_path("nb201")).get("cells")
+        if big:
+            theirs = dict(zip(big["row"], big["synflow"]))
+            common = [i for i, row in enumerate(rows) if int(row) in theirs]
+            ours = scores["synflow"][common]
+            other = np.array([theirs[int(rows[i])] for i in common])
+            result["versus_nb201_skeleton"] = {
+                "n": len(common),
+                "spearman": round(float(stats.spearmanr(ours, other)[0]), 4),
+                "kendall": round(float(stats.kendalltau(ours, other)[0]), 4),
+            }
 
 
 def main() -> None:
@@ -145,18 +184,24 @@ def main() -> None:
     parser.add_argument("--reinit", type=int, default=200)
     parser.add_argument("--boot", type=int, default=1000)
     parser.add_argument("--every", type=int, default=100)
+    parser.add_argument("--skeleton", choices=list(SKELETONS), default="nb201")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    result = _load()
+    path = results_path(args.skeleton)
+    result = _load(path)
     if result and result["seed"] != args.seed:
-        raise SystemExit(f"{RESULTS} holds seed {result['seed']}; move it away for another")
+        raise SystemExit(f"{path} holds seed {result['seed']}; move it away for another")
+    if result:
+        result.setdefault("skeleton_name", args.skeleton)
     if not result:
+        kwargs, input_shape = SKELETONS[args.skeleton]
         result = {
             "what": "SynFlow and parameter count vs NB201 CIFAR-10 200-epoch validation accuracy",
-            "skeleton": SKELETON,
-            "input_shape": list(INPUT_SHAPE),
+            "skeleton_name": args.skeleton,
+            "skeleton": kwargs,
+            "input_shape": list(input_shape),
             "seed": args.seed,
             "cells": {"row": [], "synflow": [], "params": [], "seconds": []},
             "reinit": {"synflow": []},
@@ -165,19 +210,19 @@ def main() -> None:
     cells = result["cells"]
     if not args.summary:
         for row in order[len(cells["row"]) : args.cells]:
-            value, params, seconds = score(int(row), int(row))
+            value, params, seconds = score(int(row), int(row), args.skeleton)
             cells["row"].append(int(row))
             cells["synflow"].append(value)
             cells["params"].append(params)
             cells["seconds"].append(round(seconds, 4))
             if len(cells["row"]) % args.every == 0:
-                _save(result)
+                _save(result, path)
                 print(f"{len(cells['row'])} cells, {np.mean(cells['seconds']):.3f} s/cell")
         reinit = result["reinit"]["synflow"]
         for row in order[len(reinit) : min(args.reinit, len(cells["row"]))]:
-            reinit.append(score(int(row), int(row) + NUM_ARCHS)[0])
+            reinit.append(score(int(row), int(row) + NUM_ARCHS, args.skeleton)[0])
     summarise(result, args.boot)
-    _save(result)
+    _save(result, path)
     print(json.dumps({k: v for k, v in result.items() if k != "cells"}, indent=1))
 
 
