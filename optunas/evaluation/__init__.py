@@ -10,6 +10,7 @@ from optunas._names import OBJECTIVES, OPTIMIZERS
 from optunas.evaluation._checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
 from optunas.evaluation._darts import DARTS_GUARDS, DARTS_ORDERS, DartsSearch
 from optunas.evaluation._darts_steps import DARTS_DERIVES, DartsResult
+from optunas.evaluation._proxies import synflow
 from optunas.evaluation._recipe import (
     SCHEDULES,
     DivergedError,
@@ -45,5 +46,6 @@ __all__ = [
     "resolve_objectives",
     "retrain_top",
     "save_checkpoint",
+    "synflow",
     "train_standalone",
 ]
