@@ -10,6 +10,7 @@
 #           lane's, seed for seed)
 #   gp:     GPSampler (seconds a trial) under the paper's protocol, on fewer seeds
 #   evolution: EvolutionSampler alone, both protocols (its preset changed during the runs)
+#   reinforce: ReinforceSampler alone, both protocols (its preset changed after the runs)
 # Usage: studies/nb201_samplers.sh LANE...  (each lane in the background; all: paper regret gp)
 set -u
 cd "$(dirname "$0")/.."
@@ -42,6 +43,9 @@ for name in "$@"; do
         # runs again, on every seed, for both protocols.
         evolution) (lane evolution-paper evolution 20 100 --protocol paper
                     lane evolution-regret evolution 20 100 --trials 100) & ;;
+        # ReinforceSampler's preset changed (baseline decay 0.99 -> 0.9) after the lanes ran.
+        reinforce) (lane reinforce-paper reinforce 20 100 --protocol paper
+                    lane reinforce-regret reinforce 20 100 --trials 100) & ;;
         *) echo "unknown lane $name" >&2 ;;
     esac
 done

@@ -20,7 +20,16 @@ from collections import defaultdict
 from pathlib import Path
 
 TABLES = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
-SAMPLERS = ("random", "tpe", "nsga2", "gp", "evolution", "evolution-t5", "reinforce")
+SAMPLERS = (
+    "random",
+    "tpe",
+    "nsga2",
+    "gp",
+    "evolution",
+    "evolution-t5",
+    "reinforce",
+    "reinforce-d0.99",
+)
 # Optimum: the best seed-averaged 200-epoch validation accuracy of each table (percent).
 OPTIMA = {"nb201-cifar10": 91.6067, "nb201-cifar100": 73.4933, "nb201-imagenet16": 46.7333}
 # The paper's validation rows (Dong & Yang, ICLR 2020, arXiv:2001.00326, Table 5): mean and
@@ -55,6 +64,10 @@ def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
                 and run.get("sampler_settings", {}).get("tournament_size", 5) == 5
             ):
                 sampler = "evolution-t5"
+            # ReinforceSampler's baseline decay was 0.99 until the NB201 tuning; 0.9 since.
+            settings = run.get("sampler_settings", {})
+            if sampler == "reinforce" and settings.get("baseline_decay", 0.99) == 0.99:
+                sampler = "reinforce-d0.99"
             runs[protocol, run["table"], sampler][run["seed"]] = run
     return runs
 
@@ -102,8 +115,11 @@ def regret_table(runs, at: int) -> str:
             if not mine:
                 cells += ["-", "-"]
                 continue
-            m, se, _ = mean_se([OPTIMA[table] - 100 * r["best_so_far"][at - 1] for r in mine])
-            cells += [f"{m:.2f} ± {se:.2f}", str(len(mine))]
+            # The optimum is rounded: a regret of -0.00 is the optimum found.
+            m, se, _ = mean_se(
+                [max(0.0, OPTIMA[table] - 100 * r["best_so_far"][at - 1]) for r in mine]
+            )
+            cells += [f"{m:.3f} ± {se:.3f}", str(len(mine))]
         if set(cells) == {"-"}:
             continue  # a sampler this lane did not run
         lines.append(f"| {sampler} | " + " | ".join(cells) + " |")
