@@ -116,7 +116,7 @@ class ReinforceSampler(BaseSampler):
         entropy_weight: Weight of the entropy bonus (ENAS: 1e-4).
         baseline_decay: Decay of the reward baseline (ENAS: 0.99). The preset 0.9 follows the
             last tens of rewards: on NAS-Bench-201 it lowered the regret after 100 trials on
-            the tuning and the check datasets alike (docs/research/samplers.md, section 6).
+            the tuning and the check datasets alike (docs/research/samplers.md, section 7).
         temperature: Logit temperature (ENAS ports: 5).
         tanh_constant: Logit range (ENAS: 1.1 to 2.5). It bounds how sure the controller can
             get of one choice (at 1.5, 83% of five), which keeps a fast learner exploring.
