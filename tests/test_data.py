@@ -155,3 +155,51 @@ def test_run_on_fashion_mnist_files_with_the_cli(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Best architecture" in result.stdout
+
+
+def _small_fashion_mnist():
+    """Debian's Fashion-MNIST cut to a few hundred images: the real files, a CPU-sized run."""
+    from torch.utils.data import TensorDataset
+
+    from optunas.data import Dataset
+
+    _debian_fashion_mnist()
+    full = load_dataset("fashion_mnist")
+
+    def head(split: TensorDataset, n: int) -> TensorDataset:
+        return TensorDataset(*(t[:n] for t in split.tensors))
+
+    return Dataset(
+        "fashion_mnist",
+        head(full.train, 512),
+        head(full.valid, 256),
+        head(full.test, 256),
+        full.input_shape,
+        full.num_classes,
+    )
+
+
+@pytest.mark.slow
+def test_a_supernet_and_a_darts_search_run_on_fashion_mnist(tmp_path) -> None:
+    """Weight sharing and DARTS on real images (1x28x28, 10 classes), as the NB201 cells of
+    the Fashion-MNIST setting will be: each scores or derives a cell of the space."""
+    import optuna
+
+    from optunas.evaluation import DartsSearch, SupernetObjective
+    from optunas.spaces import NB201
+
+    data = _small_fashion_mnist()
+    space = NB201(channels=4)
+    supernet = SupernetObjective(space, data, checkpoint=tmp_path / "s.pt", epochs=1)
+    supernet.pretrain()
+    study = optuna.create_study(direction="maximize")
+    study.optimize(supernet, n_trials=3)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 3
+    assert all(0.0 <= t.value <= 1.0 for t in study.trials)
+
+    search = DartsSearch(space, data, epochs=1, batch_size=64)
+    darts = optuna.create_study(direction="maximize")
+    darts.optimize(search, n_trials=1)
+    (trial,) = darts.trials
+    assert trial.state == optuna.trial.TrialState.COMPLETE and 0.0 <= trial.value <= 1.0
+    assert space.genotype(trial.params)  # the derived cell is a cell of the space
