@@ -30,6 +30,13 @@ SAMPLERS = (
     "reinforce",
     "reinforce-d0.99",
 )
+#: A NAS sampler's former preset, told apart by the setting that changed (runs that recorded
+#: no settings had the former): EvolutionSampler's tournament was 5 (10 since), and
+#: ReinforceSampler's baseline decay 0.99 (0.9 since the NB201 tuning).
+FORMER_PRESETS = {
+    "evolution": ("tournament_size", 5, "evolution-t5"),
+    "reinforce": ("baseline_decay", 0.99, "reinforce-d0.99"),
+}
 # Optimum: the best seed-averaged 200-epoch validation accuracy of each table (percent).
 OPTIMA = {"nb201-cifar10": 91.6067, "nb201-cifar100": 73.4933, "nb201-imagenet16": 46.7333}
 # The paper's validation rows (Dong & Yang, ICLR 2020, arXiv:2001.00326, Table 5): mean and
@@ -57,17 +64,9 @@ def load(root: Path) -> dict[tuple[str, str, str], dict[int, dict]]:
                 continue
             protocol = "paper" if run.get("budget_seconds") else "regret"
             sampler = run["sampler"]
-            # EvolutionSampler's preset was a tournament of 5 until the runs recorded their
-            # sampler's settings; it is 10 since.
-            if (
-                sampler == "evolution"
-                and run.get("sampler_settings", {}).get("tournament_size", 5) == 5
-            ):
-                sampler = "evolution-t5"
-            # ReinforceSampler's baseline decay was 0.99 until the NB201 tuning; 0.9 since.
-            settings = run.get("sampler_settings", {})
-            if sampler == "reinforce" and settings.get("baseline_decay", 0.99) == 0.99:
-                sampler = "reinforce-d0.99"
+            setting, former, label = FORMER_PRESETS.get(sampler, ("", None, sampler))
+            if setting and run.get("sampler_settings", {}).get(setting, former) == former:
+                sampler = label
             runs[protocol, run["table"], sampler][run["seed"]] = run
     return runs
 
