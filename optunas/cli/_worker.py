@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 
 from optunas._compat import optimize_logger
 from optunas._metrics import n_parameters
-from optunas._signals import exit_status, interrupt_name, raise_if_stopped, sigterm_as_interrupt
+from optunas._signals import exit_status, interrupt_name, raise_if_stopped, stoppable_trials
 from optunas._storage import (
     dashboard_target,
     failure,
@@ -95,7 +95,7 @@ def work(
         charts = StudyCharts(every=args.charts_every)
         callbacks.append(charts)
     optimize_logger().addFilter(_QuietFailures())
-    with sigterm_as_interrupt():  # a scheduler's stop closes the trial as Ctrl-C does
+    with stoppable_trials():  # a scheduler's stop closes the trial as Ctrl-C does
         return _optimize(study, tracked, callbacks, charts, running, done, config, args)
 
 
@@ -193,8 +193,8 @@ def _count(study: optuna.Study, below: int | None = None) -> int:
 
 
 class _QuietFailures(logging.Filter):
-    """Optuna logs a failed trial with its traceback; for Ctrl-C, a trial closed because the
-    study is full, or a storage that failed under it, that is noise, not news."""
+    """Optuna logs a failed trial with its traceback; for a trial closed because the study is
+    full, or a storage that failed under it, that is noise, not news."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is _BeyondQuota:
@@ -202,9 +202,7 @@ class _QuietFailures(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and is_storage_failure(exc):
             return False  # the worker says it in one line of its own
-        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
-            record.exc_info = None
-        return True
+        return True  # a stop's traceback is left out by stoppable_trials
 
 
 def _report(study: optuna.Study, objectives: list[str], args: argparse.Namespace) -> None:
