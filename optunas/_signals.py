@@ -113,10 +113,17 @@ def stoppable_trials() -> Iterator[None]:
     a stop closes the running trial as FAIL, and Optuna's warning of it has no traceback."""
     from optunas._compat import optimize_logger
 
-    logger, untraced = optimize_logger(), _UntracedStops()
-    logger.addFilter(untraced)
+    # SQLAlchemy logs a cursor that a stop interrupted ("Error closing cursor") on its
+    # engine's logger, with the same traceback.
+    loggers, untraced = (
+        [optimize_logger(), logging.getLogger("sqlalchemy.engine.Engine")],
+        _UntracedStops(),
+    )
+    for logger in loggers:
+        logger.addFilter(untraced)
     try:
         with sigterm_as_interrupt():
             yield
     finally:
-        logger.removeFilter(untraced)
+        for logger in loggers:
+            logger.removeFilter(untraced)
