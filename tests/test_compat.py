@@ -259,6 +259,18 @@ def test_journal_file_path(tmp_path) -> None:
     assert _compat.journal_file_path(optuna.storages.InMemoryStorage()) is None
 
 
+def test_fixed_trial_params_are_what_the_suggest_calls_return_and_record() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    trial = study.ask()
+    _compat.fix_trial_params(trial, {"op": "conv", "width": 32})
+    assert trial.suggest_categorical("op", ["pool", "conv", "skip"]) == "conv"
+    assert trial.suggest_int("width", 8, 64) == 32
+    study.tell(trial, 1.0)
+    frozen = study.trials[0]
+    assert frozen.params == {"op": "conv", "width": 32}
+    assert frozen.distributions["width"] == optuna.distributions.IntDistribution(8, 64)
+
+
 def test_checked_fixed_trial_refuses_values_outside_the_distribution() -> None:
     trial = _compat.CheckedFixedTrial({"x": 3, "y": 9})
     assert trial.suggest_int("x", 1, 5) == 3
@@ -397,7 +409,8 @@ def test_cli_storage_trial_and_backend_handles_on_a_cached_rdb_storage(sqlite_ur
 _PRIVATE = re.compile(
     r"(?<!optunas)\.(_storage|_study_id|_trial_id|_get_trials|_backend|_file_path|_redis|_contains"
     r"|_suggest|_create_new_trial|_heartbeat|_target|_args|_note|_thread_local"
-    r"|_cached_frozen_trial|_record_heartbeat|_get_stale_trial_ids|_CachedStorage)\b"
+    r"|_cached_frozen_trial|_record_heartbeat|_get_stale_trial_ids|_CachedStorage"
+    r"|_fixed_params)\b"
     r"|def (_suggest|_create_new_trial|_get_stale_trial_ids)\b"
     r"|\boptuna(_dashboard)?\.[\w.]*\._(?!_)"
     r"|^\s*from optuna(_dashboard)?(\.\w+)* import .*\b_[a-z]",
@@ -445,6 +458,7 @@ def test_the_private_name_check_finds_what_it_looks_for() -> None:
         "parser, _ = optuna.cli._get_parser()",
         "from optuna_dashboard import _note",
         "isinstance(storage, optuna.storages._CachedStorage)",
+        "trial._fixed_params = {**trial._fixed_params, **params}",
     ]:
         assert _PRIVATE.search(text), text
     for text in [

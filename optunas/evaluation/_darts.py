@@ -21,6 +21,7 @@ import optuna
 import torch
 import torch.nn.functional as F
 
+from optunas._compat import fix_trial_params
 from optunas._metrics import PARAMS_ATTR
 from optunas.data import Dataset
 from optunas.evaluation._checkpoint import (
@@ -493,9 +494,8 @@ class DartsSearch:
                 f"the trial already holds cell params {clash} other than the derived cell's"
             )
         if isinstance(trial, optuna.trial.Trial):
-            # The way ``study.enqueue_trial`` fixes params: the space's own suggest calls then
-            # record them with the space's distributions, and the sampler is not asked.
-            trial._fixed_params = {**trial._fixed_params, **params}
+            # The space's own suggest calls then record them with its distributions.
+            fix_trial_params(trial, params)
         if self.space.suggest(trial) != genotype:
             raise ValueError(
                 f"the trial's params do not give the derived cell {genotype}: a FixedTrial "
