@@ -54,6 +54,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if any(isinstance(value, str) and value in SERVICES for value in params.values()):
             item.add_marker(pytest.mark.services)
+    # The slow tests first: the two workers of `-n 2` (work stealing) then end on short tests
+    # together, instead of one of them finishing a long test alone.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(params=["sqlite", "journal", "postgresql", "mysql", "redis"])

@@ -5,10 +5,10 @@ samplers on the tabular benchmark: no errors, every trial finishes, later trials
 single noisy draw of it: over 200 single-process studies (studies/early_learning.py, see
 BENCHMARKS.md) the last 20 trials beat the first 20 by 3.7 pp, sd 2.8 (ReinforceSampler) and
 4.5 pp, sd 3.2 (EvolutionSampler), so one study shows no gain in 5-10% of draws. The test
-therefore runs five such studies side by side (each with its own seed, each 60 trials by three
-workers) and asserts that the gain averaged over them is positive. By the normal approximation
-that fails about 0.2% of the time for ReinforceSampler and 0.1% for EvolutionSampler, and
-about half the time for a sampler that does not learn (random search: 113 of 200 studies).
+therefore runs five such studies one after another (each with its own seed, each 60 trials by
+the same three workers) and asserts that the gain averaged over them is positive. By the normal
+approximation that fails about 0.2% of the time for ReinforceSampler and 0.1% for
+EvolutionSampler, and about half the time for a sampler that does not learn (random search: 113 of 200 studies).
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ WORKER = textwrap.dedent(
     from optunas.benchmarks import TabularObjective
     from optunas.samplers import get_sampler
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    url, name, sampler, seed, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-    study = optuna.load_study(study_name=name, storage=open_storage(url),
-                              sampler=get_sampler(sampler, seed=seed), pruner=optuna.pruners.NopPruner())
-    study.optimize(TabularObjective(), n_trials=n)
+    url, sampler, n, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+    for seed, name in enumerate(names):
+        study = optuna.load_study(study_name=name, storage=open_storage(url),
+                                  sampler=get_sampler(sampler, seed=seed),
+                                  pruner=optuna.pruners.NopPruner())
+        study.optimize(TabularObjective(), n_trials=n)
     """
 )
 STUDIES = 5  # side by side; see the module docstring for why more than one
@@ -48,20 +50,21 @@ def _storage(kind: str, tmp_path) -> str:
 def run_workers(
     url: str, names: list[str], sampler: str, workers: int = 3, trials: int = 60
 ) -> list[list]:
-    """Each study in ``names`` run by ``workers`` processes at once (all studies at the same
-    time, all workers of a study with the study's seed); the trials of each study."""
+    """Each study in ``names`` run by ``workers`` processes at once, all workers of a study
+    with the study's seed; the trials of each study. Each process works through the studies
+    in turn, so the workers of one study run side by side, and the suite starts ``workers``
+    processes rather than one per study and worker."""
     for name in names:
         optuna.create_study(storage=open_storage(url), study_name=name, direction="maximize")
     per_worker = [trials // workers + (k < trials % workers) for k in range(workers)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # fifteen processes on a few cores
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, name, sampler, str(seed), str(n)],
+            [sys.executable, "-c", WORKER, url, sampler, str(n), *names],
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
-        for seed, name in enumerate(names)
         for n in per_worker
     ]
     for proc in procs:
