@@ -169,8 +169,10 @@ def test_a_worker_without_any_storage_says_so(tmp_path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sampler", ["evolution", "EvolutionSampler"])
-@pytest.mark.parametrize("pruner", ["median", "MedianPruner"])
+# Each spelling of each name once: the sampler's and the pruner's are resolved apart.
+@pytest.mark.parametrize(
+    "sampler, pruner", [("evolution", "MedianPruner"), ("EvolutionSampler", "median")]
+)
 def test_either_spelling_of_a_name_works_in_every_study_command(sampler, pruner, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'names.db'}"
     options = ["--storage", url, "--sampler", sampler, "--pruner", pruner]

@@ -268,6 +268,18 @@ def dashboard_note_attrs(trial_id: int, body: str) -> dict[str, Any]:
     return {_note.note_ver_key(trial_id): 1, **_note.split_body(body, trial_id)}
 
 
+def fix_trial_params(trial: optuna.trial.Trial, params: dict[str, Any]) -> None:
+    """Fix ``params`` on a running trial, the way ``study.enqueue_trial`` fixes a queued
+    trial's: the next ``suggest_*`` of each name returns its value, recorded with the
+    distribution of that call, and the sampler is not asked.
+
+    Private: ``Trial._fixed_params``, which Optuna fills from an enqueued trial's system attrs
+    when the trial starts. Checked: ``study.enqueue_trial`` is public but fixes a trial that
+    has not started yet, and a DARTS search learns its cell inside the trial it runs in.
+    """
+    trial._fixed_params = {**trial._fixed_params, **params}
+
+
 class CheckedFixedTrial(optuna.trial.FixedTrial):
     """A ``FixedTrial`` that refuses values outside a parameter's distribution (Optuna's only
     warns), so that a genotype rebuilt from params is one the space can produce.
