@@ -100,11 +100,22 @@ def train_one(setting: Setting, cell: int, seed: int) -> dict:
         channels=setting.channels,
         cells_per_stage=setting.cells_per_stage,
     )
+    # Channels-last convolutions: 1.4x less CPU a training for the same recipe (37 against 53
+    # CPU-s at c16-n1-s14-10k-e5), which brings a 500-cell truth set to about 10 core-hours.
+    # Each row records it; the rows written before it came are contiguous.
+    net = net.to(memory_format=torch.channels_last)
     recipe = Recipe(epochs=setting.epochs, batch_size=setting.batch_size, lr=setting.lr)
     curve: list[float] = []
     start = time.process_time()
     recipe.train(net, train, valid, seed=seed, on_epoch=lambda epoch, acc: curve.append(acc))
-    return {"cell": cell, "seed": seed, "curve": curve, "cpu_s": time.process_time() - start}
+    cpu_s = time.process_time() - start
+    return {
+        "cell": cell,
+        "seed": seed,
+        "curve": curve,
+        "cpu_s": cpu_s,
+        "memory_format": "channels_last",
+    }
 
 
 def _done() -> set[tuple[str, int, int]]:

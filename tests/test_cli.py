@@ -301,7 +301,7 @@ def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None
         "--study-name",
         "i",
         "--epochs",
-        "30",
+        "8",
         "--n-trials",
         "3",
         "--pruner",
@@ -353,7 +353,7 @@ def test_ctrl_c_closes_the_trial_as_fail_and_the_study_resumes(tmp_path) -> None
         "random",
         "--no-progress",
         "--epochs",
-        "30",
+        "8",
     )
     assert resumed.returncode == 0, resumed.stderr
     assert len(_trials(url, "i")) == len(trials) + 1
