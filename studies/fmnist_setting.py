@@ -1,6 +1,6 @@
 """Which setting makes NB201 cells on Fashion-MNIST rank the same way twice?
 
-    python studies/fmnist_setting.py train [--settings s1,s2] [--cells 40]   # resumable
+    python studies/fmnist_setting.py train [--settings s1,s2] [--cells 40] [--shard K/N]  # resumable
     python studies/fmnist_setting.py summary
 
 A truth set is only worth its cost when the cell, not the luck of one training, decides the
@@ -125,11 +125,12 @@ def _done() -> set[tuple[str, int, int]]:
     return {(r["setting"], r["cell"], r["seed"]) for r in rows}
 
 
-def train(names: list[str], count: int) -> None:
+def train(names: list[str], count: int, shard: tuple[int, int] = (0, 1)) -> None:
     torch.set_num_threads(1)
     done = _done()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    for cell in connected_cells(count):
+    k, n = shard
+    for cell in connected_cells(count)[k::n]:
         for name in names:
             for seed in SEEDS:
                 if (name, cell, seed) in done:
@@ -174,9 +175,13 @@ def main() -> None:
     parser.add_argument("action", choices=["train", "summary"])
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--cells", type=int, default=40)
+    parser.add_argument(
+        "--shard", default="0/1", help="K/N: every Nth cell from the Kth, for N processes"
+    )
     args = parser.parse_args()
     if args.action == "train":
-        train(args.settings.split(","), args.cells)
+        k, n = (int(v) for v in args.shard.split("/"))
+        train(args.settings.split(","), args.cells, (k, n))
     else:
         summary()
 
