@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import traceback
 import warnings
 from collections.abc import Callable
@@ -267,10 +268,23 @@ def stop_heartbeats(timeout: float = 10.0) -> None:
     Ctrl-C that lands after the thread started but before ``__enter__`` returned skips
     ``__exit__``, and the thread then beats for ever and holds the interpreter open after the
     command has said it was interrupted. Their stop events are set here instead.
+
+    A stop can land inside ``Thread.start()`` itself, while it waits for the new thread to
+    say it runs: the thread is then listed but not yet marked started, and ``join`` refuses
+    it. It is waited for until it is (it then sees its stop event), or until ``timeout``
+    where the stop came before the thread was launched at all.
     """
+    deadline = time.monotonic() + timeout
     for thread, stop in running_heartbeats():
         stop.set()
-        thread.join(timeout)
+        while True:
+            try:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                break
+            except RuntimeError:  # listed, not yet marked started
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.01)
 
 
 def open_existing_storage(url: str, heartbeat: bool = True) -> BaseStorage:

@@ -355,6 +355,51 @@ def test_a_stop_lost_in_a_finaliser_is_raised_again_without_a_traceback() -> Non
     assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
 
 
+STOP_IN_THREAD_START = """
+import signal, sys, threading, time
+import optuna
+from optuna.storages import RDBStorage
+from optuna.storages._heartbeat import get_heartbeat_thread
+from optunas._compat import running_heartbeats
+from optunas._signals import Terminated, sigterm_as_interrupt
+from optunas._storage import stop_heartbeats
+
+storage = RDBStorage(sys.argv[1], heartbeat_interval=60)
+trial = optuna.create_study(storage=storage).ask()
+launch = threading._start_new_thread  # CPython's: the new thread says it runs 0.5 s late
+
+
+def late(function, args):
+    return launch(lambda *a: (time.sleep(0.5), function(*a)), args)
+
+
+threading._start_new_thread = late
+with sigterm_as_interrupt():
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGTERM))
+    try:
+        get_heartbeat_thread(trial._trial_id, storage).__enter__()  # as optimize() does
+    except Terminated:
+        print("stopped in start:", len(running_heartbeats()))
+    stop_heartbeats()
+print("beating after the stop:", len(running_heartbeats()))
+"""
+
+
+def test_a_stop_inside_a_heartbeat_threads_start_still_stops_the_thread(tmp_path) -> None:
+    """A stop can land in ``Thread.start()`` while it waits for the heartbeat thread to say
+    it runs: the worker must still stop that thread (the command exits), without an error."""
+    run = subprocess.run(
+        [sys.executable, "-c", STOP_IN_THREAD_START, f"sqlite:///{tmp_path / 'h.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["stopped in start: 1", "beating after the stop: 0"]
+
+
 @pytest.mark.slow
 def test_sigterm_during_retrain_closes_the_retraining_and_the_command_resumes(
     study_name, tmp_path
