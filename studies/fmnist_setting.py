@@ -2,6 +2,7 @@
 
     python studies/fmnist_setting.py train [--settings s1,s2] [--cells 40] [--shard K/N]  # resumable
     python studies/fmnist_setting.py summary
+    python studies/fmnist_setting.py pack --settings c16-n1-s14-10k-e5   # the shipped truth set
 
 A truth set is only worth its cost when the cell, not the luck of one training, decides the
 accuracy. `train` trains random connected canonical NB201 cells (drawn with seed 2026) with two
@@ -29,15 +30,18 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.stats import kendalltau
 from torch.utils.data import TensorDataset
 
-from optunas.benchmarks import NUM_ARCHS, arch_index, arch_ops, canonical
+from optunas.benchmarks import NUM_ARCHS, TRUTH_SETS, TruthSet, arch_index, arch_ops, canonical
 from optunas.data import load_dataset
 from optunas.evaluation import Recipe
 from optunas.nn import NB201Network
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_setting.jsonl"
+#: Where ``pack`` writes the truth set optunas ships (optunas.benchmarks.load_truth_set).
+TRUTH_FILE = (
+    Path(__file__).resolve().parent.parent / "optunas/benchmarks/data" / TRUTH_SETS["fashion_mnist"]
+)
 
 
 @dataclass(frozen=True)
@@ -144,35 +148,55 @@ def train(names: list[str], count: int, shard: tuple[int, int] = (0, 1)) -> None
                 )
 
 
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+
+
+def truth_set(name: str, rows: list[dict] | None = None) -> TruthSet:
+    """The cells of setting ``name`` trained with both seeds so far, as a truth set."""
+    rows = [r for r in (rows if rows is not None else _rows()) if r["setting"] == name]
+    formats = sorted({r.get("memory_format", "contiguous") for r in rows})
+    setting = {
+        "name": name,
+        "dataset": "fashion_mnist",
+        "valid_images": 10_000,
+        "optimizer": "adamw",
+        "memory_format": "+".join(formats),
+        **asdict(SETTINGS[name]),
+    }
+    return TruthSet.from_rows(rows, setting)
+
+
 def summary() -> None:
-    rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    rows = _rows()
     print(
         "| setting | cells | tau all | tau better half | seed SD (pt) | best above median (SDs) | median | best | CPU s/training |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for name in SETTINGS:
-        acc: dict[int, dict[int, float]] = {}
-        cpu = [r["cpu_s"] for r in rows if r["setting"] == name]
-        for r in rows:
-            if r["setting"] == name:
-                acc.setdefault(r["cell"], {})[r["seed"]] = 100 * r["curve"][-1]
-        pairs = np.array([[a[s] for s in SEEDS] for a in acc.values() if len(a) == len(SEEDS)])
-        if len(pairs) < 4:
+        truth = truth_set(name, rows)
+        if len(truth) < 4:
             continue
-        mean = pairs.mean(axis=1)
-        better = mean >= np.median(mean)
-        sd = float(np.std(pairs[:, 0] - pairs[:, 1], ddof=1) / np.sqrt(2))
+        agreement, mean = truth.self_agreement(), 100 * truth.valid
+        sd = 100 * agreement["seed_sd"]
         print(
-            f"| {name} | {len(pairs)} | {kendalltau(pairs[:, 0], pairs[:, 1])[0]:.2f} "
-            f"| {kendalltau(pairs[better, 0], pairs[better, 1])[0]:.2f} | {sd:.2f} "
+            f"| {name} | {len(truth)} | {agreement['tau']:.2f} "
+            f"| {agreement['tau_better_half']:.2f} | {sd:.2f} "
             f"| {(mean.max() - np.median(mean)) / sd:.1f} | {np.median(mean):.2f} "
-            f"| {mean.max():.2f} | {np.mean(cpu):.0f} |"
+            f"| {mean.max():.2f} | {truth.cpu_seconds.mean():.0f} |"
         )
+
+
+def pack(name: str, out: Path) -> None:
+    """Write setting ``name``'s cells with both seeds as the shipped truth set."""
+    truth = truth_set(name)
+    truth.save(out)
+    print(f"{out}: {len(truth)} cells x {truth.seeds} seeds, {truth.self_agreement()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["train", "summary"])
+    parser.add_argument("action", choices=["train", "summary", "pack"])
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--cells", type=int, default=40)
     parser.add_argument(
@@ -182,6 +206,9 @@ def main() -> None:
     if args.action == "train":
         k, n = (int(v) for v in args.shard.split("/"))
         train(args.settings.split(","), args.cells, (k, n))
+    elif args.action == "pack":
+        (name,) = args.settings.split(",")
+        pack(name, TRUTH_FILE)
     else:
         summary()
 

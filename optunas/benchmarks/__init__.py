@@ -19,6 +19,7 @@ from optunas.benchmarks._nb201 import (
 )
 from optunas.benchmarks._objective import TabularObjective
 from optunas.benchmarks._table import NB201Table, load_nb201_table
+from optunas.benchmarks._truth import TRUTH_SETS, TruthSet, load_truth_set
 
 __all__ = [
     "BenchmarkSetting",
@@ -29,7 +30,9 @@ __all__ = [
     "NUM_ARCHS",
     "PRUNING_SETTING",
     "SETTING",
+    "TRUTH_SETS",
     "TabularObjective",
+    "TruthSet",
     "arch_index",
     "bench_pruners",
     "bench_samplers",
@@ -38,4 +41,5 @@ __all__ = [
     "has_nasbench201",
     "load_nasbench201",
     "load_nb201_table",
+    "load_truth_set",
 ]
