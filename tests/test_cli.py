@@ -215,6 +215,8 @@ def test_reinforce_refuses_two_objectives_in_one_line(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
+    # The table evaluator: what is under test is the command's wiring of the NAS samplers and
+    # the learning-curve pruners, which the tabular benchmark feeds with real curves.
     url = f"sqlite:///{tmp_path / 'nas.db'}"
     for sampler, pruner in (("reinforce", "curve"), ("evolution", "predictor")):
         result = optunas(
@@ -227,14 +229,15 @@ def test_run_with_the_nas_samplers_and_pruners(tmp_path) -> None:
             sampler,
             "--pruner",
             pruner,
-            "--epochs",
-            "2",
+            "--evaluator",
+            "tabular",
             "--n-trials",
-            "2",
+            "8",
             "--no-progress",
         )
         assert result.returncode == 0, result.stderr
-        assert len(_trials(url, sampler)) == 2
+        assert f"sampler {sampler}, pruner {pruner}" in result.stdout + result.stderr
+        assert len(_trials(url, sampler)) == 8
 
 
 @pytest.mark.slow
