@@ -58,7 +58,8 @@ def _raise_stop(signum: int, frame: object) -> None:
 def raise_if_stopped() -> None:
     """Raise the interruption again if a stop signal came: one that landed in a garbage
     collector's callback or a ``__del__`` was printed as "Exception ignored" and lost, and the
-    worker would have run on. Called between trials, it ends the worker there."""
+    worker would have run on. Called between trials and at every training step, it ends the
+    worker there. Outside :func:`sigterm_as_interrupt` it never raises."""
     if _received:
         raise Terminated if _received[-1] == signal.SIGTERM else KeyboardInterrupt
 
@@ -95,6 +96,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _received.clear()  # outside the block raise_if_stopped raises nothing
 
 
 class _UntracedStops(logging.Filter):

@@ -355,6 +355,47 @@ def test_a_stop_lost_in_a_finaliser_is_raised_again_without_a_traceback() -> Non
     assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
 
 
+LOST_STOP_IN_TRAINING = """
+import gc, os, signal
+import torch
+from torch.utils.data import TensorDataset
+from optunas._signals import Terminated, sigterm_as_interrupt
+from optunas.evaluation import Recipe
+
+class Collected:
+    def __del__(self):  # the stop lands here, where it cannot propagate
+        os.kill(os.getpid(), signal.SIGTERM)
+
+def lose_a_stop(epoch, accuracy):
+    if epoch == 0:
+        Collected()
+        gc.collect()
+
+data = TensorDataset(torch.randn(64, 1, 40), torch.arange(64) % 2)
+model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(40, 2))
+with sigterm_as_interrupt():
+    epochs = []
+    try:
+        Recipe(epochs=50, batch_size=16).train(
+            model, data, data, seed=0, on_epoch=lambda e, a: (epochs.append(e), lose_a_stop(e, a))
+        )
+        print("trained all", len(epochs), "epochs")
+    except Terminated:
+        print("stopped after", len(epochs), "epoch")
+"""
+
+
+def test_a_stop_lost_during_training_ends_the_training_at_the_next_step() -> None:
+    """A long training (``optunas retrain``, a worker's trial) whose stop was lost in a
+    finaliser stops at its next step, not after its last epoch."""
+    run = subprocess.run(
+        [sys.executable, "-c", LOST_STOP_IN_TRAINING], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "stopped after 1 epoch", run.stdout
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
+
+
 STOP_IN_THREAD_START = """
 import signal, sys, threading, time
 import optuna

@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from optunas._names import OPTIMIZERS
+from optunas._signals import raise_if_stopped
 
 SCHEDULES = ("onecycle", "cosine", "constant")
 
@@ -82,6 +83,9 @@ class Recipe:
             model.train()
             order = torch.randperm(len(y), generator=generator).to(y.device)
             for step in range(steps_per_epoch):
+                # A stop that landed where it could not propagate (a finaliser, a library that
+                # swallows it) ends the training here instead of after every epoch.
+                raise_if_stopped()
                 batch = order[step * self.batch_size : (step + 1) * self.batch_size]
                 loss = F.cross_entropy(model(x[batch]), y[batch])
                 if not torch.isfinite(loss):
