@@ -89,6 +89,17 @@ class NB201Table:
         return self.lookup(arch_ops(int(np.argmax(self.valid))))
 
 
+def load_arrays(path: str | os.PathLike[str] | None, shipped: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file: the one at ``path``, or the file ``shipped`` with
+    optunas (in ``optunas/benchmarks/data``)."""
+    if path is None:
+        source = resources.files("optunas.benchmarks").joinpath("data").joinpath(shipped)
+        with resources.as_file(source) as file, np.load(file) as data:
+            return {k: data[k] for k in data.files}
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
 @functools.lru_cache(maxsize=4)
 def load_nb201_table(
     path: str | os.PathLike[str] | None = None, *, variant: str = "default"
@@ -102,15 +113,9 @@ def load_nb201_table(
         >>> default.curves.shape == pruning.curves.shape
         True
     """
-    if path is None:
-        if variant not in TABLES:
-            raise ValueError(f"unknown table variant {variant!r}; choose from {', '.join(TABLES)}")
-        source = resources.files("optunas.benchmarks").joinpath("data").joinpath(TABLES[variant])
-        with resources.as_file(source) as file, np.load(file) as data:
-            arrays = {k: data[k] for k in data.files}
-    else:
-        with np.load(path) as data:
-            arrays = {k: data[k] for k in data.files}
+    if path is None and variant not in TABLES:
+        raise ValueError(f"unknown table variant {variant!r}; choose from {', '.join(TABLES)}")
+    arrays = load_arrays(path, TABLES.get(variant, ""))
     table = NB201Table(
         curves=arrays["curves"],
         test=arrays["test"],

@@ -10,13 +10,13 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
 from scipy.stats import kendalltau
 
 from optunas.benchmarks._nb201 import arch_index, arch_ops, canonical
+from optunas.benchmarks._table import load_arrays
 from optunas.spaces import NB201Genotype
 
 #: The truth sets shipped with optunas, by dataset name.
@@ -143,17 +143,9 @@ def load_truth_set(
         >>> truth.setting["channels"], truth.seeds
         (16, 2)
     """
-    if path is None:
-        if dataset not in TRUTH_SETS:
-            raise ValueError(f"no truth set for {dataset!r}; shipped: {', '.join(TRUTH_SETS)}")
-        source = (
-            resources.files("optunas.benchmarks").joinpath("data").joinpath(TRUTH_SETS[dataset])
-        )
-        with resources.as_file(source) as file, np.load(file) as data:
-            arrays = {k: data[k] for k in data.files}
-    else:
-        with np.load(path) as data:
-            arrays = {k: data[k] for k in data.files}
+    if path is None and dataset not in TRUTH_SETS:
+        raise ValueError(f"no truth set for {dataset!r}; shipped: {', '.join(TRUTH_SETS)}")
+    arrays = load_arrays(path, TRUTH_SETS.get(dataset, ""))
     return TruthSet(
         cells=arrays["cells"],
         curves=arrays["curves"],
