@@ -14,7 +14,10 @@ seeds from 1000 on, so that the choice does not flatter them on the reported ben
 optunas.benchmarks.load_nb201_table) or the path of a generated table. ``--curves`` replaces
 the table by the cells and curves of studies/population_probe.py OUT files (e.g. the 50-epoch
 curves in studies/results/curve_length/): each trial draws one of those cells, so only random
-search makes sense there, and no test accuracy is known.
+search makes sense there, and no test accuracy is known. ``--curves truth:fashion_mnist`` (or
+``truth:PATH``) takes a truth set's cells (optunas.benchmarks.load_truth_set): a trial reports
+the curve of the cell's first training, and the regret is that of the truth, the mean of the
+cell's trainings, of the cell the study returns.
 
 With ``--replay``, each sampler first runs each seed's study without pruning, and every pruner
 then sees that study's cells in the same order (enqueued): a paired comparison for a sampler
@@ -38,7 +41,7 @@ from typing import Any
 import numpy as np
 import optuna
 
-from optunas.benchmarks import TabularObjective, load_nb201_table
+from optunas.benchmarks import TRUTH_SETS, TabularObjective, load_nb201_table, load_truth_set
 from optunas.pruners import LearningCurvePruner, PredictorPruner
 from optunas.samplers import EvolutionSampler, ReinforceSampler
 
@@ -103,11 +106,18 @@ class PoolObjective:
         return float(curve[-1])
 
 
-def pool_curves(files: list[str]) -> np.ndarray:
-    """The distinct cells' curves of population_probe.py OUT files (a cell in two files once)."""
+def pool_curves(files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The curves a pool's trials report and each cell's true value: a truth set's first
+    trainings and the mean of all its trainings (``truth:NAME``), or the distinct cells'
+    curves of population_probe.py OUT files (a cell in two files once) and their last value."""
+    if len(files) == 1 and files[0].startswith("truth:"):
+        name = files[0].removeprefix("truth:")
+        truth = load_truth_set(name) if name in TRUTH_SETS else load_truth_set(path=name)
+        return truth.curves[:, 0, :].astype(float), truth.valid.astype(float)
     probes = [np.load(f) for f in files]
     _, first = np.unique(np.concatenate([p["rows"] for p in probes]), return_index=True)
-    return np.concatenate([p["curves"] for p in probes])[first].astype(float)
+    curves = np.concatenate([p["curves"] for p in probes])[first].astype(float)
+    return curves, curves[:, -1]
 
 
 def proposals(
@@ -157,7 +167,8 @@ def run(
     for params in replay or []:
         study.enqueue_trial(params)
     if curves:
-        study.optimize(PoolObjective(pool_curves(curves)), n_trials=trials)
+        shown, truth = pool_curves(curves)
+        study.optimize(PoolObjective(shown), n_trials=trials)
         test = math.nan
     else:
         cells = table(table_name)
@@ -166,8 +177,19 @@ def run(
     values = [
         t.value if t.state == optuna.trial.TrialState.COMPLETE else -math.inf for t in study.trials
     ]
+    best = np.maximum.accumulate(values)
+    if curves:
+        # The true value of the incumbent (the best completed trial so far), not what its
+        # one reported training showed.
+        incumbent = [int(np.argmax(values[: k + 1])) for k in range(len(values))]
+        best = np.array(
+            [
+                truth[study.trials[i].params["cell"]] if np.isfinite(values[i]) else -math.inf
+                for i in incumbent
+            ]
+        )
     return (
-        list(np.maximum.accumulate(values)),
+        list(best),
         [t.user_attrs.get("epochs", 0) for t in study.trials],
         test,
     )
@@ -199,7 +221,7 @@ if __name__ == "__main__":
     parser.add_argument("--cache", default=None, help="a folder that keeps replayed studies")
     args = parser.parse_args()
     optimum = float(
-        pool_curves(args.curves)[:, -1].max() if args.curves else table(args.table).valid.max()
+        pool_curves(args.curves)[1].max() if args.curves else table(args.table).valid.max()
     )
     checkpoints = [c for c in (50, 100, 200) if c <= args.trials]
     # The last column compares each pruner with the first one listed, seed by seed: with

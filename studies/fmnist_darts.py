@@ -1,0 +1,137 @@
+"""Where DARTS's derived cell lands in the Fashion-MNIST truth set, guard by guard.
+
+    python studies/fmnist_darts.py [--seeds 5] [--epochs 50]     # resumable
+    python studies/fmnist_darts.py --summarise
+
+Each search runs :class:`~optunas.evaluation.DartsSearch` at its defaults (first order, 50
+epochs, perturbation-based selection) on the truth set's own network and images: NB201 cells of
+16 channels, one per stage, 14x14 Fashion-MNIST, the truth set's 10,000 training images (half
+train the weights, half the alphas). One plain search serves every guard that reads its end
+state (``none`` by the largest alpha without ``none``, ``average``, ``pt``); DARTS- (the
+``dartsminus`` guard) trains differently and runs its own search. Each derived cell is then
+trained as the truth set's cells are, with the same recipe and the same two seeds
+(studies/fmnist_setting.py; a cell the truth set holds is taken from it), and placed among the
+truth set's cells: its percentile is the share of them whose truth (the mean of the two
+trainings) lies below its own. Results go to studies/results/fmnist_darts.jsonl, a line per
+search; a stopped run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import torch
+from fmnist_setting import SEEDS, SETTINGS, splits, train_one, truth_set
+
+from optunas.benchmarks import arch_index, canonical
+from optunas.data import Dataset
+from optunas.evaluation import DartsSearch
+from optunas.spaces import NB201
+
+RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_darts.jsonl"
+#: Derive rules read from one plain search's end state: (guard, derive rule).
+PLAIN_RULES = {"none": ("none", "darts"), "average": ("average", "darts"), "pt": ("pt", "nb201")}
+
+
+def _searches(
+    setting_name: str, epochs: int, seed: int
+) -> dict[str, tuple[tuple[str, ...], float]]:
+    """The cell each guard derives, with the CPU seconds of the search it came from."""
+    setting = SETTINGS[setting_name]
+    train, valid = splits(setting)
+    side = setting.side
+    dataset = Dataset("fashion_mnist", train, valid, valid, (1, side, side), 10)
+    space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
+    cells = {}
+    for guard in ("none", "dartsminus"):
+        search = DartsSearch(space, dataset, epochs=epochs, guard=guard, seed=seed, draw=False)
+        started = time.process_time()
+        search.run()
+        cpu_s = time.process_time() - started
+        if guard == "dartsminus":
+            cells[guard] = (search.derived(), cpu_s)
+            continue
+        for name, (rule_guard, rule) in PLAIN_RULES.items():
+            search.guard, search.derive_rule = rule_guard, rule
+            search.guard_strength = 0.5 if rule_guard == "average" else 0.0
+            cells[name] = (search.derived(), cpu_s)
+    return cells
+
+
+def _truth_of(setting_name: str, ops: tuple[str, ...], truth) -> tuple[float, bool]:
+    """The mean final accuracy of the cell trained with the truth set's recipe and seeds."""
+    index = arch_index(canonical(ops))
+    rows = np.flatnonzero(truth.cells == index)
+    if len(rows):
+        return float(truth.valid[rows[0]]), True
+    runs = [train_one(SETTINGS[setting_name], index, seed) for seed in SEEDS]
+    return float(np.mean([r["curve"][-1] for r in runs])), False
+
+
+def run(setting_name: str, seeds: int, epochs: int) -> None:
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    done = {(r["seed"], r["epochs"]) for r in _rows()}
+    truth = truth_set(setting_name)
+    for seed in range(seeds):
+        if (seed, epochs) in done:
+            continue
+        record: dict = {"setting": setting_name, "seed": seed, "epochs": epochs, "guards": {}}
+        for guard, (ops, cpu_s) in _searches(setting_name, epochs, seed).items():
+            valid, known = _truth_of(setting_name, ops, truth)
+            record["guards"][guard] = {
+                "genotype": "|".join(ops),
+                "valid": round(valid, 4),
+                "in_truth_set": known,
+                "search_cpu_s": round(cpu_s, 1),
+            }
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        print(json.dumps(record), flush=True)
+
+
+def _rows() -> list[dict]:
+    if not RESULTS.exists():
+        return []
+    return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+
+
+def summarise(setting_name: str) -> None:
+    """Per guard: the percentile of each seed's cell among the truth set's cells (all of them,
+    as the truth set now stands) and their mean."""
+    truth = truth_set(setting_name)
+    rows = [r for r in _rows() if r["setting"] == setting_name]
+    print(f"{len(truth)} truth cells; searches: {len(rows)}")
+    print("| guard | percentile per seed | mean percentile | mean valid | search CPU s |")
+    print("|---|---|---:|---:|---:|")
+    for guard in rows[0]["guards"]:
+        found = [r["guards"][guard] for r in rows]
+        ranks = [100 * float((truth.valid < g["valid"]).mean()) for g in found]
+        print(
+            f"| {guard} | {', '.join(f'{p:.0f}' for p in ranks)} | {np.mean(ranks):.1f} "
+            f"| {100 * np.mean([g['valid'] for g in found]):.2f} "
+            f"| {np.mean([g['search_cpu_s'] for g in found]):.0f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--setting", default="c16-n1-s14-10k-e5")
+    parser.add_argument("--summarise", action="store_true")
+    args = parser.parse_args()
+    if args.summarise:
+        summarise(args.setting)
+    else:
+        run(args.setting, args.seeds, args.epochs)
+
+
+if __name__ == "__main__":
+    main()
