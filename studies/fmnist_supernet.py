@@ -125,6 +125,8 @@ def main() -> None:
     )
     print(json.dumps({k: v for k, v in entry.items() if k not in ("scores", "losses")}, indent=1))
     entry["scores"], entry["losses"] = scores, losses
+    # Read again: another seed's run may have written its entry meanwhile.
+    runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     runs = [r for r in runs if (r["epochs"], r["seed"], r.get("setting")) != key] + [entry]
     RESULTS.write_text(json.dumps(runs, indent=1) + "\n")
 
