@@ -326,3 +326,18 @@ done | tee "$out/pruning_bound_rescue.md"
 run python studies/sweep.py --seed-offset 1000 --seeds 60 --jobs "$jobs" --samplers \
     'reinforce:lr=0.0035,tanh_constant=2.5' 'reinforce:' 'reinforce:lr=0.02' 'reinforce:lr=0.05' \
     'reinforce:tanh_constant=2.0' 'reinforce:temperature=2.0' | tee "$out/tune_reinforce_early.md"
+
+# ---- docs/research/fashion_mnist.md ---------------------------------------------------------
+
+# The truth set's agreement table, from the recorded trainings: seconds. (The trainings
+# themselves, about 7.5 core-hours, resume with: python studies/fmnist_setting.py train
+# --settings c16-n1-s14-10k-e5 --cells 500 --shard K/2, then pack.)
+run python studies/fmnist_setting.py summary | tee "$out/fmnist_setting.md"
+# The supernet's ranking at its defaults, seed 0: about 20 CPU-min (recorded: 257 CPU-s
+# pretraining, 2.3 CPU-s a cell).
+run python studies/fmnist_supernet.py --epochs 50 --seed 0
+# The pruners on the truth set's curves: about 10 min (measured).
+run python studies/sweep.py --curves truth:fashion_mnist --trials 100 --seeds 30 --seed-offset 0 \
+    --jobs "$jobs" --pruners none median:n_startup_trials=5,n_warmup_steps=2 sha:min_resource=1 \
+    curve curve:threshold=0.5 predictor predictor:n_warmup_steps=1,threshold=0.4 \
+    | tee "$out/fmnist_pruners.md"
