@@ -333,9 +333,13 @@ run python studies/sweep.py --seed-offset 1000 --seeds 60 --jobs "$jobs" --sampl
 # themselves, about 7.5 core-hours, resume with: python studies/fmnist_setting.py train
 # --settings c16-n1-s14-10k-e5 --cells 500 --shard K/2, then pack.)
 run python studies/fmnist_setting.py summary | tee "$out/fmnist_setting.md"
-# The supernet's ranking at its defaults, seed 0: about 20 CPU-min (recorded: 257 CPU-s
-# pretraining, 2.3 CPU-s a cell).
-run python studies/fmnist_supernet.py --epochs 50 --seed 0
+# The supernet's ranking at its defaults, seeds 0 to 2: about 18 CPU-min a seed (recorded:
+# 210 to 257 CPU-s pretraining, 1.6 to 1.9 CPU-s a cell), then one-shot search with their
+# scores: seconds.
+for seed in 0 1 2; do
+    run python studies/fmnist_supernet.py --epochs 50 --seed $seed
+done
+run python studies/fmnist_oneshot.py --scored 100 --retrain 3 | tee "$out/fmnist_oneshot.md"
 # The pruners on the truth set's curves: about 10 min (measured).
 run python studies/sweep.py --curves truth:fashion_mnist --trials 100 --seeds 30 --seed-offset 0 \
     --jobs "$jobs" --pruners none median:n_startup_trials=5,n_warmup_steps=2 sha:min_resource=1 \
