@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 import torch
+from darts_bench import _rules
 from fmnist_setting import SEEDS, SETTINGS, splits, train_one, truth_set
 
 from optunas.benchmarks import arch_index, canonical
@@ -34,8 +35,8 @@ from optunas.evaluation import DartsSearch
 from optunas.spaces import NB201
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_darts.jsonl"
-#: Derive rules read from one plain search's end state: (guard, derive rule).
-PLAIN_RULES = {"none": ("none", "darts"), "average": ("average", "darts"), "pt": ("pt", "nb201")}
+#: The guards read from one plain search's end state, by the name darts_bench.py gives them.
+PLAIN_GUARDS = {"none": "argmax_no_none", "average": "average_no_none", "pt": "pt"}
 
 
 def _searches(
@@ -56,10 +57,8 @@ def _searches(
         if guard == "dartsminus":
             cells[guard] = (search.derived(), cpu_s)
             continue
-        for name, (rule_guard, rule) in PLAIN_RULES.items():
-            search.guard, search.derive_rule = rule_guard, rule
-            search.guard_strength = 0.5 if rule_guard == "average" else 0.0
-            cells[name] = (search.derived(), cpu_s)
+        derived = _rules(search)
+        cells.update({guard: (derived[rule], cpu_s) for guard, rule in PLAIN_GUARDS.items()})
     return cells
 
 

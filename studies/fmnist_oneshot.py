@@ -88,11 +88,9 @@ def compare(truth: TruthSet, runs: list[dict], scored: int, retrain: int) -> dic
             rows,
             lambda r, scores=scores: scores[str(truth.cells[r])],
         )
-        shortlist = list(dict.fromkeys(ranked))[: max(1, retrain)]
+        shortlist = list(dict.fromkeys(ranked))[:retrain]  # distinct cells, best-scored first
         picks = {
-            "one-shot": max(shortlist, key=lambda r: truth.curves[r, 0, -1])
-            if retrain
-            else ranked[0],
+            "one-shot": max(shortlist, key=observed) if retrain else ranked[0],
             "random": pool_search(
                 optuna.samplers.RandomSampler(seed=seed), trainings, rows, observed
             )[0],
