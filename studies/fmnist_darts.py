@@ -1,6 +1,7 @@
 """Where DARTS's derived cell lands in the Fashion-MNIST truth set, guard by guard.
 
     python studies/fmnist_darts.py [--seeds 5] [--epochs 50]     # resumable
+    python studies/fmnist_darts.py --search plain                 # one search kind only
     python studies/fmnist_darts.py --summarise
 
 Each search runs :class:`~optunas.evaluation.DartsSearch` at its defaults (first order, 50
@@ -13,7 +14,8 @@ trained as the truth set's cells are, with the same recipe and the same two seed
 (studies/fmnist_setting.py; a cell the truth set holds is taken from it), and placed among the
 truth set's cells: its percentile is the share of them whose truth (the mean of the two
 trainings) lies below its own. Results go to studies/results/fmnist_darts.jsonl, a line per
-search; a stopped run resumes.
+search; a stopped run resumes, and two processes (``--search plain`` and ``--search
+dartsminus``, or ``--first-seed``) may share the file.
 """
 
 from __future__ import annotations
@@ -39,27 +41,28 @@ RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_darts.jsonl"
 PLAIN_GUARDS = {"none": "argmax_no_none", "average": "average_no_none", "pt": "pt"}
 
 
-def _searches(
-    setting_name: str, epochs: int, seed: int
+#: The searches one seed runs, by name: the plain one and DARTS-'s own.
+SEARCHES = ("plain", "dartsminus")
+
+
+def _search(
+    setting_name: str, epochs: int, seed: int, kind: str
 ) -> dict[str, tuple[tuple[str, ...], float]]:
-    """The cell each guard derives, with the CPU seconds of the search it came from."""
+    """The cell each guard derives from one search, with the search's CPU seconds."""
     setting = SETTINGS[setting_name]
     train, valid = splits(setting)
     side = setting.side
     dataset = Dataset("fashion_mnist", train, valid, valid, (1, side, side), 10)
     space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
-    cells = {}
-    for guard in ("none", "dartsminus"):
-        search = DartsSearch(space, dataset, epochs=epochs, guard=guard, seed=seed, draw=False)
-        started = time.process_time()
-        search.run()
-        cpu_s = time.process_time() - started
-        if guard == "dartsminus":
-            cells[guard] = (search.derived(), cpu_s)
-            continue
-        derived = _rules(search)
-        cells.update({guard: (derived[rule], cpu_s) for guard, rule in PLAIN_GUARDS.items()})
-    return cells
+    guard = "none" if kind == "plain" else "dartsminus"
+    search = DartsSearch(space, dataset, epochs=epochs, guard=guard, seed=seed, draw=False)
+    started = time.process_time()
+    search.run()
+    cpu_s = time.process_time() - started
+    if kind == "dartsminus":
+        return {"dartsminus": (search.derived(), cpu_s)}
+    derived = _rules(search)
+    return {guard: (derived[rule], cpu_s) for guard, rule in PLAIN_GUARDS.items()}
 
 
 def _truth_of(setting_name: str, ops: tuple[str, ...], truth) -> tuple[float, bool]:
@@ -72,27 +75,39 @@ def _truth_of(setting_name: str, ops: tuple[str, ...], truth) -> tuple[float, bo
     return float(np.mean([r["curve"][-1] for r in runs])), False
 
 
-def run(setting_name: str, seeds: int, epochs: int) -> None:
+def run(setting_name: str, seeds: range, epochs: int, kinds: tuple[str, ...]) -> None:
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    done = {(r["seed"], r["epochs"]) for r in _rows()}
     truth = truth_set(setting_name)
-    for seed in range(seeds):
-        if (seed, epochs) in done:
-            continue
-        record: dict = {"setting": setting_name, "seed": seed, "epochs": epochs, "guards": {}}
-        for guard, (ops, cpu_s) in _searches(setting_name, epochs, seed).items():
-            valid, known = _truth_of(setting_name, ops, truth)
-            record["guards"][guard] = {
-                "genotype": "|".join(ops),
-                "valid": round(valid, 4),
-                "in_truth_set": known,
-                "search_cpu_s": round(cpu_s, 1),
-            }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a") as f:
-            f.write(json.dumps(record) + "\n")
-        print(json.dumps(record), flush=True)
+    for seed in seeds:
+        for kind in kinds:
+            _run_one(setting_name, seed, epochs, kind, truth)
+
+
+def _run_one(setting_name: str, seed: int, epochs: int, kind: str, truth) -> None:
+    """One search and its derived cells' truth, appended as a line; skipped when recorded."""
+    done = {(r["setting"], r["seed"], r["epochs"], r["search"]) for r in _rows()}
+    if (setting_name, seed, epochs, kind) in done:
+        return
+    record: dict = {
+        "setting": setting_name,
+        "seed": seed,
+        "epochs": epochs,
+        "search": kind,
+        "guards": {},
+    }
+    for guard, (ops, cpu_s) in _search(setting_name, epochs, seed, kind).items():
+        valid, known = _truth_of(setting_name, ops, truth)
+        record["guards"][guard] = {
+            "genotype": "|".join(ops),
+            "valid": round(valid, 4),
+            "in_truth_set": known,
+            "search_cpu_s": round(cpu_s, 1),
+        }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a") as f:
+        f.write(json.dumps(record) + "\n")
+    print(json.dumps(record), flush=True)
 
 
 def _rows() -> list[dict]:
@@ -101,19 +116,24 @@ def _rows() -> list[dict]:
     return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
 
 
-def summarise(setting_name: str) -> None:
+def summarise(setting_name: str, epochs: int) -> None:
     """Per guard: the percentile of each seed's cell among the truth set's cells (all of them,
-    as the truth set now stands) and their mean."""
+    as the truth set now stands), their mean and its standard error."""
     truth = truth_set(setting_name)
-    rows = [r for r in _rows() if r["setting"] == setting_name]
-    print(f"{len(truth)} truth cells; searches: {len(rows)}")
-    print("| guard | percentile per seed | mean percentile | mean valid | search CPU s |")
-    print("|---|---|---:|---:|---:|")
-    for guard in rows[0]["guards"]:
-        found = [r["guards"][guard] for r in rows]
+    rows = [r for r in _rows() if (r["setting"], r["epochs"]) == (setting_name, epochs)]
+    print(f"{len(truth)} truth cells; {epochs} epochs; searches: {len(rows)}")
+    print("| guard | seeds | percentile per seed | mean percentile | mean valid | search CPU s |")
+    print("|---|---:|---|---:|---:|---:|")
+    guards = {guard: [] for r in rows for guard in r["guards"]}
+    for r in sorted(rows, key=lambda r: r["seed"]):
+        for guard, found in r["guards"].items():
+            guards[guard].append(found)
+    for guard, found in guards.items():
         ranks = [100 * float((truth.valid < g["valid"]).mean()) for g in found]
+        se = np.std(ranks, ddof=1) / np.sqrt(len(ranks)) if len(ranks) > 1 else float("nan")
         print(
-            f"| {guard} | {', '.join(f'{p:.0f}' for p in ranks)} | {np.mean(ranks):.1f} "
+            f"| {guard} | {len(ranks)} | {', '.join(f'{p:.0f}' for p in ranks)} "
+            f"| {np.mean(ranks):.1f} ± {se:.1f} "
             f"| {100 * np.mean([g['valid'] for g in found]):.2f} "
             f"| {np.mean([g['search_cpu_s'] for g in found]):.0f} |"
         )
@@ -121,15 +141,18 @@ def summarise(setting_name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="search seeds 0 to N-1")
+    parser.add_argument("--first-seed", type=int, default=0, help="start at this seed")
+    parser.add_argument("--search", choices=SEARCHES, help="run this search only")
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--setting", default="c16-n1-s14-10k-e5")
     parser.add_argument("--summarise", action="store_true")
     args = parser.parse_args()
     if args.summarise:
-        summarise(args.setting)
+        summarise(args.setting, args.epochs)
     else:
-        run(args.setting, args.seeds, args.epochs)
+        kinds = (args.search,) if args.search else SEARCHES
+        run(args.setting, range(args.first_seed, args.seeds), args.epochs, kinds)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import optuna
-from fmnist_supernet import RESULTS
+from fmnist_supernet import RESULTS, _key
 
 from optunas.benchmarks import TruthSet, arch_index, canonical, load_truth_set
 from optunas.spaces import NB201
@@ -110,6 +110,7 @@ def _mean_se(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--sampling", default="uniform", help="the supernet's path sampling")
     parser.add_argument("--scored", type=int, default=100)
     parser.add_argument("--retrain", type=int, default=3, help="best-scored cells trained")
     parser.add_argument("--setting", default="c16-n1-s14-10k-e5")
@@ -121,16 +122,18 @@ def main() -> None:
     runs = [
         r
         for r in json.loads(Path(RESULTS).read_text())
-        if (r["epochs"], r.get("setting")) == (args.epochs, args.setting)
+        if _key(r) == (args.epochs, r["seed"], args.setting, args.sampling)
         and wanted <= set(r.get("scores", {}))
     ]
     if not runs:
         raise SystemExit(
-            f"no supernet run of {args.epochs} epochs has scored all {len(truth)} cells"
+            f"no supernet run of {args.epochs} epochs ({args.sampling} paths) has scored all "
+            f"{len(truth)} cells"
         )
     regrets = compare(truth, sorted(runs, key=lambda r: r["seed"]), args.scored, args.retrain)
     print(
-        f"{len(truth)} truth cells; supernet of {args.epochs} epochs, {args.scored} cells scored, "
+        f"{len(truth)} truth cells; supernet of {args.epochs} epochs ({args.sampling} paths), "
+        f"{args.scored} cells scored, "
         f"the best {args.retrain} trained; "
         f"seeds {[r['seed'] for r in runs]}; standalone trainings bought: {regrets['trainings']}"
     )

@@ -1,7 +1,7 @@
 """How well a one-shot supernet ranks the Fashion-MNIST truth set's cells, beside the
 parameter count and SynFlow.
 
-    python studies/fmnist_supernet.py [--epochs 50] [--seed 0] [--cells N]
+    python studies/fmnist_supernet.py [--epochs 50] [--seed 0] [--sampling uniform] [--cells N]
 
 The supernet is the shipped ``SupernetObjective`` at its defaults (uniform paths without
 ``none``, 4 batch-norm calibration batches) on the truth set's own setting: NB201 cells of
@@ -10,8 +10,8 @@ validation images. It is pretrained once, then every truth cell is scored throug
 (``study.enqueue_trial``), as a user's study scores them. Each ranking is compared with the
 truth (the mean of the two trainings) by Kendall tau, Spearman rho and the overlap of the top
 10 %, and the truth set's own self-agreement is printed beside them: the ceiling. Results go
-to studies/results/fmnist_supernet.json, one entry per (epochs, seed), with every cell's score
-(studies/fmnist_oneshot.py searches with them).
+to studies/results/fmnist_supernet.json, one entry per (epochs, sampling, seed), with every
+cell's score (studies/fmnist_oneshot.py searches with them).
 
 Resumable as the truth set grows: the pretrained weights stay in
 studies/results/fmnist_supernet_work/ (ignored by git), and a rerun scores only the truth cells
@@ -33,7 +33,7 @@ from scipy.stats import kendalltau, rankdata, spearmanr
 
 from optunas.benchmarks import arch_ops
 from optunas.data import Dataset
-from optunas.evaluation import SupernetObjective, synflow
+from optunas.evaluation import SUPERNET_SAMPLINGS, SupernetObjective, synflow
 from optunas.nn import count_params
 from optunas.spaces import NB201, NB201Genotype
 
@@ -51,10 +51,16 @@ def _agreement(estimate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     }
 
 
+def _key(entry: dict) -> tuple[int, int, str, str]:
+    """An entry's identity; entries written before sampling was a choice are uniform's."""
+    return entry["epochs"], entry["seed"], entry["setting"], entry.get("sampling", "uniform")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sampling", choices=SUPERNET_SAMPLINGS, default="uniform")
     parser.add_argument("--setting", default="c16-n1-s14-10k-e5")
     parser.add_argument("--cells", type=int, default=None, help="score the first N cells only")
     args = parser.parse_args()
@@ -68,8 +74,8 @@ def main() -> None:
     dataset = Dataset("fashion_mnist", train, valid, valid, (1, side, side), 10)
     space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    key = (args.epochs, args.seed, args.setting)
-    entry = next((r for r in runs if (r["epochs"], r["seed"], r.get("setting")) == key), {})
+    key = (args.epochs, args.seed, args.setting, args.sampling)
+    entry = next((r for r in runs if _key(r) == key), {})
     scores: dict[str, float] = dict(entry.get("scores", {}))
     losses: dict[str, float] = dict(entry.get("losses", {}))
 
@@ -77,8 +83,9 @@ def main() -> None:
     objective = SupernetObjective(
         space,
         dataset,
-        checkpoint=WORK / f"{args.setting}-e{args.epochs}-s{args.seed}.pt",
+        checkpoint=WORK / f"{args.setting}-e{args.epochs}-{args.sampling}-s{args.seed}.pt",
         epochs=args.epochs,
+        sampling=args.sampling,
         seed=args.seed,
         draw=False,
     )
@@ -111,6 +118,7 @@ def main() -> None:
         {
             "setting": args.setting,
             "epochs": args.epochs,
+            "sampling": args.sampling,
             "seed": args.seed,
             "cells": len(rows),
             "ceiling": truth.self_agreement(),
@@ -127,7 +135,7 @@ def main() -> None:
     entry["scores"], entry["losses"] = scores, losses
     # Read again: another seed's run may have written its entry meanwhile.
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    runs = [r for r in runs if (r["epochs"], r["seed"], r.get("setting")) != key] + [entry]
+    runs = [r for r in runs if _key(r) != key] + [entry]
     RESULTS.write_text(json.dumps(runs, indent=1) + "\n")
 
 
