@@ -14,9 +14,11 @@ score of every cell):
   ``--retrain`` best-scored are trained (their first training) and the search returns the best
   of those (with ``--retrain 0``, the best-scored). Its compute: the pretraining, the
   scorings and the trainings.
-- standalone random search and TPE (seed S): as many trials as that compute buys at the truth
-  set's mean CPU per training; a trial observes the cell's first training, and the search
-  returns the best observed.
+- standalone random search and TPE (seed S): as many trials as that compute buys at a
+  training's mean CPU on the machine that ran the supernet (``training_cpu_s`` in
+  studies/fmnist_supernet.py: the truth set's trainings timed on one machine, scaled by
+  reference cells retrained beside the supernet); a trial observes the cell's first training,
+  and the search returns the best observed.
 
 Each returned cell is judged by the truth (the mean of its trainings): regret, in points, to
 the best truth cell. The table gives the mean regret over seeds and the paired difference
@@ -34,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import optuna
-from fmnist_supernet import RESULTS, _key
+from fmnist_supernet import RESULTS, _key, training_cpu_s
 
 from optunas.benchmarks import TruthSet, arch_index, canonical, load_truth_set
 from optunas.spaces import NB201
@@ -76,12 +78,11 @@ def compare(truth: TruthSet, runs: list[dict], scored: int, retrain: int) -> dic
         return float(truth.curves[row, 0, -1])
 
     best = float(truth.valid.max())
-    per_training = float(truth.cpu_seconds.mean())
     regrets: dict[str, list[float]] = {"one-shot": [], "random": [], "tpe": [], "trainings": []}
     for run in runs:
         seed, scores = run["seed"], run["scores"]
         budget = run["pretrain_cpu_s"] + scored * run["score_cpu_s_per_cell"]
-        trainings = max(1, math.floor(budget / per_training)) + retrain
+        trainings = max(1, math.floor(budget / training_cpu_s(run, truth))) + retrain
         ranked = pool_search(
             optuna.samplers.RandomSampler(seed=seed),
             scored,
