@@ -333,13 +333,20 @@ run python studies/sweep.py --seed-offset 1000 --seeds 60 --jobs "$jobs" --sampl
 # themselves, about 7.5 core-hours, resume with: python studies/fmnist_setting.py train
 # --settings c16-n1-s14-10k-e5 --cells 500 --shard K/2, then pack.)
 run python studies/fmnist_setting.py summary | tee "$out/fmnist_setting.md"
-# The supernet's ranking at its defaults, seeds 0 to 2: about 18 CPU-min a seed (recorded:
-# 210 to 257 CPU-s pretraining, 1.6 to 1.9 CPU-s a cell), then one-shot search with their
-# scores: seconds.
-for seed in 0 1 2; do
+# The supernet's ranking at its defaults, seeds 0 to 4: 18 to 55 CPU-min a seed by the
+# machine (recorded: 210 to 706 CPU-s pretraining, 1.6 to 5.4 CPU-s a cell, about 11 and 12
+# trainings' worth), then one-shot search with their scores: seconds. Then the pretraining's
+# length on the first 150 cells: 200 epochs, about 60 CPU-min; 20 epochs, about 20.
+for seed in 0 1 2 3 4; do
     run python studies/fmnist_supernet.py --epochs 50 --seed $seed
 done
 run python studies/fmnist_oneshot.py --scored 100 --retrain 3 | tee "$out/fmnist_oneshot.md"
+run python studies/fmnist_supernet.py --epochs 200 --seed 0 --cells 150
+run python studies/fmnist_supernet.py --epochs 20 --seed 0 --cells 150
+# DARTS on the truth set, every guard: one plain search and one DARTS- search a seed, about
+# 35 CPU-min each on the slower machine (studies/results/fmnist_darts.jsonl), then the table.
+run python studies/fmnist_darts.py --seeds 5
+run python studies/fmnist_darts.py --summarise | tee "$out/fmnist_darts.md"
 # The pruners on the truth set's curves: about 10 min (measured).
 run python studies/sweep.py --curves truth:fashion_mnist --trials 100 --seeds 30 --seed-offset 0 \
     --jobs "$jobs" --pruners none median:n_startup_trials=5,n_warmup_steps=2 sha:min_resource=1 \
