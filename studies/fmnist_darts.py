@@ -29,18 +29,14 @@ import numpy as np
 import optuna
 import torch
 from darts_bench import _rules
-from fmnist_setting import SEEDS, SETTINGS, splits, train_one, truth_set
+from fmnist_setting import SEEDS, SETTINGS, search_inputs, train_one, truth_set
 
 from optunas.benchmarks import arch_index, canonical
-from optunas.data import Dataset
 from optunas.evaluation import DartsSearch
-from optunas.spaces import NB201
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_darts.jsonl"
 #: The guards read from one plain search's end state, by the name darts_bench.py gives them.
 PLAIN_GUARDS = {"none": "argmax_no_none", "average": "average_no_none", "pt": "pt"}
-
-
 #: The searches one seed runs, by name: the plain one and DARTS-'s own.
 SEARCHES = ("plain", "dartsminus")
 
@@ -49,11 +45,7 @@ def _search(
     setting_name: str, epochs: int, seed: int, kind: str
 ) -> dict[str, tuple[tuple[str, ...], float]]:
     """The cell each guard derives from one search, with the search's CPU seconds."""
-    setting = SETTINGS[setting_name]
-    train, valid = splits(setting)
-    side = setting.side
-    dataset = Dataset("fashion_mnist", train, valid, valid, (1, side, side), 10)
-    space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
+    space, dataset = search_inputs(SETTINGS[setting_name])
     guard = "none" if kind == "plain" else "dartsminus"
     search = DartsSearch(space, dataset, epochs=epochs, guard=guard, seed=seed, draw=False)
     started = time.process_time()

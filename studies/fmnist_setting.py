@@ -33,9 +33,10 @@ import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
 from optunas.benchmarks import NUM_ARCHS, TRUTH_SETS, TruthSet, arch_index, arch_ops, canonical
-from optunas.data import load_dataset
+from optunas.data import Dataset, load_dataset
 from optunas.evaluation import Recipe
 from optunas.nn import NB201Network
+from optunas.spaces import NB201
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_setting.jsonl"
 #: Where ``pack`` writes the truth set optunas ships (optunas.benchmarks.load_truth_set).
@@ -91,6 +92,15 @@ def splits(setting: Setting) -> tuple[TensorDataset, TensorDataset]:
             x, vx = F.avg_pool2d(x, factor), F.avg_pool2d(vx, factor)
         _DATA[key] = (TensorDataset(x[: setting.train], y[: setting.train]), TensorDataset(vx, vy))
     return _DATA[key]
+
+
+def search_inputs(setting: Setting) -> tuple[NB201, Dataset]:
+    """The space and the dataset a search (a supernet, DARTS) runs on in ``setting``: the truth
+    set's own network and images, the validation images serving as the test split too."""
+    train, valid = splits(setting)
+    space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
+    shape = (1, setting.side, setting.side)
+    return space, Dataset("fashion_mnist", train, valid, valid, shape, 10)
 
 
 def train_one(setting: Setting, cell: int, seed: int) -> dict:

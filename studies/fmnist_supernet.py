@@ -28,14 +28,13 @@ from pathlib import Path
 import numpy as np
 import optuna
 import torch
-from fmnist_setting import SEEDS, SETTINGS, splits, train_one, truth_set
+from fmnist_setting import SEEDS, SETTINGS, search_inputs, train_one, truth_set
 from scipy.stats import kendalltau, rankdata, spearmanr
 
 from optunas.benchmarks import arch_ops
-from optunas.data import Dataset
 from optunas.evaluation import SUPERNET_SAMPLINGS, SupernetObjective, synflow
 from optunas.nn import count_params
-from optunas.spaces import NB201, NB201Genotype
+from optunas.spaces import NB201Genotype
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fmnist_supernet.json"
 WORK = RESULTS.parent / "fmnist_supernet_work"
@@ -92,11 +91,7 @@ def main() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     truth = truth_set(args.setting)  # every cell trained with both seeds so far
-    setting = SETTINGS[args.setting]
-    train, valid = splits(setting)
-    side = setting.side
-    dataset = Dataset("fashion_mnist", train, valid, valid, (1, side, side), 10)
-    space = NB201(channels=setting.channels, cells_per_stage=setting.cells_per_stage)
+    space, dataset = search_inputs(SETTINGS[args.setting])
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     key = (args.epochs, args.seed, args.setting, args.sampling)
     entry = next((r for r in runs if _key(r) == key), {})
@@ -137,9 +132,9 @@ def main() -> None:
     loss = np.array([losses[str(c)] for c in truth.cells[rows]])
     target = truth.valid[rows]
 
-    networks = [space.build(g, (1, side, side), 10) for g in np.array(truth.genotypes())[rows]]
+    networks = [space.build(g, dataset.input_shape, 10) for g in np.array(truth.genotypes())[rows]]
     params = np.array([count_params(n) for n in networks], dtype=float)
-    flow = np.array([synflow(n, (1, side, side)) for n in networks])
+    flow = np.array([synflow(n, dataset.input_shape) for n in networks])
     entry.update(
         {
             "setting": args.setting,
